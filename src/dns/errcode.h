@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The one project-wide error space.  Functions that can fail return 0 (or a
+ * non-negative count/length) on success and one of these negative codes on
+ * failure.  The errno-based codes keep their errno meaning; the DNS/XFR codes
+ * live below DP_ERR_BASE so they never collide with errno values.
+ */
+
+#include <errno.h>
+
+enum dp_errcode {
+	DP_OK = 0,
+	DP_ENOMEM = -ENOMEM,
+	DP_EINVAL = -EINVAL,
+	DP_ENOENT = -ENOENT,
+	DP_EEXIST = -EEXIST,
+	DP_ERANGE = -ERANGE,
+	DP_EIO = -EIO,
+
+	DP_ERR_BASE = -1000,
+	DP_ETRUNC = DP_ERR_BASE,	/* input ends before the item does */
+	DP_ESPACE = DP_ERR_BASE - 1,	/* output buffer too small */
+	DP_EMALF = DP_ERR_BASE - 2,	/* malformed (structure violates the format) */
+	DP_ELABEL = DP_ERR_BASE - 3,	/* label over 63 octets or reserved label type */
+	DP_ENAMELEN = DP_ERR_BASE - 4,	/* name over 255 octets */
+	DP_EPTR = DP_ERR_BASE - 5,	/* compression pointer forward, looping or out of bounds */
+	DP_ERDATA = DP_ERR_BASE - 6,	/* rdata does not match its type's layout */
+	DP_ESYNTAX = DP_ERR_BASE - 7,	/* text (presentation format) syntax error */
+	DP_EZONE = DP_ERR_BASE - 8,	/* zone content fails a semantic check */
+	DP_EDUP = DP_ERR_BASE - 9,	/* duplicate item where one is allowed (e.g. OPT) */
+	DP_EBADVERS = DP_ERR_BASE - 10, /* EDNS version not supported */
+	DP_ERR_LAST = DP_ERR_BASE - 11,
+};
+
+/* Human-readable text for a code from this enum (or any errno negated). */
+const char *dp_strerror(int code);
