@@ -1,25 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dns/edns.h"
 
+#include "dns/name.h"
 #include "dns/rrtype.h"
 
-static int set_once(struct dns_edns_opt *o, const uint8_t *data, uint16_t len)
+static void set_once(struct dns_edns *e, uint16_t code, struct dns_edns_opt *o, bool valid,
+		     const uint8_t *data, uint16_t len)
 {
-	if (o->data)
-		return DP_EMALF; /* a known option twice */
+	if (!valid || o->data) { /* bad length, or a known option twice */
+		if (!e->bad_option)
+			e->bad_option = code;
+		return;
+	}
 	o->data = data;
 	o->len = len;
-	return 0;
 }
 
 int dns_edns_parse(struct dns_rd *r, struct dns_edns *e)
 {
 	*e = (struct dns_edns){ 0 };
-	if (dns_rd_u8(r) != 0) { /* owner must be the root, uncompressed */
-		if (!r->err)
-			r->err = DP_EMALF;
-		return r->err;
-	}
+	uint8_t owner[DNS_NAME_MAXLEN];
+	int n = dns_name_parse(r, owner);
+	if (n < 0)
+		return n;
+	e->owner_is_root = (n == 1);
 	uint16_t type = dns_rd_u16(r);
 	e->payload = dns_rd_u16(r);
 	e->ext_rcode = dns_rd_u8(r);
@@ -46,28 +50,23 @@ int dns_edns_parse(struct dns_rd *r, struct dns_edns *e)
 			r->err = DP_EMALF;
 			return DP_EMALF;
 		}
-		int rc = 0;
 		switch (code) {
 		case DNS_OPT_NSID:
-			rc = set_once(&e->nsid, data, len);
+			set_once(e, code, &e->nsid, true, data, len);
 			break;
 		case DNS_OPT_EXPIRE:
-			rc = (len == 0 || len == 4) ? set_once(&e->expire, data, len) : DP_EMALF;
+			set_once(e, code, &e->expire, len == 0 || len == 4, data, len);
 			break;
 		case DNS_OPT_COOKIE:
 			/* RFC 7873 §5.2.2: client cookie 8, or 8 + server cookie 8..32. */
-			rc = (len == 8 || (len >= 16 && len <= 40)) ? set_once(&e->cookie, data, len)
-								      : DP_EMALF;
+			set_once(e, code, &e->cookie, len == 8 || (len >= 16 && len <= 40), data,
+				 len);
 			break;
 		case DNS_OPT_EDE:
-			rc = len >= 2 ? set_once(&e->ede, data, len) : DP_EMALF;
+			set_once(e, code, &e->ede, len >= 2, data, len);
 			break;
 		default:
 			break;
-		}
-		if (rc < 0) {
-			r->err = rc;
-			return rc;
 		}
 	}
 	return 0;

@@ -42,13 +42,20 @@ struct dns_edns {
 	struct dns_edns_opt ede;
 	const uint8_t *options; /* the whole option list (rdata) */
 	uint16_t options_len;
+	uint16_t bad_option;    /* code of a known option that was invalid, 0 if none */
+	bool owner_is_root;
 };
 
 /*
  * Parses the OPT RR whose owner name starts at r->pos (r spans the message).
- * The owner must be the root; each option must fit; a known option seen
- * twice, a COOKIE whose length is not 8 or 16..40, or an EXPIRE that is
- * neither empty nor 4 octets is DP_EMALF.  On success r->pos is past the RR.
+ * The owner should be the root (RFC 6891 §6.1.2); like Knot, any valid
+ * owner name is accepted and owner_is_root says which it was.  Structural
+ * errors are DP_EMALF (a type other than OPT, an option running past the
+ * rdata) or a name error code.  A known option with an
+ * invalid length (COOKIE not 8 or 16..40 octets, EXPIRE neither empty nor 4,
+ * EDE under 2) or seen twice is not located; its code is left in bad_option
+ * and parsing succeeds, so that the caller decides (Knot and NSD, with
+ * cookies off, ignore such options).  On success r->pos is past the RR.
  * Returns 0 or a negative code.
  */
 int dns_edns_parse(struct dns_rd *r, struct dns_edns *e) __attribute__((warn_unused_result));

@@ -337,7 +337,7 @@ void dns_compr_add(struct dns_compr *c, const struct dns_wr *w, size_t off)
  * True when the name at message offset off (possibly compressed; written by
  * us, so trusted but still walked defensively) has exactly name's octets.
  */
-static bool compr_match(const struct dns_wr *w, size_t off, const uint8_t *name)
+static bool compr_match(const struct dns_wr *w, size_t off, const uint8_t *name, size_t icase_end)
 {
 	unsigned hops = 0;
 	for (;;) {
@@ -354,8 +354,13 @@ static bool compr_match(const struct dns_wr *w, size_t off, const uint8_t *name)
 			return false;
 		if (len == 0)
 			return true;
-		if (memcmp(w->buf + off + 1, name + 1, len) != 0)
+		if (off < icase_end) {
+			for (unsigned i = 1; i <= len; i++)
+				if (lower_octet(w->buf[off + i]) != lower_octet(name[i]))
+					return false;
+		} else if (memcmp(w->buf + off + 1, name + 1, len) != 0) {
 			return false;
+		}
 		off += 1 + len;
 		name += 1 + len;
 	}
@@ -374,7 +379,7 @@ void dns_wr_name(struct dns_wr *w, const uint8_t *name, struct dns_compr *c)
 	int ptr = -1;
 	while (*suffix) {
 		for (unsigned i = 0; i < c->n; i++) {
-			if (compr_match(w, c->off[i], suffix)) {
+			if (compr_match(w, c->off[i], suffix, c->icase_end)) {
 				ptr = c->off[i];
 				break;
 			}
@@ -393,8 +398,11 @@ void dns_wr_name(struct dns_wr *w, const uint8_t *name, struct dns_compr *c)
 		dns_compr_add(c, w, start);
 		p += 1 + *p;
 	}
-	if (ptr >= 0)
+	if (ptr >= 0) {
+		if (c->sites && c->nsites < c->max_sites)
+			c->sites[c->nsites] = (uint16_t)w->pos;
+		c->nsites++;
 		dns_wr_u16(w, (uint16_t)(0xc000 | ptr));
-	else
+	} else
 		dns_wr_u8(w, 0);
 }

@@ -114,11 +114,25 @@ int dns_name_to_text(const uint8_t *name, char *out, size_t cap);
 struct dns_compr {
 	uint16_t off[DNS_COMPR_MAX];
 	unsigned n;
+	/*
+	 * Suffixes recorded at offsets below icase_end match case-insensitively
+	 * (0: none).  The answer engine sets it to the end of the question name,
+	 * so every name equal to a suffix of the question points into it and
+	 * takes the query's case, as Knot and NSD answer.
+	 */
+	uint16_t icase_end;
+	/* When sites != NULL, the offset of each pointer written is appended
+	 * (up to max_sites; nsites keeps counting past it so overflow shows). */
+	uint16_t *sites;
+	unsigned nsites, max_sites;
 };
 
 static inline void dns_compr_init(struct dns_compr *c)
 {
 	c->n = 0;
+	c->icase_end = 0;
+	c->sites = NULL;
+	c->nsites = c->max_sites = 0;
 }
 
 /* Records that a name starts at message offset off, without writing it. */

@@ -43,6 +43,8 @@ static const struct dns_rrtype_desc rrtypes[] = {
 	{ DNS_T_SRV, "SRV", { FIX(6), NAME(N3597 | DNS_RDF_ADDITIONAL), END } },
 	{ DNS_T_NAPTR, "NAPTR", { FIX(4), CSTR, CSTR, CSTR, NAME(N3597), END } },
 	{ DNS_T_KX, "KX", { FIX(2), NAME(DNS_RDF_LOWER), END } },
+	/* A6 (historic, RFC 6563): its layout depends on the prefix length; opaque. */
+	{ DNS_T_A6, "A6", { REST1, END } },
 	/* RFC 6672 forbids sending a compressed target; accept one from old primaries. */
 	{ DNS_T_DNAME, "DNAME", { NAME(DNS_RDF_DECOMPRESS | DNS_RDF_LOWER), END } },
 	{ DNS_T_OPT, "OPT", { REST, END } },
@@ -56,7 +58,8 @@ static const struct dns_rrtype_desc rrtypes[] = {
 	{ DNS_T_TLSA, "TLSA", { FIX(3), REST1, END } },
 	{ DNS_T_SVCB, "SVCB", { FIX(2), NAME(0), REST, END } },
 	{ DNS_T_HTTPS, "HTTPS", { FIX(2), NAME(0), REST, END } },
-	{ DNS_T_TSIG, "TSIG", { NAME(0), REST, END } },
+	/* Meta types are opaque here; the TSIG code parses TSIG itself. */
+	{ DNS_T_TSIG, "TSIG", { REST, END } },
 	{ DNS_T_IXFR, "IXFR", { REST, END } },
 	{ DNS_T_AXFR, "AXFR", { REST, END } },
 	{ DNS_T_ANY, "ANY", { REST, END } },

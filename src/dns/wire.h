@@ -192,7 +192,7 @@ static inline void dns_wr_u16_at(struct dns_wr *w, size_t off, uint16_t v)
 {
 	if (w->err)
 		return;
-	if (off + 2 > w->pos) {
+	if (off > w->pos || w->pos - off < 2) { /* no off + 2: it could wrap */
 		w->err = DP_ESPACE;
 		return;
 	}
