@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The immutable contents of one zone version, as produced by a load
+ * (zone_builder_finish) and later by a transfer.  The answer engine compiles
+ * its lookup snapshot from this; tools dump it.
+ *
+ * Layout: an array of nodes in RFC 4034 §6.1 canonical order (the apex is
+ * nodes[0]); each node points at its RRsets, sorted by (type, covers); each
+ * RRset points at its packed RRs.  Owners are lowercased; rdata keeps the
+ * case it was loaded with.  Empty non-terminals are not nodes: a name that
+ * has descendants but no data is found by ordering (zone_contents_search).
+ *
+ * Memory: nodes, RRsets, owners and rdata live in reference-counted arenas
+ * (struct zone_arena).  A version built by this loader uses one arena; a
+ * later version (IXFR apply) may point into its predecessor's arenas for the
+ * RRsets it did not change, taking a reference on each arena it uses
+ * (zone_contents_attach).  Freeing a version drops its references.
+ *
+ * Threads: once returned by zone_builder_finish, a contents is never
+ * modified; any number of threads may read it concurrently.  Whoever holds
+ * the pointer owns it until zone_contents_free.  Lookups are fastpath-safe.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/wire.h"
+
+enum zone_node_flag {
+	ZONE_NODE_APEX = 1 << 0,       /* the zone's origin */
+	ZONE_NODE_DELEGATION = 1 << 1, /* NS at a non-apex, non-occluded node: a zone cut */
+	ZONE_NODE_OCCLUDED = 1 << 2,   /* below a zone cut or a DNAME (glue lives here) */
+	ZONE_NODE_WILDCARD = 1 << 3,   /* owner's first label is "*" */
+};
+
+/*
+ * One RRset.  RRSIGs are grouped per covered type (covers = the type covered,
+ * 0 for every other type) because each such group has its own TTL.
+ * rdata holds count RRs back to back, each a big-endian u16 length followed by
+ * that many octets of uncompressed rdata (so "length + rdata" is exactly
+ * RDLENGTH + RDATA on the wire), in canonical RDATA order (RFC 4034 §6.3),
+ * without duplicates (RFC 2181 §5).  size is the total octets at rdata.
+ */
+struct zone_rrset {
+	uint16_t type;
+	uint16_t covers;
+	uint32_t ttl;
+	uint32_t count;
+	uint32_t size;
+	const uint8_t *rdata;
+};
+
+/* One name with data: lowercase wire owner, ZONE_NODE_* flags, RRsets sorted by (type, covers). */
+struct zone_node {
+	const uint8_t *owner;
+	const struct zone_rrset *rrsets;
+	uint16_t rrset_count;
+	uint16_t flags;
+};
+
+struct zone_arena;
+
+struct zone_contents {
+	const uint8_t *origin;	 /* lowercase wire name */
+	struct zone_node *nodes; /* canonical order, nodes[0] is the apex */
+	size_t node_count;
+	struct zone_rrset *rrsets; /* all RRsets, node by node */
+	size_t rrset_count;
+	size_t record_count;	    /* RRs, after removing duplicates */
+	uint32_t serial;	    /* from the apex SOA (0 if none) */
+	size_t mem_bytes;	    /* bytes allocated for this version */
+	struct zone_arena **arenas; /* arenas referenced (private) */
+	unsigned arena_count;
+};
+
+/* Iterating the RRs of an RRset:
+ *	const uint8_t *rr = rs->rdata;
+ *	for (uint32_t i = 0; i < rs->count; i++, rr = zone_rr_next(rr))
+ *		use(zone_rr_data(rr), zone_rr_len(rr));
+ */
+static inline uint16_t zone_rr_len(const uint8_t *rr)
+{
+	return dns_get_u16(rr);
+}
+
+static inline const uint8_t *zone_rr_data(const uint8_t *rr)
+{
+	return rr + 2;
+}
+
+static inline const uint8_t *zone_rr_next(const uint8_t *rr)
+{
+	return rr + 2 + dns_get_u16(rr);
+}
+
+/*
+ * Binary search for name (any case).  Returns true when a node owns exactly
+ * name, with *pos its index; otherwise false with *pos the index of the first
+ * node sorting after name (node_count if none), so that *pos - 1 is the
+ * canonical predecessor (for NXDOMAIN/empty non-terminal proofs).
+ */
+bool zone_contents_search(const struct zone_contents *z, const uint8_t *name, size_t *pos);
+
+/* The node owning exactly name (any case), or NULL. */
+const struct zone_node *zone_contents_find(const struct zone_contents *z, const uint8_t *name);
+
+/* The apex node, or NULL when the zone has no data at its origin. */
+const struct zone_node *zone_contents_apex(const struct zone_contents *z);
+
+/* The node's RRset of type (not RRSIG; covers 0), or NULL. */
+const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t type);
+
+/* The node's RRSIGs covering type, or NULL. */
+const struct zone_rrset *zone_node_rrsig(const struct zone_node *n, uint16_t covered);
+
+/* Releases z and its arena references; NULL is a no-op. */
+void zone_contents_free(struct zone_contents *z);
+
+/*
+ * For producers (builder, transfer apply).  Allocates a contents whose single
+ * new arena holds node_count nodes, rrset_count RRsets and bytes octets of
+ * owners/rdata; nodes and rrsets are set to the arena's arrays and *bytes_out
+ * to its byte area; the caller fills them, then calls zone_contents_seal.
+ * Returns NULL when out of memory.
+ */
+struct zone_contents *zone_contents_alloc(size_t node_count, size_t rrset_count, size_t bytes,
+					  uint8_t **bytes_out) __attribute__((warn_unused_result));
+
+/*
+ * Takes a reference on arena a for z (whose RRsets point into it).
+ * Returns 0 or DP_ENOMEM.
+ */
+int zone_contents_attach(struct zone_contents *z, struct zone_arena *a)
+	__attribute__((warn_unused_result));
+
+/*
+ * Finishes a filled contents: sets origin (must be owner of nodes[0] or
+ * point into the arena), the node flags (APEX, DELEGATION, OCCLUDED, WILDCARD),
+ * the SOA serial and record_count.  Nodes must be in canonical order.
+ */
+void zone_contents_seal(struct zone_contents *z, const uint8_t *origin);
