@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "zone/answer.h"
+
+#include <string.h>
+
+#include "dns/edns.h"
+#include "dns/msg.h"
+#include "dns/rrtype.h"
+#include "zone/resolve.h"
+
+#define EDE_NOT_AUTHORITATIVE 20
+
+void zone_answer_cfg_init(struct answer_cfg *cfg)
+{
+	*cfg = (struct answer_cfg){ .udp_payload = DNS_EDNS_DEFAULT_PAYLOAD };
+}
+
+/* What was read from the query. */
+struct query {
+	struct resolve_name qn;
+	uint8_t lname[DNS_NAME_MAXLEN + 8];
+	uint16_t qtype, qclass;
+	size_t qend;            /* end of the question section */
+	bool has_q;
+	bool has_opt;
+	bool formerr;
+	struct dns_edns edns;
+};
+
+/*
+ * Reads the question name at offset 12: lowercased copy, label offsets and
+ * hash in one pass.  Compression pointers are refused (a question name has
+ * nothing before it to point at).  Returns false when malformed.
+ */
+static bool read_qname(struct dns_rd *r, struct query *q)
+{
+	size_t n = 0;
+	unsigned labels = 0;
+	for (;;) {
+		uint8_t l = dns_rd_u8(r);
+		if (r->err || (l & 0xc0) || n + 1u + l > DNS_NAME_MAXLEN)
+			return false;
+		q->lname[n] = l;
+		if (l == 0)
+			break;
+		q->qn.loff[labels++] = (uint8_t)n;
+		const uint8_t *p = dns_rd_ptr(r, l);
+		if (!p)
+			return false;
+		for (unsigned i = 0; i < l; i++) {
+			uint8_t c = p[i];
+			q->lname[n + 1 + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+		}
+		n += 1u + l;
+	}
+	q->qn.name = q->lname;
+	q->qn.len = (uint8_t)(n + 1);
+	q->qn.labels = (uint8_t)labels;
+	q->qn.hash = zone_name_hash(q->lname, n + 1);
+	return true;
+}
+
+/* Steps over one RR, returning its type; sets r->err when malformed. */
+static uint16_t skip_rr(struct dns_rd *r)
+{
+	for (;;) { /* owner: labels, then a root or a pointer */
+		uint8_t l = dns_rd_u8(r);
+		if (r->err)
+			return 0;
+		if ((l & 0xc0) == 0xc0) {
+			dns_rd_skip(r, 1);
+			break;
+		}
+		if (l & 0xc0) {
+			r->err = DP_ELABEL;
+			return 0;
+		}
+		if (l == 0)
+			break;
+		dns_rd_skip(r, l);
+	}
+	uint16_t type = dns_rd_u16(r);
+	dns_rd_skip(r, 6);
+	dns_rd_skip(r, dns_rd_u16(r));
+	return type;
+}
+
+/* Parses everything after the question; flags FORMERR conditions. */
+static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned ns, unsigned ar)
+{
+	for (unsigned i = 0; i < an + ns && !r->err; i++)
+		if (skip_rr(r) == DNS_T_OPT)
+			q->formerr = true; /* OPT outside the additional section */
+	for (unsigned i = 0; i < ar && !r->err; i++) {
+		size_t start = r->pos;
+		if (skip_rr(r) != DNS_T_OPT || r->err)
+			continue;
+		if (q->has_opt) {
+			q->formerr = true;
+			q->has_opt = false; /* two OPTs: answer without one */
+			continue;
+		}
+		struct dns_rd o = *r;
+		o.pos = start;
+		if (dns_edns_parse(&o, &q->edns) < 0)
+			q->formerr = true;
+		else
+			q->has_opt = true;
+	}
+	if (r->err || r->pos != r->len) {
+		/* Counts promise more than is there, or trailing bytes: FORMERR
+		 * without an OPT, as Knot answers. */
+		q->formerr = true;
+		q->has_opt = false;
+	}
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Appends the OPT RR at *pos (room was reserved). */
+static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_cfg *cfg,
+		      const struct query *q, unsigned rcode, bool ede_not_auth)
+{
+	struct dns_wr w;
+	dns_wr_init(&w, pkt, cap);
+	w.pos = pos;
+	uint8_t opts[4 + ANSWER_NSID_MAX + 6];
+	struct dns_wr ow;
+	dns_wr_init(&ow, opts, sizeof(opts));
+	if (q->edns.nsid.data && cfg->nsid)
+		dns_edns_opt_write(&ow, DNS_OPT_NSID, cfg->nsid, cfg->nsid_len);
+	if (ede_not_auth) {
+		uint8_t ede[2] = { 0, EDE_NOT_AUTHORITATIVE };
+		dns_edns_opt_write(&ow, DNS_OPT_EDE, ede, sizeof(ede));
+	}
+	dns_edns_write(&w, cfg->udp_payload, (uint8_t)(rcode >> 4),
+		       q->edns.flags & DNS_EDNS_DO, opts, ow.err ? 0 : ow.pos);
+	return w.err ? pos : w.pos;
+}
+
+static size_t opt_size(const struct answer_cfg *cfg, const struct query *q, bool ede)
+{
+	if (!q->has_opt)
+		return 0;
+	size_t n = DNS_EDNS_FIXED_LEN;
+	if (q->edns.nsid.data && cfg->nsid)
+		n += 4u + cfg->nsid_len;
+	if (ede)
+		n += 6;
+	return n;
+}
+
+/*
+ * Finishes a response with no records (FORMERR, NOTIMP, REFUSED, BADVERS):
+ * header, the question when there is one, the OPT when the query had one.
+ */
+static size_t finish_empty(uint8_t *pkt, size_t cap, uint16_t hflags, const struct query *q,
+			   const struct answer_cfg *cfg, unsigned rcode, bool ede,
+			   struct answer_info *info)
+{
+	size_t pos = q->has_q ? q->qend : DNS_HDR_LEN;
+	size_t optlen = opt_size(cfg, q, ede);
+	if (pos + optlen > cap) {
+		info->drop = ANSWER_DROP_SPACE;
+		return 0;
+	}
+	put_u16(pkt + 2, (uint16_t)(hflags | (rcode & DNS_RCODE_MASK)));
+	put_u16(pkt + 4, q->has_q ? 1 : 0);
+	put_u16(pkt + 6, 0);
+	put_u16(pkt + 8, 0);
+	put_u16(pkt + 10, q->has_opt ? 1 : 0);
+	if (q->has_opt)
+		pos = put_opt(pkt, pos, cap, cfg, q, rcode, ede);
+	info->rcode = (uint8_t)rcode;
+	return pos;
+}
+
+/* Case-insensitive match of the lowercase question name against a text name. */
+static bool qname_is(const struct query *q, const char *text)
+{
+	uint8_t name[DNS_NAME_MAXLEN];
+	int n = dns_name_from_text(text, NULL, name);
+	return n > 0 && n == q->qn.len && memcmp(name, q->lname, (size_t)n) == 0;
+}
+
+/* CHAOS class: version.bind/version.server and hostname.bind/id.server TXT. */
+static size_t answer_chaos(uint8_t *pkt, size_t limit, uint16_t hflags, const struct query *q,
+			   const struct answer_cfg *cfg, struct answer_info *info)
+{
+	const char *text = NULL;
+	if (q->qtype == DNS_T_TXT) {
+		if (qname_is(q, "version.bind.") || qname_is(q, "version.server."))
+			text = cfg->version;
+		else if (qname_is(q, "hostname.bind.") || qname_is(q, "id.server."))
+			text = cfg->identity;
+	}
+	if (!text)
+		return finish_empty(pkt, limit, hflags, q, cfg, DNS_R_REFUSED, false, info);
+
+	size_t optlen = opt_size(cfg, q, false);
+	struct dns_wr w;
+	dns_wr_init(&w, pkt, limit > optlen ? limit - optlen : 0);
+	w.pos = q->qend;
+	dns_wr_u16(&w, 0xc000 | DNS_HDR_LEN);
+	dns_wr_u16(&w, DNS_T_TXT);
+	dns_wr_u16(&w, DNS_C_CH);
+	dns_wr_u32(&w, 0);
+	size_t tlen = strlen(text);
+	size_t rdlen = tlen + (tlen + 254) / 255 + (tlen == 0);
+	dns_wr_u16(&w, (uint16_t)rdlen);
+	size_t done = 0;
+	do {
+		size_t chunk = tlen - done > 255 ? 255 : tlen - done;
+		dns_wr_u8(&w, (uint8_t)chunk);
+		dns_wr_bytes(&w, text + done, chunk);
+		done += chunk;
+	} while (done < tlen);
+	if (w.err || rdlen > 65535) {
+		size_t n = finish_empty(pkt, limit, hflags | DNS_F_TC, q, cfg, DNS_R_NOERROR, false,
+					info);
+		info->tc = true;
+		return n;
+	}
+	put_u16(pkt + 2, hflags);
+	put_u16(pkt + 4, 1);
+	put_u16(pkt + 6, 1);
+	put_u16(pkt + 8, 0);
+	put_u16(pkt + 10, q->has_opt ? 1 : 0);
+	return q->has_opt ? put_opt(pkt, w.pos, limit, cfg, q, 0, false) : w.pos;
+}
+
+/*
+ * The zone with the longest origin that contains the question name.  DS
+ * lives on the parent side of a cut (RFC 4035 §3.1.4.1): DS for a zone's
+ * apex comes from its parent zone when that is served too.
+ */
+static const struct zone_snap *select_zone(const struct zone_table *t, const struct query *q)
+{
+	if (!t)
+		return NULL;
+	const struct zone_snap *apex_zone = NULL;
+	for (int k = q->qn.labels; k >= 0; k--) {
+		if (!(t->label_mask[k >> 6] >> (k & 63) & 1))
+			continue;
+		const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
+		size_t len = q->qn.len - (size_t)(suffix - q->lname);
+		const struct zone_snap *s =
+			zone_table_find(t, suffix, len, zone_resolve_suffix_hash(&q->qn, (unsigned)k));
+		if (!s)
+			continue;
+		if (q->qtype == DNS_T_DS && k == q->qn.labels && k > 0) {
+			apex_zone = s;
+			continue;
+		}
+		return s;
+	}
+	return apex_zone;
+}
+
+/*
+ * Finds the prepared answer for the query in s; NULL means "ask the
+ * reference resolver".  Mirrors zone_resolve's first step exactly.
+ */
+static const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+{
+	const uint8_t *frags = s->frags;
+	uint16_t qtype = q->qtype;
+	if (qtype == DNS_T_ANY)
+		return NULL;
+	uint32_t ni = zone_snap_find(s, q->lname, q->qn.len, q->qn.hash);
+	if (ni != SNAP_NONE) {
+		const struct snap_node *n = &s->nodes[ni];
+		if (n->flags & SNAP_N_BELOW) {
+			const struct snap_node *c = &s->nodes[n->cut];
+			if ((c->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
+				return NULL;
+			return zone_snap_frag(s, c, 0);
+		}
+		if (n->flags & SNAP_N_SLOW)
+			return NULL;
+		const struct snap_frag *f = zone_snap_frag(s, n, qtype);
+		if (f)
+			return f;
+		return s->frag_nodata == SNAP_NONE
+			       ? NULL
+			       : (const struct snap_frag *)(const void *)(frags + s->frag_nodata);
+	}
+	for (int k = q->qn.labels - 1; k >= s->origin_labels; k--) {
+		const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
+		size_t len = q->qn.len - (size_t)(suffix - q->lname);
+		uint32_t ai = zone_snap_find(s, suffix, len, zone_resolve_suffix_hash(&q->qn, (unsigned)k));
+		if (ai == SNAP_NONE)
+			continue;
+		const struct snap_node *a = &s->nodes[ai];
+		if (a->flags & SNAP_N_BELOW)
+			a = &s->nodes[a->cut];
+		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) {
+			if ((a->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
+				return NULL;
+			return zone_snap_frag(s, a, 0);
+		}
+		if (a->wild != SNAP_NONE) {
+			const struct snap_node *w = &s->nodes[a->wild];
+			if (w->flags & SNAP_N_SLOW)
+				return NULL;
+			const struct snap_frag *f = zone_snap_frag(s, w, qtype);
+			if (f)
+				return f;
+			return s->frag_nodata == SNAP_NONE
+				       ? NULL
+				       : (const struct snap_frag *)(const void *)(frags + s->frag_nodata);
+		}
+		break;
+	}
+	return s->frag_nxdomain == SNAP_NONE
+		       ? NULL
+		       : (const struct snap_frag *)(const void *)(frags + s->frag_nxdomain);
+}
+
+/*
+ * Chooses how much of a body with these cuts fits in room octets.  Returns the
+ * cut index to keep up to (-1: nothing), and sets *tc.  Knot's rules: losing
+ * answer/authority data empties the sections; losing referral glue keeps
+ * what fits with TC.  (Additional data that does not fit never gets here:
+ * the resolver skips it as it writes.)
+ */
+static int fit_cuts(const struct snap_cut *cuts, unsigned ncut, size_t room, bool *tc)
+{
+	int keep = -1;
+	for (unsigned i = 0; i < ncut && cuts[i].off <= room; i++)
+		keep = (int)i;
+	*tc = false;
+	if (keep == (int)ncut - 1)
+		return keep;
+	unsigned first_lost = (unsigned)(keep + 1);
+	for (unsigned i = first_lost; i < ncut; i++) {
+		if (cuts[i].kind == SNAP_CUT_REQUIRED) {
+			*tc = true;
+			return -1;
+		}
+	}
+	if (cuts[first_lost].kind == SNAP_CUT_GLUE)
+		*tc = true;
+	return keep;
+}
+
+static size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags, const struct query *q,
+			  const struct answer_cfg *cfg, const struct snap_frag *f,
+			  struct answer_info *info)
+{
+	size_t body = q->qend;
+	uint16_t len = f->len;
+	memcpy(pkt + body, f->body, len);
+	if (f->nreloc) {
+		const struct snap_reloc *r = snap_frag_relocs(f);
+		for (unsigned i = 0; i < f->nreloc; i++) {
+			uint16_t v = r[i].val;
+			size_t target;
+			if (v & SNAP_RELOC_FRAG)
+				target = body + (v & 0x3fff);
+			else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
+				target = DNS_HDR_LEN;
+			else
+				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+			put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
+		}
+	}
+	put_u16(pkt + 2, (uint16_t)(hflags | f->flags));
+	put_u16(pkt + 4, 1);
+	put_u16(pkt + 6, f->an);
+	put_u16(pkt + 8, f->ns);
+	put_u16(pkt + 10, (uint16_t)(f->ar + (q->has_opt ? 1 : 0)));
+	info->rcode = f->flags & DNS_RCODE_MASK;
+	size_t end = body + len;
+	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
+}
+
+static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
+			  uint16_t hflags, const struct query *q, const struct answer_cfg *cfg,
+			  struct answer_info *info)
+{
+	size_t optlen = opt_size(cfg, q, false);
+	struct resolve_out o;
+	zone_resolve_out_init(&o, pkt, limit - optlen, q->qn.len, NULL, 0);
+	zone_resolve(s, &q->qn, q->qtype, &o);
+
+	uint16_t an = o.an, ns = o.ns, ar = o.ar;
+	size_t end = o.w.pos;
+	bool tc = false;
+	if (o.w.err) {
+		/* Something did not fit: the RRsets written completely are the
+		 * cuts; what was lost decides TC exactly as for a fragment.  The
+		 * lost RRset is REQUIRED unless the answer had reached the
+		 * additional section. */
+		struct snap_cut lost = { .off = UINT16_MAX, .kind = SNAP_CUT_REQUIRED };
+		if (o.lost_kind >= 0)
+			lost.kind = (uint16_t)o.lost_kind;
+		if (o.ncut == RESOLVE_MAX_CUTS)
+			o.ncut--; /* make room: the last kept RRset is then lost too */
+		o.cuts[o.ncut++] = lost;
+		int keep = fit_cuts(o.cuts, o.ncut, limit - optlen, &tc);
+		if (keep < 0) {
+			an = ns = ar = 0;
+			end = q->qend;
+		} else {
+			an = o.cuts[keep].an;
+			ns = o.cuts[keep].ns;
+			ar = o.cuts[keep].ar;
+			end = o.cuts[keep].off;
+		}
+	}
+	put_u16(pkt + 2, (uint16_t)(hflags | o.flags | (tc ? DNS_F_TC : 0)));
+	put_u16(pkt + 4, 1);
+	put_u16(pkt + 6, an);
+	put_u16(pkt + 8, ns);
+	put_u16(pkt + 10, (uint16_t)(ar + (q->has_opt ? 1 : 0)));
+	info->rcode = o.flags & DNS_RCODE_MASK;
+	info->tc = tc;
+	info->slow = true;
+	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
+}
+
+size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
+		   size_t len, size_t cap, bool tcp, struct answer_info *info)
+{
+	*info = (struct answer_info){ 0 };
+	if (len < DNS_HDR_LEN || cap < len) {
+		info->drop = ANSWER_DROP_SHORT;
+		return 0;
+	}
+	struct dns_rd r;
+	dns_rd_init(&r, pkt, len);
+	struct dns_hdr h;
+	if (dns_hdr_parse(&r, &h) < 0) {
+		info->drop = ANSWER_DROP_SHORT;
+		return 0;
+	}
+	if (h.flags & DNS_F_QR) {
+		info->drop = ANSWER_DROP_RESPONSE;
+		return 0;
+	}
+	if (h.qdcount > 1) {
+		info->drop = ANSWER_DROP_QDCOUNT;
+		return 0;
+	}
+
+	struct query q;
+	q.has_q = false;
+	q.has_opt = false;
+	q.formerr = false;
+	q.qtype = 0;
+	q.qclass = 0;
+	if (h.qdcount == 1) {
+		if (!read_qname(&r, &q)) {
+			info->drop = ANSWER_DROP_QUESTION;
+			return 0;
+		}
+		q.qtype = dns_rd_u16(&r);
+		q.qclass = dns_rd_u16(&r);
+		if (r.err) {
+			info->drop = ANSWER_DROP_QUESTION;
+			return 0;
+		}
+		q.has_q = true;
+		q.qend = r.pos;
+	} else {
+		q.formerr = true; /* no question */
+		q.qend = DNS_HDR_LEN;
+	}
+	info->qtype = q.qtype;
+	read_rest(&r, &q, h.ancount, h.nscount, h.arcount);
+
+	unsigned opcode = dns_hdr_opcode(&h);
+	uint16_t hflags = (uint16_t)(DNS_F_QR | (h.flags & (DNS_OPCODE_MASK | DNS_F_RD)));
+
+	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
+	if (!tcp && q.has_opt) {
+		size_t p = q.edns.payload < cfg->udp_payload ? q.edns.payload : cfg->udp_payload;
+		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
+	}
+	if (limit > cap)
+		limit = cap;
+
+	if (q.formerr)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_FORMERR, false, info);
+	if (q.has_opt && q.edns.version > 0)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_BADVERS, false, info);
+	if (opcode == DNS_OP_NOTIFY) /* the slow path takes NOTIFY; alone we are not authorized */
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTAUTH, false, info);
+	if (opcode == DNS_OP_UPDATE) { /* a secondary has no UPDATE: NOTIMP, header only (NSD) */
+		q.has_q = false;
+		q.has_opt = false;
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTIMP, false, info);
+	}
+	if (opcode != DNS_OP_QUERY)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTIMP, false, info);
+	if (q.qclass == DNS_C_CH)
+		return answer_chaos(pkt, limit, hflags, &q, cfg, info);
+	if (q.qclass != DNS_C_IN && q.qclass != DNS_C_ANY)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, false, info);
+	if (q.qtype == DNS_T_AXFR)
+		return finish_empty(pkt, limit, hflags, &q, cfg,
+				    tcp ? DNS_R_REFUSED : DNS_R_NOTIMP, false, info);
+	if (q.qtype == DNS_T_IXFR)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, false, info);
+
+	const struct zone_snap *s = select_zone(t, &q);
+	if (!s)
+		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, true, info);
+	info->zone = s;
+	if (q.qend + opt_size(cfg, &q, false) > limit) {
+		info->drop = ANSWER_DROP_SPACE;
+		return 0;
+	}
+	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(s, &q);
+	if (f && q.qend + f->len + opt_size(cfg, &q, false) <= limit)
+		return answer_frag(pkt, limit, hflags, &q, cfg, f, info);
+	return answer_slow(s, pkt, limit, hflags, &q, cfg, info);
+}

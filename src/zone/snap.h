@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The published, immutable form of a zone that the answer engine reads, and
+ * the table of all zones.
+ *
+ * A snapshot wraps a struct zone_contents (the RRsets) with what the hot path
+ * needs: a hash index over every name (empty non-terminals included), per
+ * node the nearest zone cut/DNAME above it and its wildcard child, and
+ * prepared answers.  A prepared answer ("fragment") is the exact response
+ * body after the question, as the reference resolver (resolve.h) writes it,
+ * with compression pointers into the question name.  A fragment prepared for
+ * the node's own name is used as is; one that must serve other query names
+ * (wildcards, referrals, NXDOMAIN/NODATA) carries relocation records that
+ * re-aim each compression pointer for the actual query name.
+ *
+ * The fields are visible because the answer engine reads them on the hot
+ * path; nothing outside src/zone writes them.
+ *
+ * Threads: built by one thread off the fastpath; once published it is never
+ * modified, so any number of readers may use it (fastpath-safe lookups).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/name.h"
+#include "zone/contents.h"
+
+#define SNAP_NONE UINT32_MAX
+
+enum snap_node_flag {
+	SNAP_N_APEX = 1 << 0,
+	SNAP_N_DELEG = 1 << 1,    /* zone cut (NS below the apex) */
+	SNAP_N_DNAME = 1 << 2,    /* owns a DNAME */
+	SNAP_N_CNAME = 1 << 3,    /* owns a CNAME */
+	SNAP_N_BELOW = 1 << 4,    /* strictly below a cut or DNAME: ->cut says which */
+	SNAP_N_WILDCARD = 1 << 5, /* owner is "*.<parent>" */
+	SNAP_N_ENT = 1 << 6,      /* empty non-terminal: no zone_node */
+	SNAP_N_SLOW = 1 << 7,     /* answers for this name need the reference resolver */
+};
+
+struct snap_node {
+	const uint8_t *owner;         /* lowercase wire name */
+	const struct zone_node *zn;   /* NULL for empty non-terminals */
+	uint32_t wild;                /* node index of "*.<owner>", or SNAP_NONE */
+	uint32_t cut;                 /* with SNAP_N_BELOW: the cut/DNAME node above */
+	uint32_t ans;                 /* first entry in snap->ans */
+	uint16_t nans;
+	uint16_t flags;
+};
+
+/* Prepared answer for one query type at a node; qtype 0 matches any other type. */
+struct snap_ans {
+	uint16_t qtype;
+	uint16_t pad;
+	uint32_t frag;                /* offset of a struct snap_frag in snap->frags */
+};
+
+struct snap_bucket {
+	uint32_t hash;
+	uint32_t node;                /* SNAP_NONE when empty */
+};
+
+/* A relocation: body offset of a compression pointer and what it points at. */
+#define SNAP_RELOC_FRAG 0x8000   /* val & 0x3fff: offset inside the body */
+#define SNAP_RELOC_QNAME 0x00ff  /* the whole query name (offset 12) */
+/* otherwise val = label count k: the suffix of the query name with k labels */
+
+struct snap_reloc {
+	uint16_t site;
+	uint16_t val;
+};
+
+/*
+ * Truncation point after an RRset written by the reference resolver: the
+ * body may be cut at off, leaving these counts.  kind says what the RRset
+ * was, which decides the TC bit (Knot's rules): losing an answer or
+ * authority RRset empties all sections and sets TC; losing referral glue
+ * keeps what fits and sets TC (RFC 9471); other additional data that does
+ * not fit is skipped, and later additional RRsets that fit are still added,
+ * without TC.
+ */
+enum snap_cut_kind {
+	SNAP_CUT_REQUIRED = 0,
+	SNAP_CUT_GLUE = 1,
+	SNAP_CUT_EXTRA = 2,
+};
+
+struct snap_cut {
+	uint16_t off;
+	uint16_t an, ns, ar;
+	uint16_t kind;
+};
+
+/*
+ * Fragment header; followed in the arena by body[len], then (2-aligned)
+ * relocs[nreloc].  A fragment is the complete answer; when it does not fit
+ * the client's size limit the engine asks the reference resolver, which
+ * truncates the way Knot does (rare: only large answers over UDP).
+ */
+struct snap_frag {
+	uint16_t flags;       /* header bits to set: AA and the rcode */
+	uint16_t an, ns, ar;
+	uint16_t len;
+	uint16_t nreloc;
+	uint8_t rel;          /* 1: relocatable (nreloc may still be 0) */
+	uint8_t pad;
+	uint8_t body[];
+};
+
+static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *f)
+{
+	return (const struct snap_reloc *)(const void *)(f->body + ((f->len + 1u) & ~1u));
+}
+
+struct zone_snap {
+	struct zone_contents *z;      /* owned */
+	const uint8_t *origin;
+	uint8_t origin_len;
+	uint8_t origin_labels;
+	uint32_t serial;
+	const struct zone_rrset *soa;
+	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
+
+	struct snap_node *nodes;
+	uint32_t nnodes;
+	struct snap_bucket *htab;
+	uint32_t hmask;
+	struct snap_ans *ans;
+	uint32_t nans;
+	uint8_t *frags;
+	size_t frags_len;
+	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
+	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
+
+	size_t mem_bytes;             /* index + fragments, not counting contents */
+};
+
+/* Hash of a lowercase wire name of len octets (the same function everywhere). */
+uint32_t zone_name_hash(const uint8_t *name, size_t len);
+
+/*
+ * Builds the snapshot of z, taking ownership of z (freed with the snapshot,
+ * or on failure).  z must have passed the zone checks (an apex SOA).
+ * Returns NULL on allocation failure.  Runs off the fastpath; may take a
+ * while for big zones.
+ */
+struct zone_snap *zone_snap_build(struct zone_contents *z) __attribute__((warn_unused_result));
+
+void zone_snap_free(struct zone_snap *s);
+
+/* Index of the node owning name (lowercase, length len, hash h), or SNAP_NONE. */
+static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *name, size_t len,
+				      uint32_t h)
+{
+	uint32_t i = h & s->hmask;
+	for (;;) {
+		const struct snap_bucket *b = &s->htab[i];
+		if (b->node == SNAP_NONE)
+			return SNAP_NONE;
+		if (b->hash == h) {
+			const uint8_t *o = s->nodes[b->node].owner;
+			if (o[0] == name[0] && memcmp(o, name, len) == 0)
+				return b->node;
+		}
+		i = (i + 1) & s->hmask;
+	}
+}
+
+/* The prepared answer for qtype at node n (exact type, else qtype-0 entry), or NULL. */
+static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
+						     const struct snap_node *n, uint16_t qtype)
+{
+	const struct snap_ans *a = s->ans + n->ans;
+	const struct snap_ans *dflt = NULL;
+	for (unsigned i = 0; i < n->nans; i++) {
+		if (a[i].qtype == qtype)
+			return (const struct snap_frag *)(const void *)(s->frags + a[i].frag);
+		if (a[i].qtype == 0)
+			dflt = &a[i];
+	}
+	return dflt ? (const struct snap_frag *)(const void *)(s->frags + dflt->frag) : NULL;
+}
+
+/*
+ * All zones served, for longest-match zone selection.  Immutable once built;
+ * published as one RCU-protected pointer by the daemon.
+ */
+struct zone_table {
+	struct zone_snap **zones;     /* owned */
+	uint32_t nzones;
+	struct snap_bucket *htab;     /* by origin: node = index into zones */
+	uint32_t hmask;
+	uint64_t label_mask[2];       /* bit k set: some zone origin has k labels */
+};
+
+/* Builds a table over n snapshots (takes ownership of them and of the array's contents). */
+struct zone_table *zone_table_new(struct zone_snap **snaps, uint32_t n)
+	__attribute__((warn_unused_result));
+
+void zone_table_free(struct zone_table *t);
+
+/* The zone whose origin is exactly name (lowercase), or NULL. */
+const struct zone_snap *zone_table_find(const struct zone_table *t, const uint8_t *name,
+					size_t len, uint32_t h);

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Answer engine: one test per rule of the answer-engine issue.  Responses
+ * are parsed by libknot's packet parser (an independent implementation) and
+ * compared as text, so a wire-format mistake of ours cannot hide behind our
+ * own parser.
+ */
+#include <criterion/criterion.h>
+#include <libknot/libknot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/edns.h"
+#include "dns/msg.h"
+#include "dns/name.h"
+#include "dns/rrtype.h"
+#include "zone/answer.h"
+#include "zone/check.h"
+#include "zone/load.h"
+
+static struct zone_table *table;
+static struct answer_cfg cfg;
+
+static struct zone_snap *load(const char *origin, const char *file)
+{
+	char path[512];
+	const char *dir = getenv("DPDNS_TESTDATA");
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/unit/data", file);
+	struct zone_diag d;
+	zone_diag_init(&d, NULL, NULL);
+	struct zone_contents *z = zone_load_file(path, origin, &d);
+	cr_assert_not_null(z, "cannot load %s", path);
+	struct zone_snap *s = zone_snap_build(z);
+	cr_assert_not_null(s);
+	return s;
+}
+
+static void setup(void)
+{
+	struct zone_snap *snaps[2] = { load("example.", "engine.example.zone"),
+				       load("child.example.", "engine.child.zone") };
+	table = zone_table_new(snaps, 2);
+	cr_assert_not_null(table);
+	zone_answer_cfg_init(&cfg);
+}
+
+static void teardown(void)
+{
+	zone_table_free(table);
+	table = NULL;
+}
+
+TestSuite(answer, .init = setup, .fini = teardown);
+
+/* A query: name in presentation form, type, EDNS payload (0: no OPT), DO. */
+struct q {
+	const char *name;
+	uint16_t type;
+	uint16_t edns;
+	bool dnssec;
+	uint16_t id;
+	uint16_t flags;
+	uint16_t qclass;
+};
+
+static size_t build(const struct q *q, uint8_t *buf, size_t cap)
+{
+	struct dns_wr w;
+	dns_wr_init(&w, buf, cap);
+	struct dns_hdr h = { q->id ? q->id : 0xbeef, q->flags ? q->flags : DNS_F_RD, 1, 0, 0,
+			     q->edns ? 1 : 0 };
+	dns_hdr_write(&w, &h);
+	uint8_t name[DNS_NAME_MAXLEN];
+	int n = dns_name_from_text(q->name, NULL, name);
+	cr_assert_gt(n, 0, "bad name %s", q->name);
+	dns_wr_bytes(&w, name, (size_t)n);
+	dns_wr_u16(&w, q->type);
+	dns_wr_u16(&w, q->qclass ? q->qclass : DNS_C_IN);
+	if (q->edns)
+		dns_edns_write(&w, q->edns, 0, q->dnssec ? DNS_EDNS_DO : 0, NULL, 0);
+	cr_assert_eq(w.err, 0);
+	return w.pos;
+}
+
+/* A parsed response: header fields and each section as text lines. */
+struct resp {
+	size_t len;
+	uint8_t wire[65536];
+	uint16_t id;
+	unsigned rcode; /* extended when an OPT is present */
+	bool aa, tc, rd, qr;
+	unsigned an, ns, ar;
+	bool edns, dnssec;
+	uint16_t payload;
+	char sec[3][8192];
+};
+
+static void dump_section(knot_pkt_t *pkt, knot_section_t s, char *out, size_t cap)
+{
+	const knot_pktsection_t *sec = knot_pkt_section(pkt, s);
+	out[0] = '\0';
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+		if (rr->type == KNOT_RRTYPE_OPT)
+			continue;
+		size_t txtlen = 4096;
+		char *txt = malloc(txtlen);
+		cr_assert_not_null(txt);
+		knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
+		style.show_class = rr->rclass != KNOT_CLASS_IN;
+		int n = knot_rrset_txt_dump(rr, &txt, &txtlen, &style);
+		cr_assert_geq(n, 0);
+		/* libknot pads the owner with spaces: fold each run of blanks to one tab. */
+		char *o = out + strlen(out);
+		for (const char *p = txt; *p && (size_t)(o - out) < cap - 1; p++) {
+			if (*p == ' ' && (p[1] == ' ' || p[1] == '\t'))
+				continue;
+			*o++ = (*p == ' ' && p > txt && p[-1] == ' ') ? '\t' : *p;
+		}
+		*o = '\0';
+		free(txt);
+	}
+}
+
+static void parse(struct resp *r)
+{
+	knot_pkt_t *pkt = knot_pkt_new(r->wire, (uint16_t)r->len, NULL);
+	cr_assert_not_null(pkt);
+	cr_assert_eq(knot_pkt_parse(pkt, 0), KNOT_EOK, "libknot cannot parse our response");
+	r->id = knot_wire_get_id(r->wire);
+	r->qr = knot_wire_get_qr(r->wire);
+	r->aa = knot_wire_get_aa(r->wire);
+	r->tc = knot_wire_get_tc(r->wire);
+	r->rd = knot_wire_get_rd(r->wire);
+	r->an = knot_wire_get_ancount(r->wire);
+	r->ns = knot_wire_get_nscount(r->wire);
+	r->ar = knot_wire_get_arcount(r->wire);
+	r->edns = knot_pkt_has_edns(pkt);
+	r->rcode = knot_pkt_ext_rcode(pkt);
+	if (r->edns) {
+		r->dnssec = knot_pkt_has_dnssec(pkt);
+		r->payload = knot_edns_get_payload(pkt->opt_rr);
+	}
+	dump_section(pkt, KNOT_ANSWER, r->sec[0], sizeof(r->sec[0]));
+	dump_section(pkt, KNOT_AUTHORITY, r->sec[1], sizeof(r->sec[1]));
+	dump_section(pkt, KNOT_ADDITIONAL, r->sec[2], sizeof(r->sec[2]));
+	knot_pkt_free(pkt);
+}
+
+static struct resp *ask_raw(const uint8_t *query, size_t qlen, bool tcp)
+{
+	static struct resp r;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.wire, query, qlen);
+	struct answer_info info;
+	r.len = zone_answer(table, &cfg, r.wire, qlen, tcp ? sizeof(r.wire) : 4096, tcp, &info);
+	if (r.len)
+		parse(&r);
+	return &r;
+}
+
+static struct resp *ask(struct q q)
+{
+	uint8_t buf[1024];
+	size_t n = build(&q, buf, sizeof(buf));
+	return ask_raw(buf, n, false);
+}
+
+#define has(sec, text) cr_expect(strstr((sec), (text)) != NULL, "missing '%s' in:\n%s", text, sec)
+#define hasnt(sec, text) cr_expect(strstr((sec), (text)) == NULL, "unexpected '%s' in:\n%s", text, sec)
+
+/* ---- lookup ---- */
+
+Test(answer, exact_match)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect(r->qr && r->aa && r->rd);
+	cr_expect_eq(r->id, 0xbeef);
+	cr_expect_eq(r->an, 2);
+	has(r->sec[0], "www.example.\t3600\tA\t192.0.2.80");
+	has(r->sec[0], "www.example.\t3600\tA\t192.0.2.81");
+	cr_expect_str_empty(r->sec[1], "Knot adds no NS to positive answers");
+}
+
+Test(answer, question_echoed_byte_for_byte)
+{
+	struct resp *r = ask((struct q){ "wWw.ExAmPlE.", DNS_T_A });
+	cr_assert_gt(r->len, 12);
+	cr_expect(memcmp(r->wire + 12, "\3wWw\7ExAmPlE\0", 13) == 0);
+	/* The owner is a pointer to the question, so it keeps the query's case. */
+	has(r->sec[0], "www.example.\t3600\tA\t192.0.2.80");
+	cr_expect(memcmp(r->wire + 12 + 13 + 4, "\xc0\x0c\x00\x01", 4) == 0);
+}
+
+Test(answer, nodata_has_soa_with_negative_ttl)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_MX });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect(r->aa);
+	cr_expect_eq(r->an, 0);
+	/* RFC 2308 §3: TTL = min(SOA TTL 3600, MINIMUM 300). */
+	has(r->sec[1], "example.\t300\tSOA\tns1.example. hostmaster.example. 2024010101");
+}
+
+Test(answer, nxdomain_has_soa)
+{
+	struct resp *r = ask((struct q){ "nothing.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NXDOMAIN);
+	cr_expect(r->aa);
+	has(r->sec[1], "example.\t300\tSOA\t");
+	cr_expect_eq(r->ns, 1);
+}
+
+Test(answer, nxdomain_soa_owner_takes_query_case)
+{
+	struct resp *r = ask((struct q){ "NOPE.EXAMPLE.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NXDOMAIN);
+	has(r->sec[1], "example.\t300\tSOA\tns1.example. hostmaster.example.");
+	/* libknot's dump lowercases, so check the wire: the SOA owner is a
+	 * pointer to "EXAMPLE." inside the question (offset 12 + 5). */
+	size_t body = 12 + 14 + 4;
+	cr_expect(memcmp(r->wire + body, "\xc0\x11\x00\x06", 4) == 0);
+	cr_expect(memmem(r->wire + body, r->len - body, "\x03ns1\xc0\x11", 6) != NULL);
+}
+
+Test(answer, empty_non_terminal_is_nodata)
+{
+	struct resp *r = ask((struct q){ "ent.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[1], "SOA");
+	r = ask((struct q){ "x.ent.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	r = ask((struct q){ "b.ent.example.", DNS_T_TXT });
+	has(r->sec[0], "below an empty non-terminal");
+}
+
+Test(answer, cname_chain_followed)
+{
+	struct resp *r = ask((struct q){ "alias1.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 4);
+	has(r->sec[0], "alias1.example.\t3600\tCNAME\talias2.example.");
+	has(r->sec[0], "alias2.example.\t300\tCNAME\twww.example.");
+	has(r->sec[0], "www.example.\t3600\tA\t192.0.2.80");
+}
+
+Test(answer, cname_query_type_returns_only_cname)
+{
+	struct resp *r = ask((struct q){ "alias1.example.", DNS_T_CNAME });
+	cr_expect_eq(r->an, 1);
+	has(r->sec[0], "alias1.example.\t3600\tCNAME\talias2.example.");
+}
+
+Test(answer, cname_chain_then_nodata)
+{
+	struct resp *r = ask((struct q){ "alias1.example.", DNS_T_MX });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 2);
+	has(r->sec[1], "SOA");
+}
+
+Test(answer, cname_out_of_zone_stops)
+{
+	struct resp *r = ask((struct q){ "ext.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 1);
+	cr_expect_eq(r->ns, 0);
+	has(r->sec[0], "CNAME\ttarget.example.net.");
+}
+
+Test(answer, cname_to_missing_name_is_nxdomain)
+{
+	struct resp *r = ask((struct q){ "dead.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NXDOMAIN, "RFC 6604: rcode of the last name");
+	has(r->sec[0], "CNAME\tnothere.example.");
+	has(r->sec[1], "SOA");
+}
+
+Test(answer, cname_loop_is_bounded)
+{
+	struct resp *r = ask((struct q){ "loop1.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 2);
+	has(r->sec[0], "loop1.example.\t3600\tCNAME\tloop2.example.");
+	has(r->sec[0], "loop2.example.\t3600\tCNAME\tloop1.example.");
+}
+
+Test(answer, wildcard_synthesis)
+{
+	struct resp *r = ask((struct q){ "a.b.WILD.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[0], "a.b.wild.example.\t600\tA\t192.0.2.99");
+	cr_expect(memcmp(r->wire + 12 + 18 + 4, "\xc0\x0c\x00\x01", 4) == 0, "owner = query name");
+	r = ask((struct q){ "foo.wild.example.", DNS_T_MX });
+	has(r->sec[0], "foo.wild.example.\t600\tMX\t5 mail.example.");
+	has(r->sec[2], "mail.example.\t3600\tA\t192.0.2.25");
+	has(r->sec[2], "mail.example.\t3600\tAAAA\t2001:db8::25");
+	r = ask((struct q){ "foo.wild.example.", DNS_T_AAAA });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 0);
+	has(r->sec[1], "SOA");
+}
+
+Test(answer, wildcard_closest_encloser_rule)
+{
+	/* RFC 4592 §2.2: real.wild exists, so x.real.wild is not covered by *.wild. */
+	struct resp *r = ask((struct q){ "x.real.wild.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	/* The wildcard's parent is an empty non-terminal: NODATA. */
+	r = ask((struct q){ "wild.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 0);
+}
+
+Test(answer, wildcard_cname)
+{
+	struct resp *r = ask((struct q){ "Foo.WC.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[0], "foo.wc.example.\t3600\tCNAME\twww.example.");
+	cr_expect(memcmp(r->wire + 12 + 16 + 4, "\xc0\x0c\x00\x05", 4) == 0, "owner = query name");
+	has(r->sec[0], "www.example.\t3600\tA\t192.0.2.80");
+}
+
+Test(answer, referral)
+{
+	struct resp *r = ask((struct q){ "www.sub.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect(!r->aa, "a referral is not authoritative");
+	cr_expect_eq(r->an, 0);
+	has(r->sec[1], "sub.example.\t3600\tNS\tns.sub.example.");
+	has(r->sec[1], "sub.example.\t3600\tNS\tns.elsewhere.net.");
+	has(r->sec[2], "ns.sub.example.\t3600\tA\t192.0.2.200");
+	has(r->sec[2], "ns.sub.example.\t3600\tAAAA\t2001:db8::200");
+	/* At the cut itself, and for the glue name: a referral too. */
+	r = ask((struct q){ "sub.example.", DNS_T_A });
+	cr_expect(!r->aa);
+	has(r->sec[1], "NS");
+	r = ask((struct q){ "ns.sub.example.", DNS_T_A });
+	cr_expect(!r->aa);
+	cr_expect_eq(r->an, 0);
+	r = ask((struct q){ "x.outside.example.", DNS_T_A });
+	cr_expect(!r->aa);
+	cr_expect_str_empty(r->sec[2], "no glue for an out-of-zone NS");
+}
+
+Test(answer, ds_answered_by_parent)
+{
+	struct resp *r = ask((struct q){ "sub.example.", DNS_T_DS });
+	cr_expect(r->aa);
+	has(r->sec[0], "sub.example.\t3600\tDS\t12345 13 2");
+	r = ask((struct q){ "outside.example.", DNS_T_DS });
+	cr_expect(r->aa);
+	cr_expect_eq(r->an, 0);
+	has(r->sec[1], "SOA");
+}
+
+Test(answer, dname_synthesis)
+{
+	struct resp *r = ask((struct q){ "WWW.dn.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[0], "dn.example.\t3600\tDNAME\texample.net.");
+	has(r->sec[0], "www.dn.example.\t3600\tCNAME\twww.example.net.");
+	/* The synthesized owner points at the question; the target is written
+	 * lowercase and uncompressed, as Knot and NSD write it. */
+	cr_expect(memmem(r->wire, r->len, "\xc0\x0c\x00\x05\x00\x01", 6) != NULL);
+	cr_expect(memmem(r->wire, r->len, "\x03www\x07" "example\x03net\x00", 17) != NULL);
+	/* A target inside the zone is followed. */
+	r = ask((struct q){ "www.dnin.example.", DNS_T_A });
+	has(r->sec[0], "CNAME\twww.target.example.");
+	has(r->sec[0], "www.target.example.\t3600\tA\t192.0.2.90");
+	r = ask((struct q){ "nope.dnin.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	/* The DNAME owner itself is not redirected. */
+	r = ask((struct q){ "dn.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 0);
+}
+
+/* Builds "<labels>.<suffix>" whose wire form is exactly total octets. */
+static void long_name(char *out, const char *suffix, size_t suffix_wire, size_t total)
+{
+	size_t left = total - suffix_wire; /* octets of prefix labels (length octets included) */
+	out[0] = '\0';
+	while (left > 0) {
+		size_t l = left > 64 ? 63 : left - 1;
+		if (left > 64 && left - 64 < 2)
+			l = 61; /* never leave a remainder too small for a label */
+		char label[64];
+		memset(label, 'a', l);
+		label[l] = '\0';
+		strcat(out, label);
+		strcat(out, ".");
+		left -= l + 1;
+	}
+	strcat(out, suffix);
+}
+
+Test(answer, dname_overlong_result_is_yxdomain)
+{
+	char name[400];
+	/* dnin.example. (14 octets) becomes target.example. (16): a 254-octet
+	 * name still fits after substitution (256 > 255 does not). */
+	long_name(name, "dnin.example.", 14, 253);
+	struct resp *r = ask((struct q){ name, DNS_T_A, 1232 });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN, "255 octets after substitution: fine");
+	long_name(name, "dnin.example.", 14, 255);
+	r = ask((struct q){ name, DNS_T_A, 1232 });
+	cr_expect_eq(r->rcode, DNS_R_YXDOMAIN, "RFC 6672 §2.2");
+	has(r->sec[0], "DNAME");
+	cr_expect_eq(r->an, 1, "no CNAME synthesized");
+}
+
+Test(answer, additional_for_mx_ns_srv)
+{
+	struct resp *r = ask((struct q){ "example.", DNS_T_MX });
+	has(r->sec[2], "mail.example.\t3600\tA\t192.0.2.25");
+	has(r->sec[2], "mail.example.\t3600\tAAAA\t2001:db8::25");
+	r = ask((struct q){ "example.", DNS_T_NS });
+	has(r->sec[2], "ns1.example.\t3600\tA\t192.0.2.53");
+	has(r->sec[2], "ns1.example.\t3600\tAAAA\t2001:db8::53");
+	has(r->sec[2], "ns2.example.\t3600\tA\t192.0.2.54");
+	r = ask((struct q){ "_sip._udp.example.", DNS_T_SRV });
+	has(r->sec[2], "sip.example.\t3600\tA\t192.0.2.60");
+}
+
+Test(answer, any_returns_one_rrset)
+{
+	struct resp *r = ask((struct q){ "anyord.example.", DNS_T_ANY });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 1, "RFC 8482: one RRset");
+	has(r->sec[0], "MX");
+	r = ask((struct q){ "example.", DNS_T_ANY });
+	cr_expect_eq(r->an, 1);
+	has(r->sec[0], "\tA\t192.0.2.1");
+	r = ask((struct q){ "nothing.example.", DNS_T_ANY });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+}
+
+Test(answer, longest_zone_wins)
+{
+	struct resp *r = ask((struct q){ "www.child.example.", DNS_T_A });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[0], "192.0.2.77");
+	r = ask((struct q){ "nothing.child.example.", DNS_T_A });
+	has(r->sec[1], "child.example.\t30\tSOA");
+}
+
+Test(answer, no_zone_is_refused_without_aa)
+{
+	struct resp *r = ask((struct q){ "www.example.org.", DNS_T_A, 1232 });
+	cr_assert_eq(r->rcode, DNS_R_REFUSED);
+	cr_expect(!r->aa);
+	cr_expect_eq(r->an + r->ns, 0);
+	/* EDE 20 (Not Authoritative), as both peers add. */
+	cr_expect(memmem(r->wire, r->len, "\x00\x0f\x00\x02\x00\x14", 6) != NULL);
+	r = ask((struct q){ ".", DNS_T_SOA });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+}
+
+/* ---- header ---- */
+
+Test(answer, rd_copied_cd_not)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A, .flags = DNS_F_CD | DNS_F_AD });
+	cr_expect(!r->rd);
+	cr_expect_eq(r->wire[3] & (DNS_F_CD | DNS_F_AD | DNS_F_RA), 0);
+	r = ask((struct q){ "www.example.", DNS_T_A, .flags = DNS_F_RD });
+	cr_expect(r->rd);
+}
+
+Test(answer, opcode_not_query_is_notimp)
+{
+	for (unsigned op = 1; op < 16; op++) {
+		struct resp *r =
+			ask((struct q){ "www.example.", DNS_T_A, .flags = (uint16_t)(op << 11) });
+		cr_expect_eq((r->wire[2] >> 3) & 0xf, op, "opcode copied");
+		cr_expect_eq(r->an, 0);
+		cr_expect(!r->aa);
+		if (op == DNS_OP_NOTIFY) {
+			/* Knot: NOTAUTH with the question (the slow path takes NOTIFY). */
+			cr_expect_eq(r->rcode, DNS_R_NOTAUTH);
+			cr_expect_eq(r->len, 12 + 13 + 4);
+		} else if (op == DNS_OP_UPDATE) {
+			/* NSD: NOTIMP, header only. */
+			cr_expect_eq(r->rcode, DNS_R_NOTIMP);
+			cr_expect_eq(r->len, 12);
+		} else {
+			cr_expect_eq(r->rcode, DNS_R_NOTIMP, "opcode %u", op);
+			cr_expect_eq(r->len, 12 + 13 + 4, "question echoed (Knot)");
+		}
+	}
+}
+
+Test(answer, additional_that_does_not_fit_is_skipped_not_cut)
+{
+	/* Knot fills the additional section greedily: an RRset that does not
+	 * fit is left out and later ones that fit still go in, without TC. */
+	struct resp *r = ask((struct q){ "mxmany.example.", DNS_T_MX, 512 });
+	cr_assert_leq(r->len, 512);
+	cr_expect(!r->tc);
+	cr_expect_eq(r->an, 12);
+	bool skipped_then_added = false;
+	for (int i = 0; i + 1 < 12; i++) {
+		char aaaa[64], next_a[64];
+		snprintf(aaaa, sizeof(aaaa), "mx%02d.example.\t3600\tAAAA", i);
+		snprintf(next_a, sizeof(next_a), "mx%02d.example.\t3600\tA\t", i + 1);
+		if (!strstr(r->sec[2], aaaa) && strstr(r->sec[2], next_a))
+			skipped_then_added = true;
+	}
+	cr_expect(skipped_then_added, "no AAAA skipped with a later A added:\n%s", r->sec[2]);
+	/* With room for everything, everything is there. */
+	r = ask((struct q){ "mxmany.example.", DNS_T_MX, 1232 });
+	cr_expect_eq(r->ar, 25);
+}
+
+Test(answer, qdcount_rules)
+{
+	uint8_t q[64];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A }, q, sizeof(q));
+	q[5] = 0; /* QDCOUNT 0: FORMERR, header only */
+	struct resp *r = ask_raw(q, DNS_HDR_LEN, false);
+	cr_assert_eq(r->len, DNS_HDR_LEN);
+	cr_expect_eq(r->rcode, DNS_R_FORMERR);
+	q[5] = 2; /* two questions: dropped, as Knot does */
+	r = ask_raw(q, n, false);
+	cr_expect_eq(r->len, 0);
+}
+
+Test(answer, response_and_short_packets_dropped)
+{
+	uint8_t q[64];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A, .flags = DNS_F_QR }, q, sizeof(q));
+	cr_expect_eq(ask_raw(q, n, false)->len, 0);
+	n = build(&(struct q){ "www.example.", DNS_T_A }, q, sizeof(q));
+	for (size_t i = 0; i < n; i++) /* every truncation of the question is dropped */
+		cr_expect_eq(ask_raw(q, i, false)->len, 0, "length %zu", i);
+}
+
+Test(answer, malformed_question_dropped)
+{
+	/* A compression pointer in the question. */
+	static const uint8_t ptr[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1 };
+	cr_expect_eq(ask_raw(ptr, sizeof(ptr), false)->len, 0);
+	/* A 64-octet label. */
+	uint8_t big[100] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64 };
+	memset(big + 13, 'a', 64);
+	big[77] = 0;
+	big[79] = 1;
+	big[81] = 1;
+	cr_expect_eq(ask_raw(big, 82, false)->len, 0);
+}
+
+Test(answer, trailing_bytes_and_missing_records_are_formerr)
+{
+	uint8_t q[64];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A }, q, sizeof(q));
+	q[n] = 0xff;
+	struct resp *r = ask_raw(q, n + 1, false);
+	cr_expect_eq(r->rcode, DNS_R_FORMERR);
+	cr_expect_eq(r->len, n, "FORMERR echoes the question");
+	q[11] = 1; /* ARCOUNT 1 with nothing there */
+	r = ask_raw(q, n, false);
+	cr_expect_eq(r->rcode, DNS_R_FORMERR);
+}
+
+Test(answer, class_rules)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A, .qclass = DNS_C_NONE });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+	r = ask((struct q){ "www.example.", DNS_T_A, .qclass = 4 });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+	r = ask((struct q){ "www.example.", DNS_T_A, .qclass = DNS_C_ANY });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+	has(r->sec[0], "192.0.2.80");
+}
+
+Test(answer, chaos_identity_and_version)
+{
+	struct resp *r = ask((struct q){ "version.bind.", DNS_T_TXT, .qclass = DNS_C_CH });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED, "hidden unless configured");
+	cfg.version = "dpdns 0.1";
+	cfg.identity = "pop1.example.net";
+	r = ask((struct q){ "VERSION.BIND.", DNS_T_TXT, .qclass = DNS_C_CH });
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect(!r->aa);
+	has(r->sec[0], "version.bind.\t0\tCH\tTXT\t\"dpdns 0.1\"");
+	/* The owner is a pointer to the question (libknot's dump lowercases it). */
+	cr_expect(memmem(r->wire, r->len, "\xc0\x0c\x00\x10\x00\x03", 6) != NULL);
+	r = ask((struct q){ "id.server.", DNS_T_TXT, .qclass = DNS_C_CH });
+	has(r->sec[0], "\"pop1.example.net\"");
+	r = ask((struct q){ "hostname.bind.", DNS_T_TXT, .qclass = DNS_C_CH });
+	has(r->sec[0], "\"pop1.example.net\"");
+	r = ask((struct q){ "version.server.", DNS_T_TXT, .qclass = DNS_C_CH });
+	has(r->sec[0], "\"dpdns 0.1\"");
+	r = ask((struct q){ "authors.bind.", DNS_T_TXT, .qclass = DNS_C_CH });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+	r = ask((struct q){ "version.bind.", DNS_T_A, .qclass = DNS_C_CH });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+}
+
+Test(answer, zone_transfer_over_udp)
+{
+	struct resp *r = ask((struct q){ "example.", DNS_T_AXFR });
+	cr_expect_eq(r->rcode, DNS_R_NOTIMP);
+	r = ask((struct q){ "example.", DNS_T_IXFR });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+}
+
+/* ---- EDNS ---- */
+
+Test(answer, edns_echoed)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A, 4096, true });
+	cr_assert(r->edns);
+	cr_expect_eq(r->payload, 1232);
+	cr_expect(r->dnssec, "DO echoed");
+	r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_expect(!r->edns, "no OPT without one in the query");
+}
+
+Test(answer, edns_badvers)
+{
+	uint8_t q[64];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A, 1232 }, q, sizeof(q));
+	q[n - 5] = 1; /* OPT: root, type, class, ext-rcode, version, flags, rdlength */
+	struct resp *r = ask_raw(q, n, false);
+	cr_assert(r->edns);
+	cr_expect_eq(r->rcode, DNS_R_BADVERS);
+	cr_expect_eq(r->an, 0);
+}
+
+Test(answer, edns_malformed_or_duplicate_is_formerr)
+{
+	uint8_t q[128];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A, 1232 }, q, sizeof(q));
+	/* A second OPT. */
+	memcpy(q + n, q + n - 11, 11);
+	q[11] = 2;
+	struct resp *r = ask_raw(q, n + 11, false);
+	cr_expect_eq(r->rcode, DNS_R_FORMERR);
+	cr_expect(!r->edns);
+	/* An option running past the OPT's rdata. */
+	n = build(&(struct q){ "www.example.", DNS_T_A, 1232 }, q, sizeof(q));
+	static const uint8_t opt[] = { 0, 3, 0, 9, 'x' };
+	memcpy(q + n, opt, sizeof(opt));
+	q[n - 1] = sizeof(opt);
+	r = ask_raw(q, n + sizeof(opt), false);
+	cr_expect_eq(r->rcode, DNS_R_FORMERR);
+}
+
+Test(answer, nsid)
+{
+	uint8_t q[128];
+	size_t n = build(&(struct q){ "www.example.", DNS_T_A, 1232 }, q, sizeof(q));
+	static const uint8_t opt[] = { 0, 3, 0, 0 };
+	memcpy(q + n, opt, sizeof(opt));
+	q[n - 1] = sizeof(opt);
+	struct resp *r = ask_raw(q, n + sizeof(opt), false);
+	cr_expect(memmem(r->wire, r->len, "\x00\x03\x00", 3) == NULL, "no NSID unless configured");
+	cfg.nsid = (const uint8_t *)"pop1";
+	cfg.nsid_len = 4;
+	r = ask_raw(q, n + sizeof(opt), false);
+	cr_expect(memmem(r->wire, r->len, "\x00\x03\x00\x04pop1", 8) != NULL);
+	/* Not requested: not sent. */
+	r = ask((struct q){ "www.example.", DNS_T_A, 1232 });
+	cr_expect(memmem(r->wire, r->len, "pop1", 4) == NULL);
+}
+
+Test(answer, truncation_without_edns)
+{
+	struct resp *r = ask((struct q){ "many.example.", DNS_T_A });
+	cr_assert_leq(r->len, 512);
+	cr_expect(r->tc);
+	cr_expect_eq(r->an + r->ns + r->ar, 0, "Knot empties the sections");
+	r = ask((struct q){ "many.example.", DNS_T_A, 1232 });
+	cr_expect(!r->tc);
+	cr_expect_eq(r->an, 40);
+	r = ask((struct q){ "many.example.", DNS_T_A, 100 }); /* under 512 counts as 512 */
+	cr_expect(r->tc);
+	cr_expect(r->edns);
+	cr_expect_leq(r->len, 512);
+}
+
+Test(answer, truncation_over_tcp_never)
+{
+	uint8_t q[64];
+	size_t n = build(&(struct q){ "many.example.", DNS_T_A }, q, sizeof(q));
+	struct resp *r = ask_raw(q, n, true);
+	cr_expect(!r->tc);
+	cr_expect_eq(r->an, 40);
+}
+
+Test(answer, compression_in_responses)
+{
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A });
+	/* Header 12 + question 17 + 2 x (pointer 2 + 10 + 4). */
+	cr_expect_eq(r->len, 12 + 17 + 2 * 16);
+}
+
+/* ---- prepared answers equal the reference resolver ---- */
+
+/*
+ * Every query of a corpus is answered twice, from the prepared answers and by
+ * the reference resolver, and the responses must say the same thing: same
+ * header, same records in the same order.  (Bytes may differ: a relocated
+ * fragment may compress a name against a different, equivalent suffix.)
+ */
+static void render(uint8_t *wire, size_t len, char *out, size_t cap)
+{
+	static struct resp r;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.wire, wire, len);
+	r.len = len;
+	out[0] = '\0';
+	if (!len)
+		return;
+	parse(&r);
+	snprintf(out, cap, "id %u rcode %u aa %d tc %d rd %d counts %u/%u/%u edns %d do %d\n%s--\n%s--\n%s",
+		 r.id, r.rcode, r.aa, r.tc, r.rd, r.an, r.ns, r.ar, r.edns, r.dnssec, r.sec[0],
+		 r.sec[1], r.sec[2]);
+}
+
+Test(answer, fast_path_equals_reference)
+{
+	static const char *names[] = {
+		"example.", "www.example.", "WWW.example.", "mixed.example.", "alias1.example.",
+		"alias2.example.", "ext.example.", "dead.example.", "loop1.example.",
+		"_sip._udp.example.", "ent.example.", "b.ent.example.", "x.wild.example.",
+		"a.b.wild.example.", "real.wild.example.", "x.real.wild.example.", "q.wc.example.",
+		"sub.example.", "ns.sub.example.", "deep.www.sub.example.", "outside.example.",
+		"dn.example.", "x.dn.example.", "www.dnin.example.", "many.example.",
+		"anyord.example.", "nothing.example.", "a.nothing.example.", "*.wild.example.",
+		"www.child.example.", "child.example.", "nope.child.example.", "www.example.org.",
+	};
+	static const uint16_t types[] = { DNS_T_A, DNS_T_AAAA, DNS_T_NS, DNS_T_SOA, DNS_T_MX,
+					  DNS_T_TXT, DNS_T_CNAME, DNS_T_SRV, DNS_T_DS, DNS_T_ANY,
+					  DNS_T_DNAME, DNS_T_PTR };
+	static const uint16_t edns[] = { 0, 512, 1232 };
+	static char ta[32768], tb[32768];
+	unsigned compared = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			for (size_t e = 0; e < 3; e++) {
+				uint8_t q[300], a[4096], b[4096];
+				size_t n = build(&(struct q){ names[i], types[t], edns[e] }, q,
+						 sizeof(q));
+				struct answer_info ia, ib;
+				memcpy(a, q, n);
+				memcpy(b, q, n);
+				cfg.reference_only = false;
+				size_t la = zone_answer(table, &cfg, a, n, sizeof(a), false, &ia);
+				cfg.reference_only = true;
+				size_t lb = zone_answer(table, &cfg, b, n, sizeof(b), false, &ib);
+				render(a, la, ta, sizeof(ta));
+				render(b, lb, tb, sizeof(tb));
+				cr_expect_str_eq(ta, tb, "%s type %u edns %u: prepared answer differs "
+					       "from reference", names[i], types[t], edns[e]);
+				compared++;
+			}
+		}
+	}
+	cfg.reference_only = false;
+	cr_expect_gt(compared, 1000);
+}
