@@ -261,33 +261,37 @@ static const struct zone_snap *select_zone(const struct zone_table *t, const str
 	return apex_zone;
 }
 
+static const struct snap_frag *nodata(const struct zone_snap *s)
+{
+	return s->frag_nodata == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nodata);
+}
+
+/* The referral prepared at cut node c, or NULL when the resolver must answer. */
+static const struct snap_frag *referral(const struct zone_snap *s, const struct snap_node *c)
+{
+	if ((c->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
+		return NULL; /* a DNAME, or a cut whose referral could not be prepared */
+	return zone_snap_frag(s, zone_snap_hot(s, c->hot), 0);
+}
+
 /*
  * Finds the prepared answer for the query in s; NULL means "ask the
- * reference resolver".  Mirrors zone_resolve's first step exactly.
+ * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
+ * reads the bucket and the name's hot block, nothing else.
  */
 static const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
 {
-	const uint8_t *frags = s->frags;
 	uint16_t qtype = q->qtype;
 	if (qtype == DNS_T_ANY)
 		return NULL;
-	uint32_t ni = zone_snap_find(s, q->lname, q->qn.len, q->qn.hash);
-	if (ni != SNAP_NONE) {
-		const struct snap_node *n = &s->nodes[ni];
-		if (n->flags & SNAP_N_BELOW) {
-			const struct snap_node *c = &s->nodes[n->cut];
-			if ((c->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
-				return NULL;
-			return zone_snap_frag(s, c, 0);
-		}
-		if (n->flags & SNAP_N_SLOW)
+	const struct snap_hot *h = zone_snap_find_hot(s, q->lname, q->qn.len, q->qn.hash);
+	if (h) {
+		if (h->flags & SNAP_N_BELOW)
+			return referral(s, &s->nodes[s->nodes[h->node].cut]);
+		if (h->flags & SNAP_N_SLOW)
 			return NULL;
-		const struct snap_frag *f = zone_snap_frag(s, n, qtype);
-		if (f)
-			return f;
-		return s->frag_nodata == SNAP_NONE
-			       ? NULL
-			       : (const struct snap_frag *)(const void *)(frags + s->frag_nodata);
+		const struct snap_frag *f = zone_snap_frag(s, h, qtype);
+		return f ? f : nodata(s);
 	}
 	for (int k = q->qn.labels - 1; k >= s->origin_labels; k--) {
 		const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
@@ -298,27 +302,18 @@ static const struct snap_frag *find_frag(const struct zone_snap *s, const struct
 		const struct snap_node *a = &s->nodes[ai];
 		if (a->flags & SNAP_N_BELOW)
 			a = &s->nodes[a->cut];
-		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) {
-			if ((a->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
-				return NULL;
-			return zone_snap_frag(s, a, 0);
-		}
+		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME))
+			return referral(s, a);
 		if (a->wild != SNAP_NONE) {
 			const struct snap_node *w = &s->nodes[a->wild];
 			if (w->flags & SNAP_N_SLOW)
 				return NULL;
-			const struct snap_frag *f = zone_snap_frag(s, w, qtype);
-			if (f)
-				return f;
-			return s->frag_nodata == SNAP_NONE
-				       ? NULL
-				       : (const struct snap_frag *)(const void *)(frags + s->frag_nodata);
+			const struct snap_frag *f = zone_snap_frag(s, zone_snap_hot(s, w->hot), qtype);
+			return f ? f : nodata(s);
 		}
 		break;
 	}
-	return s->frag_nxdomain == SNAP_NONE
-		       ? NULL
-		       : (const struct snap_frag *)(const void *)(frags + s->frag_nxdomain);
+	return s->frag_nxdomain == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nxdomain);
 }
 
 /*

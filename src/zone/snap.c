@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dns/msg.h"
 #include "dns/rrtype.h"
@@ -31,13 +32,68 @@ uint32_t zone_name_hash(const uint8_t *name, size_t len)
 	return (uint32_t)h;
 }
 
+/* ---- memory ---- */
+
+/*
+ * Big, long-lived, randomly read arrays (hash table, hot blocks) go into
+ * 2 MiB-aligned memory advised for transparent huge pages: a lookup in a
+ * million-name zone otherwise pays a TLB miss on top of each cache miss.
+ * (The daemon's EAL hugepages serve the same purpose on the fastpath.)
+ */
+#define HUGE_ALIGN (2u << 20)
+
+static void *huge_alloc(size_t len)
+{
+	void *p = NULL;
+	size_t rounded = (len + HUGE_ALIGN - 1) & ~(size_t)(HUGE_ALIGN - 1);
+	if (len >= HUGE_ALIGN) {
+		if (posix_memalign(&p, HUGE_ALIGN, rounded) != 0)
+			return NULL;
+		(void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
+		return p;
+	}
+	return malloc(len ? len : 1);
+}
+
 /* ---- index construction ---- */
+
+/* A growable byte buffer (fragments and hot blocks while building). */
+struct bytes {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static int bytes_reserve(struct bytes *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more)
+		cap *= 2;
+	uint8_t *n = realloc(b->buf, cap);
+	if (!n)
+		return DP_ENOMEM;
+	b->buf = n;
+	b->cap = cap;
+	return 0;
+}
+
+/* Pads to a multiple of align with zeroes; returns the new length or DP_ENOMEM. */
+static int bytes_align(struct bytes *b, size_t align)
+{
+	size_t pad = (align - b->len % align) % align;
+	if (bytes_reserve(b, pad) < 0)
+		return DP_ENOMEM;
+	memset(b->buf + b->len, 0, pad);
+	b->len += pad;
+	return 0;
+}
 
 struct builder {
 	struct zone_snap *s;
 	uint32_t cap_nodes;
-	uint32_t cap_ans;
-	size_t cap_frags;
+	struct bytes arena;          /* becomes s->arena */
+	struct bytes tmp;            /* one name's fragments */
 	uint8_t *scratch;            /* a 64 KiB response buffer */
 	uint16_t sites[512];
 };
@@ -56,7 +112,7 @@ static int htab_resize(struct zone_snap *s, uint32_t want)
 		const uint8_t *o = s->nodes[n].owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
 		uint32_t i = h & (cap - 1);
-		while (t[i].node != SNAP_NONE)
+		while (t[i].ref != SNAP_NONE)
 			i = (i + 1) & (cap - 1);
 		t[i] = (struct snap_bucket){ h, n };
 	}
@@ -80,16 +136,13 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	}
 	uint32_t idx = s->nnodes++;
 	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
-					    .cut = SNAP_NONE, .ans = 0, .nans = 0, .flags = 0 };
-	if ((uint64_t)s->nnodes * 2 > (uint64_t)s->hmask + 1) {
-		if (htab_resize(s, s->nnodes * 2) < 0)
-			return SNAP_NONE;
-		return idx;
-	}
+					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0 };
+	if ((uint64_t)s->nnodes * 2 > (uint64_t)s->hmask + 1)
+		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
 	uint32_t i = h & s->hmask;
-	while (s->htab[i].node != SNAP_NONE)
+	while (s->htab[i].ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
 	s->htab[i] = (struct snap_bucket){ h, idx };
 	return idx;
@@ -172,35 +225,20 @@ static int build_index(struct builder *b)
 
 /* ---- fragments ---- */
 
-static int frags_reserve(struct builder *b, size_t more)
-{
-	struct zone_snap *s = b->s;
-	if (s->frags_len + more <= b->cap_frags)
-		return 0;
-	size_t cap = b->cap_frags ? b->cap_frags : 65536;
-	while (cap < s->frags_len + more)
-		cap *= 2;
-	uint8_t *f = realloc(s->frags, cap);
-	if (!f)
-		return DP_ENOMEM;
-	s->frags = f;
-	b->cap_frags = cap;
-	return 0;
-}
-
 /*
  * Runs the resolver for qtype with the assumed query name at offset 12 and
- * stores the result as a fragment.  rel: the fragment will serve other
- * names, so every compression pointer gets a relocation; wild: a pointer to
- * the whole assumed name means the whole query name.  mode selects what is
- * resolved: 0 the query, 1 NXDOMAIN, 2 NODATA, 3 the referral at node cut.
- * Returns the fragment's offset, SNAP_NONE when it cannot be prepared (too
- * big, too many pointers) or DP_ENOMEM as (uint32_t) via *err.
+ * appends the result as a fragment to out (4-aligned).  rel: the fragment
+ * will serve other names, so every compression pointer gets a relocation;
+ * wild: a pointer to the whole assumed name means the whole query name.
+ * Returns the fragment's offset in out, SNAP_NONE when it cannot be
+ * prepared (too big, too many pointers, additional data left out), or
+ * SNAP_NONE with *err = DP_ENOMEM.
  */
 enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
 
-static uint32_t make_frag(struct builder *b, const uint8_t *assumed, uint16_t qtype, bool rel,
-			  bool wild, enum frag_mode mode, uint32_t cut, int *err)
+static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *assumed,
+			  uint16_t qtype, bool rel, bool wild, enum frag_mode mode, uint32_t cut,
+			  int *err)
 {
 	struct zone_snap *s = b->s;
 	struct resolve_name q;
@@ -228,12 +266,13 @@ static uint32_t make_frag(struct builder *b, const uint8_t *assumed, uint16_t qt
 	unsigned nreloc = rel ? o.c.nsites : 0;
 	size_t used = sizeof(struct snap_frag) + ((len + 1) & ~(size_t)1) +
 		      nreloc * sizeof(struct snap_reloc);
-	if (frags_reserve(b, used + 3) < 0) {
+	if (bytes_align(out, 4) < 0 || bytes_reserve(out, used) < 0) {
 		*err = DP_ENOMEM;
 		return SNAP_NONE;
 	}
-	uint32_t off = (uint32_t)((s->frags_len + 3) & ~(size_t)3);
-	struct snap_frag *f = (struct snap_frag *)(void *)(s->frags + off);
+	uint32_t off = (uint32_t)out->len;
+	struct snap_frag *f = (struct snap_frag *)(void *)(out->buf + off);
+	memset(f, 0, used);
 	*f = (struct snap_frag){ .flags = o.flags, .an = o.an, .ns = o.ns, .ar = o.ar,
 				 .len = (uint16_t)len, .nreloc = (uint16_t)nreloc, .rel = rel };
 	memcpy(f->body, buf + body, len);
@@ -255,42 +294,35 @@ static uint32_t make_frag(struct builder *b, const uint8_t *assumed, uint16_t qt
 		}
 		r[i] = (struct snap_reloc){ (uint16_t)(site - body), val };
 	}
-	s->frags_len = off + used;
+	out->len += used;
 	return off;
 }
 
-static int add_ans(struct builder *b, uint32_t node, uint16_t qtype, uint32_t frag)
-{
-	struct zone_snap *s = b->s;
-	if (s->nans == b->cap_ans) {
-		uint32_t cap = b->cap_ans ? b->cap_ans * 2 : 256;
-		struct snap_ans *a = realloc(s->ans, (size_t)cap * sizeof(*a));
-		if (!a)
-			return DP_ENOMEM;
-		s->ans = a;
-		b->cap_ans = cap;
-	}
-	struct snap_node *n = &s->nodes[node];
-	if (n->nans == 0)
-		n->ans = s->nans;
-	s->ans[s->nans++] = (struct snap_ans){ qtype, 0, frag };
-	n->nans++;
-	return 0;
-}
+/* One name's prepared answers while its hot block is assembled. */
+struct pending {
+	struct snap_ans ans[64];
+	unsigned n;
+};
 
-/* Prepares one answer; a node whose answer cannot be prepared goes slow. */
-static int prep(struct builder *b, uint32_t node, uint16_t qtype, bool rel, bool wild,
-		enum frag_mode mode)
+/* Prepares one answer into b->tmp; a name whose answer cannot be prepared goes slow. */
+static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qtype, bool rel,
+		bool wild, enum frag_mode mode)
 {
 	int err = 0;
-	uint32_t f = make_frag(b, b->s->nodes[node].owner, qtype, rel, wild, mode, node, &err);
+	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
+		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		return 0;
+	}
+	uint32_t f = make_frag(b, &b->tmp, b->s->nodes[node].owner, qtype, rel, wild, mode, node,
+			       &err);
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
 		b->s->nodes[node].flags |= SNAP_N_SLOW;
 		return 0;
 	}
-	return add_ans(b, node, qtype, f);
+	p->ans[p->n++] = (struct snap_ans){ qtype, 0, f };
+	return 0;
 }
 
 /*
@@ -324,56 +356,127 @@ static const struct zone_node *chain_end(const struct zone_snap *s, uint32_t nod
 	return NULL;
 }
 
+/* Prepares every answer of node i into b->tmp / p. */
+static int prep_node(struct builder *b, uint32_t i, struct pending *p)
+{
+	struct zone_snap *s = b->s;
+	const struct snap_node *n = &s->nodes[i];
+	const struct zone_node *zn = n->zn;
+	int rc;
+	if (!zn || (n->flags & SNAP_N_BELOW))
+		return 0; /* ENT: NODATA; below a cut: the cut answers */
+	bool wild = n->flags & SNAP_N_WILDCARD;
+	if (n->flags & SNAP_N_DELEG) {
+		if ((rc = prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY)) < 0)
+			return rc;
+		return prep(b, p, i, 0, true, false, FRAG_REFERRAL);
+	}
+	if (n->flags & SNAP_N_CNAME) {
+		bool out;
+		const struct zone_node *end = chain_end(s, i, &out);
+		if (!end && !out) {
+			s->nodes[i].flags |= SNAP_N_SLOW;
+			return 0;
+		}
+		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
+		    (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
+			return rc;
+		for (unsigned t = 0; end && t < end->rrset_count; t++) {
+			uint16_t type = end->rrsets[t].type;
+			if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
+				continue;
+			if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
+				return rc;
+		}
+		return 0;
+	}
+	for (unsigned t = 0; t < zn->rrset_count; t++) {
+		uint16_t type = zn->rrsets[t].type;
+		if (type == DNS_T_RRSIG)
+			continue;
+		if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Lays out node i's hot block in the arena: header, owner, answer table,
+ * then its fragments (from b->tmp), so that a hit reads one region.
+ */
+static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
+{
+	struct zone_snap *s = b->s;
+	struct snap_node *n = &s->nodes[i];
+	size_t olen = dns_name_len(n->owner);
+	if (bytes_align(&b->arena, 8) < 0)
+		return DP_ENOMEM;
+	size_t hot_off = b->arena.len;
+	size_t table = sizeof(struct snap_hot) + ((olen + 3) & ~(size_t)3);
+	size_t frags = (table + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
+	if (hot_off / 8 >= SNAP_NONE || hot_off + frags + b->tmp.len > UINT32_MAX)
+		return DP_ENOMEM; /* beyond what 32-bit offsets address */
+	if (bytes_reserve(&b->arena, frags + b->tmp.len) < 0)
+		return DP_ENOMEM;
+	uint8_t *base = b->arena.buf + hot_off;
+	memset(base, 0, frags);
+	struct snap_hot *h = (struct snap_hot *)(void *)base;
+	*h = (struct snap_hot){ .node = i, .flags = n->flags, .owner_len = (uint8_t)olen,
+				.nans = (uint8_t)p->n };
+	memcpy(h->owner, n->owner, olen);
+	struct snap_ans *a = (struct snap_ans *)(void *)(base + table);
+	for (unsigned k = 0; k < p->n; k++)
+		a[k] = (struct snap_ans){ p->ans[k].qtype, 0,
+					  (uint32_t)(hot_off + frags + p->ans[k].frag) };
+	memcpy(base + frags, b->tmp.buf, b->tmp.len);
+	b->arena.len = hot_off + frags + b->tmp.len;
+	n->hot = (uint32_t)(hot_off / 8);
+	return 0;
+}
+
 static int build_frags(struct builder *b)
 {
 	struct zone_snap *s = b->s;
 	int err = 0;
-	int rc;
 
-	s->frag_nxdomain = make_frag(b, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
-	s->frag_nodata = make_frag(b, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
+	s->frag_nxdomain = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
+	s->frag_nodata = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
 	if (err)
 		return err;
 
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		const struct snap_node *n = &s->nodes[i];
-		const struct zone_node *zn = n->zn;
-		if (!zn || (n->flags & SNAP_N_BELOW))
-			continue; /* ENT: NODATA; below a cut: the cut answers */
-		bool wild = n->flags & SNAP_N_WILDCARD;
-		if (n->flags & SNAP_N_DELEG) {
-			if ((rc = prep(b, i, DNS_T_DS, false, false, FRAG_QUERY)) < 0 ||
-			    (rc = prep(b, i, 0, true, false, FRAG_REFERRAL)) < 0)
-				return rc;
-			continue;
-		}
-		if (n->flags & SNAP_N_CNAME) {
-			bool out;
-			const struct zone_node *end = chain_end(s, i, &out);
-			if (!end && !out) {
-				s->nodes[i].flags |= SNAP_N_SLOW;
-				continue;
-			}
-			if ((rc = prep(b, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
-			    (rc = prep(b, i, 0, wild, wild, FRAG_QUERY)) < 0)
-				return rc;
-			for (unsigned t = 0; end && t < end->rrset_count; t++) {
-				uint16_t type = end->rrsets[t].type;
-				if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
-					continue;
-				if ((rc = prep(b, i, type, wild, wild, FRAG_QUERY)) < 0)
-					return rc;
-			}
-			continue;
-		}
-		for (unsigned t = 0; t < zn->rrset_count; t++) {
-			uint16_t type = zn->rrsets[t].type;
-			if (type == DNS_T_RRSIG)
-				continue;
-			if ((rc = prep(b, i, type, wild, wild, FRAG_QUERY)) < 0)
-				return rc;
-		}
+		struct pending p = { .n = 0 };
+		b->tmp.len = 0;
+		int rc = prep_node(b, i, &p);
+		if (rc < 0)
+			return rc;
+		if ((rc = emit_hot(b, i, &p)) < 0)
+			return rc;
 	}
+	return 0;
+}
+
+/* Moves the arena and the index into their final (huge-page) homes and
+ * points the buckets at the hot blocks. */
+static int finish(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	s->arena = huge_alloc(b->arena.len);
+	struct snap_bucket *t = huge_alloc(((size_t)s->hmask + 1) * sizeof(*t));
+	if (!s->arena || !t) {
+		free(t);
+		return DP_ENOMEM;
+	}
+	memcpy(s->arena, b->arena.buf, b->arena.len);
+	s->arena_len = b->arena.len;
+	for (uint32_t i = 0; i <= s->hmask; i++) {
+		t[i] = s->htab[i];
+		if (t[i].ref != SNAP_NONE)
+			t[i].ref = s->nodes[t[i].ref].hot;
+	}
+	free(s->htab);
+	s->htab = t;
+	s->hot_ready = true;
 	return 0;
 }
 
@@ -397,20 +500,18 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	s->neg_ttl = s->soa->ttl < minimum ? s->soa->ttl : minimum;
 
 	b.scratch = malloc(65536);
-	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0)
+	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0 || finish(&b) < 0)
 		goto fail;
 	free(b.scratch);
-	/* Trim the growth slack. */
-	uint8_t *f = realloc(s->frags, s->frags_len ? s->frags_len : 1);
-	if (f)
-		s->frags = f;
+	free(b.arena.buf);
+	free(b.tmp.buf);
 	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(*s->nodes) +
-		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + (size_t)s->nans * sizeof(*s->ans) +
-		       s->frags_len;
+		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + s->arena_len;
 	return s;
 fail:
-	if (b.scratch)
-		free(b.scratch);
+	free(b.scratch);
+	free(b.arena.buf);
+	free(b.tmp.buf);
 	if (s)
 		zone_snap_free(s);
 	else
@@ -425,8 +526,7 @@ void zone_snap_free(struct zone_snap *s)
 	zone_contents_free(s->z);
 	free(s->nodes);
 	free(s->htab);
-	free(s->ans);
-	free(s->frags);
+	free(s->arena);
 	free(s);
 }
 
@@ -452,7 +552,7 @@ struct zone_table *zone_table_new(struct zone_snap **snaps, uint32_t n)
 		t->zones[t->nzones++] = s;
 		uint32_t h = zone_name_hash(s->origin, s->origin_len);
 		uint32_t i = h & t->hmask;
-		while (t->htab[i].node != SNAP_NONE)
+		while (t->htab[i].ref != SNAP_NONE)
 			i = (i + 1) & t->hmask;
 		t->htab[i] = (struct snap_bucket){ h, z };
 		t->label_mask[s->origin_labels >> 6] |= UINT64_C(1) << (s->origin_labels & 63);
@@ -486,9 +586,9 @@ const struct zone_snap *zone_table_find(const struct zone_table *t, const uint8_
 	uint32_t i = h & t->hmask;
 	for (;;) {
 		const struct snap_bucket *b = &t->htab[i];
-		if (b->node == SNAP_NONE)
+		if (b->ref == SNAP_NONE)
 			return NULL;
-		const struct zone_snap *s = t->zones[b->node];
+		const struct zone_snap *s = t->zones[b->ref];
 		if (b->hash == h && s->origin_len == len && memcmp(s->origin, name, len) == 0)
 			return s;
 		i = (i + 1) & t->hmask;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dns/name.h"
 #include "zone/contents.h"
@@ -47,21 +48,41 @@ struct snap_node {
 	const struct zone_node *zn;   /* NULL for empty non-terminals */
 	uint32_t wild;                /* node index of "*.<owner>", or SNAP_NONE */
 	uint32_t cut;                 /* with SNAP_N_BELOW: the cut/DNAME node above */
-	uint32_t ans;                 /* first entry in snap->ans */
-	uint16_t nans;
+	uint32_t hot;                 /* its hot block (arena offset / 8) */
 	uint16_t flags;
 };
 
-/* Prepared answer for one query type at a node; qtype 0 matches any other type. */
+/* Prepared answer for one query type at a name; qtype 0 matches any other type. */
 struct snap_ans {
 	uint16_t qtype;
 	uint16_t pad;
-	uint32_t frag;                /* offset of a struct snap_frag in snap->frags */
+	uint32_t frag;                /* offset of a struct snap_frag in snap->arena */
 };
 
+/*
+ * Hot block: what an exact-match answer needs, in one place so that a hit
+ * costs one random memory access after the bucket: the owner to compare,
+ * the answer table, and that name's fragments right after it.  8-aligned in
+ * snap->arena; laid out as this header, owner[owner_len], (4-aligned)
+ * struct snap_ans[nans], then the fragments.
+ */
+struct snap_hot {
+	uint32_t node;                /* index in snap->nodes */
+	uint16_t flags;               /* the node's SNAP_N_* flags */
+	uint8_t owner_len;
+	uint8_t nans;
+	uint8_t owner[];
+};
+
+static inline const struct snap_ans *snap_hot_ans(const struct snap_hot *h)
+{
+	return (const struct snap_ans *)(const void *)(h->owner + ((h->owner_len + 3u) & ~3u));
+}
+
+/* ref: the hot block's arena offset / 8 (while building: the node index). */
 struct snap_bucket {
 	uint32_t hash;
-	uint32_t node;                /* SNAP_NONE when empty */
+	uint32_t ref;                 /* SNAP_NONE when empty */
 };
 
 /* A relocation: body offset of a compression pointer and what it points at. */
@@ -129,10 +150,9 @@ struct zone_snap {
 	uint32_t nnodes;
 	struct snap_bucket *htab;
 	uint32_t hmask;
-	struct snap_ans *ans;
-	uint32_t nans;
-	uint8_t *frags;
-	size_t frags_len;
+	bool hot_ready;               /* buckets point at hot blocks (false while building) */
+	uint8_t *arena;               /* hot blocks and fragments */
+	size_t arena_len;
 	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
 
@@ -152,37 +172,69 @@ struct zone_snap *zone_snap_build(struct zone_contents *z) __attribute__((warn_u
 
 void zone_snap_free(struct zone_snap *s);
 
-/* Index of the node owning name (lowercase, length len, hash h), or SNAP_NONE. */
-static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *name, size_t len,
-				      uint32_t h)
+static inline const struct snap_hot *zone_snap_hot(const struct zone_snap *s, uint32_t ref)
+{
+	return (const struct snap_hot *)(const void *)(s->arena + (size_t)ref * 8);
+}
+
+/* The hot block of the name (lowercase, length len, hash h), or NULL.  Needs hot_ready. */
+static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *s,
+							const uint8_t *name, size_t len, uint32_t h)
 {
 	uint32_t i = h & s->hmask;
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
-		if (b->node == SNAP_NONE)
-			return SNAP_NONE;
+		if (b->ref == SNAP_NONE)
+			return NULL;
 		if (b->hash == h) {
-			const uint8_t *o = s->nodes[b->node].owner;
-			if (o[0] == name[0] && memcmp(o, name, len) == 0)
-				return b->node;
+			const struct snap_hot *hot = zone_snap_hot(s, b->ref);
+			if (hot->owner_len == len && memcmp(hot->owner, name, len) == 0)
+				return hot;
 		}
 		i = (i + 1) & s->hmask;
 	}
 }
 
-/* The prepared answer for qtype at node n (exact type, else qtype-0 entry), or NULL. */
-static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
-						     const struct snap_node *n, uint16_t qtype)
+/* Index of the node owning name (lowercase, length len, hash h), or SNAP_NONE. */
+static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *name, size_t len,
+				      uint32_t h)
 {
-	const struct snap_ans *a = s->ans + n->ans;
-	const struct snap_ans *dflt = NULL;
-	for (unsigned i = 0; i < n->nans; i++) {
-		if (a[i].qtype == qtype)
-			return (const struct snap_frag *)(const void *)(s->frags + a[i].frag);
-		if (a[i].qtype == 0)
-			dflt = &a[i];
+	if (s->hot_ready) {
+		const struct snap_hot *hot = zone_snap_find_hot(s, name, len, h);
+		return hot ? hot->node : SNAP_NONE;
 	}
-	return dflt ? (const struct snap_frag *)(const void *)(s->frags + dflt->frag) : NULL;
+	uint32_t i = h & s->hmask; /* while building: buckets hold node indexes */
+	for (;;) {
+		const struct snap_bucket *b = &s->htab[i];
+		if (b->ref == SNAP_NONE)
+			return SNAP_NONE;
+		if (b->hash == h) {
+			const uint8_t *o = s->nodes[b->ref].owner;
+			if (o[0] == name[0] && memcmp(o, name, len) == 0)
+				return b->ref;
+		}
+		i = (i + 1) & s->hmask;
+	}
+}
+
+static inline const struct snap_frag *zone_snap_frag_at(const struct zone_snap *s, uint32_t off)
+{
+	return (const struct snap_frag *)(const void *)(s->arena + off);
+}
+
+/* The prepared answer for qtype at a name (exact type, else the qtype-0 entry), or NULL. */
+static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
+						     const struct snap_hot *h, uint16_t qtype)
+{
+	const struct snap_ans *a = snap_hot_ans(h);
+	uint32_t dflt = SNAP_NONE;
+	for (unsigned i = 0; i < h->nans; i++) {
+		if (a[i].qtype == qtype)
+			return zone_snap_frag_at(s, a[i].frag);
+		if (a[i].qtype == 0)
+			dflt = a[i].frag;
+	}
+	return dflt == SNAP_NONE ? NULL : zone_snap_frag_at(s, dflt);
 }
 
 /*
@@ -192,7 +244,7 @@ static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
 struct zone_table {
 	struct zone_snap **zones;     /* owned */
 	uint32_t nzones;
-	struct snap_bucket *htab;     /* by origin: node = index into zones */
+	struct snap_bucket *htab;     /* by origin: ref = index into zones */
 	uint32_t hmask;
 	uint64_t label_mask[2];       /* bit k set: some zone origin has k labels */
 };
