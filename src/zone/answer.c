@@ -27,36 +27,53 @@ struct query {
 	struct dns_edns edns;
 };
 
+/* ASCII uppercase letters of a 64-bit word to lowercase, all 8 bytes at once. */
+static inline uint64_t lower_word(uint64_t w)
+{
+	uint64_t low7 = w & UINT64_C(0x7f7f7f7f7f7f7f7f);
+	uint64_t ge_a = low7 + UINT64_C(0x3f3f3f3f3f3f3f3f);  /* bit 7 set when >= 'A' */
+	uint64_t gt_z = low7 + UINT64_C(0x2525252525252525);  /* bit 7 set when > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~w & UINT64_C(0x8080808080808080);
+	return w | (upper >> 2);
+}
+
 /*
- * Reads the question name at offset 12: lowercased copy, label offsets and
- * hash in one pass.  Compression pointers are refused (a question name has
+ * Reads the question name at offset 12: validates the labels and records
+ * their offsets, then makes the lowercase copy and its hash in one pass over
+ * whole words.  Compression pointers are refused (a question name has
  * nothing before it to point at).  Returns false when malformed.
  */
 static bool read_qname(struct dns_rd *r, struct query *q)
 {
-	size_t n = 0;
+	size_t start = r->pos, n = 0;
 	unsigned labels = 0;
 	for (;;) {
-		uint8_t l = dns_rd_u8(r);
-		if (r->err || (l & 0xc0) || n + 1u + l > DNS_NAME_MAXLEN)
+		int l = dns_rd_peek_at(r, start + n);
+		if (l < 0 || (l & 0xc0) || n + 1u + (unsigned)l > DNS_NAME_MAXLEN)
 			return false;
-		q->lname[n] = l;
 		if (l == 0)
 			break;
 		q->qn.loff[labels++] = (uint8_t)n;
-		const uint8_t *p = dns_rd_ptr(r, l);
-		if (!p)
-			return false;
-		for (unsigned i = 0; i < l; i++) {
-			uint8_t c = p[i];
-			q->lname[n + 1 + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-		}
-		n += 1u + l;
+		n += 1u + (unsigned)l;
+	}
+	size_t len = n + 1;
+	const uint8_t *src = dns_rd_ptr(r, len);
+	if (!src)
+		return false;
+	memcpy(q->lname, src, len);
+	memset(q->lname + len, 0, 8); /* the hash reads whole words */
+	uint64_t h = zone_name_hash_init(len);
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w;
+		memcpy(&w, q->lname + i, 8);
+		w = lower_word(w);
+		memcpy(q->lname + i, &w, 8);
+		h = zone_name_hash_step(h, w);
 	}
 	q->qn.name = q->lname;
-	q->qn.len = (uint8_t)(n + 1);
+	q->qn.len = (uint8_t)len;
 	q->qn.labels = (uint8_t)labels;
-	q->qn.hash = zone_name_hash(q->lname, n + 1);
+	q->qn.hash = zone_name_hash_final(h);
 	return true;
 }
 
@@ -88,6 +105,19 @@ static uint16_t skip_rr(struct dns_rd *r)
 /* Parses everything after the question; flags FORMERR conditions. */
 static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned ns, unsigned ar)
 {
+	/* The usual EDNS query: exactly one bare OPT (root owner, no options). */
+	if (an == 0 && ns == 0 && ar == 1 && dns_rd_left(r) == DNS_EDNS_FIXED_LEN) {
+		const uint8_t *o = r->buf + r->pos;
+		if (o[0] == 0 && dns_get_u16(o + 1) == DNS_T_OPT && dns_get_u16(o + 9) == 0) {
+			q->edns = (struct dns_edns){ .payload = dns_get_u16(o + 3),
+						     .ext_rcode = o[5], .version = o[6],
+						     .flags = dns_get_u16(o + 7),
+						     .owner_is_root = true };
+			q->has_opt = true;
+			r->pos = r->len;
+			return;
+		}
+	}
 	for (unsigned i = 0; i < an + ns && !r->err; i++)
 		if (skip_rr(r) == DNS_T_OPT)
 			q->formerr = true; /* OPT outside the additional section */
@@ -125,6 +155,17 @@ static void put_u16(uint8_t *p, uint16_t v)
 static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_cfg *cfg,
 		      const struct query *q, unsigned rcode, bool ede_not_auth)
 {
+	if (!ede_not_auth && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
+		uint8_t *o = pkt + pos; /* the usual OPT: no options */
+		o[0] = 0;
+		put_u16(o + 1, DNS_T_OPT);
+		put_u16(o + 3, cfg->udp_payload);
+		o[5] = (uint8_t)(rcode >> 4);
+		o[6] = 0;
+		put_u16(o + 7, q->edns.flags & DNS_EDNS_DO);
+		put_u16(o + 9, 0);
+		return pos + DNS_EDNS_FIXED_LEN;
+	}
 	struct dns_wr w;
 	dns_wr_init(&w, pkt, cap);
 	w.pos = pos;
@@ -243,6 +284,28 @@ static const struct zone_snap *select_zone(const struct zone_table *t, const str
 	if (!t)
 		return NULL;
 	const struct zone_snap *apex_zone = NULL;
+	if (t->nzones <= 8) {
+		/* Few zones (the usual POP): compare suffixes, no hashing. */
+		const struct zone_snap *best = NULL, *parent = NULL;
+		for (uint32_t i = 0; i < t->nzones; i++) {
+			const struct zone_snap *s = t->zones[i];
+			if (s->origin_labels > q->qn.labels)
+				continue;
+			const uint8_t *suffix = zone_resolve_suffix(&q->qn, s->origin_labels);
+			if (memcmp(suffix, s->origin, s->origin_len) != 0)
+				continue;
+			if (!best || s->origin_labels > best->origin_labels) {
+				parent = best;
+				best = s;
+			} else if (!parent || s->origin_labels > parent->origin_labels) {
+				parent = s;
+			}
+		}
+		if (best && parent && q->qtype == DNS_T_DS && best->origin_labels == q->qn.labels &&
+		    q->qn.labels > 0)
+			return parent; /* DS at a served child's apex: the parent's */
+		return best;
+	}
 	for (int k = q->qn.labels; k >= 0; k--) {
 		if (!(t->label_mask[k >> 6] >> (k & 63) & 1))
 			continue;
@@ -419,100 +482,179 @@ static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
 	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
 }
 
-size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
-		   size_t len, size_t cap, bool tcp, struct answer_info *info)
+/* A query between the two stages of answering. */
+struct answer_ctx {
+	struct query q;
+	const struct zone_snap *s;
+	size_t limit;
+	uint16_t hflags;
+};
+
+/*
+ * First stage: everything up to choosing the zone.  Returns true when the
+ * query still needs its zone's answer (c->s set); otherwise the response
+ * (or the drop) is final and its length is in *out.
+ */
+static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *cfg,
+			   uint8_t *pkt, size_t len, size_t cap, bool tcp, struct answer_ctx *c,
+			   struct answer_info *info, size_t *out)
 {
 	*info = (struct answer_info){ 0 };
+	*out = 0;
 	if (len < DNS_HDR_LEN || cap < len) {
 		info->drop = ANSWER_DROP_SHORT;
-		return 0;
+		return false;
 	}
 	struct dns_rd r;
 	dns_rd_init(&r, pkt, len);
-	struct dns_hdr h;
-	if (dns_hdr_parse(&r, &h) < 0) {
-		info->drop = ANSWER_DROP_SHORT;
-		return 0;
-	}
+	/* len >= 12 was checked: read the header directly. */
+	struct dns_hdr h = { dns_get_u16(pkt), dns_get_u16(pkt + 2), dns_get_u16(pkt + 4),
+			     dns_get_u16(pkt + 6), dns_get_u16(pkt + 8), dns_get_u16(pkt + 10) };
+	r.pos = DNS_HDR_LEN;
 	if (h.flags & DNS_F_QR) {
 		info->drop = ANSWER_DROP_RESPONSE;
-		return 0;
+		return false;
 	}
 	if (h.qdcount > 1) {
 		info->drop = ANSWER_DROP_QDCOUNT;
-		return 0;
+		return false;
 	}
 
-	struct query q;
-	q.has_q = false;
-	q.has_opt = false;
-	q.formerr = false;
-	q.qtype = 0;
-	q.qclass = 0;
+	struct query *q = &c->q;
+	q->has_q = false;
+	q->has_opt = false;
+	q->formerr = false;
+	q->qtype = 0;
+	q->qclass = 0;
 	if (h.qdcount == 1) {
-		if (!read_qname(&r, &q)) {
+		if (!read_qname(&r, q)) {
 			info->drop = ANSWER_DROP_QUESTION;
-			return 0;
+			return false;
 		}
-		q.qtype = dns_rd_u16(&r);
-		q.qclass = dns_rd_u16(&r);
+		q->qtype = dns_rd_u16(&r);
+		q->qclass = dns_rd_u16(&r);
 		if (r.err) {
 			info->drop = ANSWER_DROP_QUESTION;
-			return 0;
+			return false;
 		}
-		q.has_q = true;
-		q.qend = r.pos;
+		q->has_q = true;
+		q->qend = r.pos;
 	} else {
-		q.formerr = true; /* no question */
-		q.qend = DNS_HDR_LEN;
+		q->formerr = true; /* no question */
+		q->qend = DNS_HDR_LEN;
 	}
-	info->qtype = q.qtype;
-	read_rest(&r, &q, h.ancount, h.nscount, h.arcount);
+	info->qtype = q->qtype;
+	read_rest(&r, q, h.ancount, h.nscount, h.arcount);
 
 	unsigned opcode = dns_hdr_opcode(&h);
 	uint16_t hflags = (uint16_t)(DNS_F_QR | (h.flags & (DNS_OPCODE_MASK | DNS_F_RD)));
+	c->hflags = hflags;
 
 	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
-	if (!tcp && q.has_opt) {
-		size_t p = q.edns.payload < cfg->udp_payload ? q.edns.payload : cfg->udp_payload;
+	if (!tcp && q->has_opt) {
+		size_t p = q->edns.payload < cfg->udp_payload ? q->edns.payload : cfg->udp_payload;
 		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
 	}
 	if (limit > cap)
 		limit = cap;
+	c->limit = limit;
 
-	if (q.formerr)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_FORMERR, false, info);
-	if (q.has_opt && q.edns.version > 0)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_BADVERS, false, info);
-	if (opcode == DNS_OP_NOTIFY) /* the slow path takes NOTIFY; alone we are not authorized */
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTAUTH, false, info);
-	if (opcode == DNS_OP_UPDATE) { /* a secondary has no UPDATE: NOTIMP, header only (NSD) */
-		q.has_q = false;
-		q.has_opt = false;
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTIMP, false, info);
+	unsigned rcode;
+	bool ede = false;
+	if (q->formerr) {
+		rcode = DNS_R_FORMERR;
+	} else if (q->has_opt && q->edns.version > 0) {
+		rcode = DNS_R_BADVERS;
+	} else if (opcode == DNS_OP_NOTIFY) {
+		rcode = DNS_R_NOTAUTH; /* the slow path takes NOTIFY; alone we are not authorized */
+	} else if (opcode == DNS_OP_UPDATE) {
+		/* A secondary has no UPDATE: NOTIMP, header only (NSD). */
+		q->has_q = false;
+		q->has_opt = false;
+		rcode = DNS_R_NOTIMP;
+	} else if (opcode != DNS_OP_QUERY) {
+		rcode = DNS_R_NOTIMP;
+	} else if (q->qclass == DNS_C_CH) {
+		*out = answer_chaos(pkt, limit, hflags, q, cfg, info);
+		return false;
+	} else if (q->qclass != DNS_C_IN && q->qclass != DNS_C_ANY) {
+		rcode = DNS_R_REFUSED;
+	} else if (q->qtype == DNS_T_AXFR) {
+		rcode = tcp ? DNS_R_REFUSED : DNS_R_NOTIMP;
+	} else if (q->qtype == DNS_T_IXFR) {
+		rcode = DNS_R_REFUSED;
+	} else {
+		c->s = select_zone(t, q);
+		if (c->s) {
+			info->zone = c->s;
+			if (q->qend + opt_size(cfg, q, false) <= limit)
+				return true;
+			info->drop = ANSWER_DROP_SPACE;
+			return false;
+		}
+		rcode = DNS_R_REFUSED;
+		ede = true;
 	}
-	if (opcode != DNS_OP_QUERY)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_NOTIMP, false, info);
-	if (q.qclass == DNS_C_CH)
-		return answer_chaos(pkt, limit, hflags, &q, cfg, info);
-	if (q.qclass != DNS_C_IN && q.qclass != DNS_C_ANY)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, false, info);
-	if (q.qtype == DNS_T_AXFR)
-		return finish_empty(pkt, limit, hflags, &q, cfg,
-				    tcp ? DNS_R_REFUSED : DNS_R_NOTIMP, false, info);
-	if (q.qtype == DNS_T_IXFR)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, false, info);
+	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, ede, info);
+	return false;
+}
 
-	const struct zone_snap *s = select_zone(t, &q);
-	if (!s)
-		return finish_empty(pkt, limit, hflags, &q, cfg, DNS_R_REFUSED, true, info);
-	info->zone = s;
-	if (q.qend + opt_size(cfg, &q, false) > limit) {
-		info->drop = ANSWER_DROP_SPACE;
-		return 0;
+/* Second stage: the zone's answer. */
+static size_t answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, struct answer_ctx *c,
+			      struct answer_info *info)
+{
+	const struct query *q = &c->q;
+	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
+	if (f && q->qend + f->len + opt_size(cfg, q, false) <= c->limit)
+		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
+	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
+}
+
+size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
+		   size_t len, size_t cap, bool tcp, struct answer_info *info)
+{
+	struct answer_ctx c;
+	size_t out;
+	if (!answer_prepare(t, cfg, pkt, len, cap, tcp, &c, info, &out))
+		return out;
+	return answer_complete(cfg, pkt, &c, info);
+}
+
+static inline void prefetch_block(const void *p)
+{
+	__builtin_prefetch(p);
+	__builtin_prefetch((const uint8_t *)p + 64);
+}
+
+void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
+		       uint8_t *const pkts[], uint16_t lens[], size_t cap, bool tcp,
+		       struct answer_info infos[], unsigned n)
+{
+	struct answer_ctx c[ANSWER_BURST_MAX];
+	bool more[ANSWER_BURST_MAX];
+	if (n > ANSWER_BURST_MAX)
+		n = ANSWER_BURST_MAX;
+
+	/* Parse everything and start fetching each query's bucket... */
+	for (unsigned i = 0; i < n; i++) {
+		size_t out;
+		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
+		if (more[i])
+			__builtin_prefetch(&c[i].s->htab[c[i].q.qn.hash & c[i].s->hmask]);
+		else
+			lens[i] = (uint16_t)out;
 	}
-	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(s, &q);
-	if (f && q.qend + f->len + opt_size(cfg, &q, false) <= limit)
-		return answer_frag(pkt, limit, hflags, &q, cfg, f, info);
-	return answer_slow(s, pkt, limit, hflags, &q, cfg, info);
+	/* ...then each hit's hot block, while the other buckets arrive... */
+	for (unsigned i = 0; i < n; i++) {
+		if (!more[i] || cfg->reference_only)
+			continue;
+		const struct zone_snap *s = c[i].s;
+		const struct snap_bucket *b = &s->htab[c[i].q.qn.hash & s->hmask];
+		if (b->ref != SNAP_NONE)
+			prefetch_block(zone_snap_hot(s, b->ref));
+	}
+	/* ...and answer, by now mostly from cache. */
+	for (unsigned i = 0; i < n; i++)
+		if (more[i])
+			lens[i] = (uint16_t)answer_complete(cfg, pkts[i], &c[i], &infos[i]);
 }

@@ -64,3 +64,17 @@ struct answer_info {
  */
 size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
 		   size_t len, size_t cap, bool tcp, struct answer_info *info);
+
+#define ANSWER_BURST_MAX 32
+
+/*
+ * Answers n (<= ANSWER_BURST_MAX) queries, each in place in pkts[i] of
+ * length lens[i] and capacity cap, replacing lens[i] with the response
+ * length (0: dropped, see infos[i].drop).  Same answers as zone_answer one
+ * by one; working on a burst lets the memory accesses of different queries
+ * overlap (all are parsed and their hash buckets prefetched first, then
+ * their answers).  Fastpath-safe.
+ */
+void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
+		       uint8_t *const pkts[], uint16_t lens[], size_t cap, bool tcp,
+		       struct answer_info infos[], unsigned n);

@@ -11,25 +11,23 @@
 
 uint32_t zone_name_hash(const uint8_t *name, size_t len)
 {
-	/* Word-at-a-time multiply/xorshift mixing: names are short, so a few
-	 * 64-bit steps beat any byte-wise hash. */
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
+	/* Word-at-a-time multiply/xorshift mixing over the name zero-padded to
+	 * whole 64-bit words (names are short: a few steps beat any byte-wise
+	 * hash); zone_name_hash_words gives the same result for a buffer that
+	 * already holds the padding. */
+	uint64_t h = zone_name_hash_init(len);
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t v;
 		memcpy(&v, name + i, 8);
-		h = (h ^ v) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 32;
+		h = zone_name_hash_step(h, v);
 	}
 	if (i < len) {
 		uint64_t v = 0;
 		memcpy(&v, name + i, len - i);
-		h = (h ^ v) * UINT64_C(0xc4ceb9fe1a85ec53);
+		h = zone_name_hash_step(h, v);
 	}
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return zone_name_hash_final(h);
 }
 
 /* ---- memory ---- */

@@ -162,6 +162,26 @@ struct zone_snap {
 /* Hash of a lowercase wire name of len octets (the same function everywhere). */
 uint32_t zone_name_hash(const uint8_t *name, size_t len);
 
+/* Its steps, for callers that hash while they read the name (the engine). */
+static inline uint64_t zone_name_hash_init(size_t len)
+{
+	return UINT64_C(0x9e3779b97f4a7c15) ^ len;
+}
+
+static inline uint64_t zone_name_hash_step(uint64_t h, uint64_t word)
+{
+	h = (h ^ word) * UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 32);
+}
+
+static inline uint32_t zone_name_hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 /*
  * Builds the snapshot of z, taking ownership of z (freed with the snapshot,
  * or on failure).  z must have passed the zone checks (an apex SOA).
