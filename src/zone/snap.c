@@ -80,6 +80,8 @@ static int bytes_reserve(struct bytes *b, size_t more)
 static int bytes_align(struct bytes *b, size_t align)
 {
 	size_t pad = (align - b->len % align) % align;
+	if (pad == 0)
+		return 0;
 	if (bytes_reserve(b, pad) < 0)
 		return DP_ENOMEM;
 	memset(b->buf + b->len, 0, pad);

@@ -496,6 +496,39 @@ def rdata_seeds():
     return s
 
 
+def answer_seeds():
+    """Queries for fuzz_answer: first octet 0 = UDP, 1 = TCP; then the query."""
+    s = {}
+
+    def q(key, name, qtype, edns=None, flags=0x0100, qclass=IN, tcp=False, **kw):
+        m = Msg(0x4242, flags).question(name, T[qtype] if isinstance(qtype, str) else qtype,
+                                        qclass)
+        if edns is not None:
+            m.opt(payload=edns, **kw)
+        s[key] = bytes([1 if tcp else 0]) + m.bytes()
+
+    for name in ("www.example", "WwW.ExAmPlE", "alias1.example", "ext.example",
+                 "dead.example", "loop1.example", "a.b.wild.example", "x.real.wild.example",
+                 "q.wc.example", "ent.example", "www.sub.example", "ns.sub.example",
+                 "www.dn.example", "www.dnin.example", "nothing.example", "www.child.example",
+                 "child.example", "example.org", "_sip._udp.example", "mxmany.example",
+                 "big.example"):
+        key = name.lower().replace(".", "_")
+        q(key + "-a", name, "A")
+        q(key + "-mx-edns", name, "MX", edns=1232)
+    q("any", "example", 255)
+    q("ds-child", "child.example", "DS")
+    q("big-udp", "big.example", "TXT")
+    q("big-tcp", "big.example", "TXT", tcp=True)
+    q("mxmany-512", "mxmany.example", "MX", edns=512)
+    q("chaos", "version.bind", "TXT", qclass=3)
+    q("nsid", "www.example", "A", edns=1232, options=opt(3))
+    q("badvers", "www.example", "A", edns=1232, version=1)
+    q("notify", "example", "SOA", flags=0x2000)
+    q("axfr", "example", "AXFR")
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(CORPUS, target)
     os.makedirs(d, exist_ok=True)
@@ -511,14 +544,15 @@ def write(target, seeds):
 
 def main():
     total_n = total_b = 0
-    for target, fn in (("name", name_seeds), ("msg", msg_seeds), ("rdata", rdata_seeds)):
+    for target, fn in (("name", name_seeds), ("msg", msg_seeds), ("rdata", rdata_seeds),
+                       ("answer", answer_seeds)):
         n, b = write(target, fn())
         print("%-6s %3d seeds, %6d bytes" % (target, n, b))
         total_n += n
         total_b += b
     print("total  %3d seeds, %6d bytes in %s" % (total_n, total_b, CORPUS))
-    if total_n >= 200 or total_b >= 200 * 1024:
-        sys.exit("corpus too big: keep it under 200 files and 200 KB")
+    if total_n >= 260 or total_b >= 200 * 1024:
+        sys.exit("corpus too big: keep it under 260 files and 200 KB")
 
 
 if __name__ == "__main__":
