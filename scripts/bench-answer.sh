@@ -41,7 +41,7 @@ build-rel/bench/answer_bench bench.test "$work/bench.test.zone" "$work/queries.t
 # Waits (at most 300 s) until the server on port $1 answers the zone's SOA.
 wait_soa() {
 	for _ in $(seq 1 600); do
-		if kdig +time=1 +tries=1 @127.0.0.1 -p "$1" bench.test SOA 2>/dev/null |
+		if kdig +time=1 +retry=0 @127.0.0.1 -p "$1" bench.test SOA 2>/dev/null |
 			grep -q 'status: NOERROR'; then
 			return 0
 		fi

@@ -15,6 +15,26 @@ void zone_answer_cfg_init(struct answer_cfg *cfg)
 	*cfg = (struct answer_cfg){ .udp_payload = DNS_EDNS_DEFAULT_PAYLOAD };
 }
 
+/*
+ * Copies n octets (a prepared answer: tens to hundreds) 16 at a time; the
+ * last chunk overlaps the previous one rather than running past the end.
+ */
+static inline void copy_body(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n >= 16) {
+		size_t i = 0;
+		for (; i + 16 < n; i += 16)
+			memcpy(dst + i, src + i, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 /* What was read from the query. */
 struct query {
 	struct resolve_name qn;
@@ -60,7 +80,7 @@ static bool read_qname(struct dns_rd *r, struct query *q)
 	const uint8_t *src = dns_rd_ptr(r, len);
 	if (!src)
 		return false;
-	memcpy(q->lname, src, len);
+	copy_body(q->lname, src, len);
 	memset(q->lname + len, 0, 8); /* the hash reads whole words */
 	uint64_t h = zone_name_hash_init(len);
 	for (size_t i = 0; i < len; i += 8) {
@@ -109,10 +129,14 @@ static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned n
 	if (an == 0 && ns == 0 && ar == 1 && dns_rd_left(r) == DNS_EDNS_FIXED_LEN) {
 		const uint8_t *o = r->buf + r->pos;
 		if (o[0] == 0 && dns_get_u16(o + 1) == DNS_T_OPT && dns_get_u16(o + 9) == 0) {
-			q->edns = (struct dns_edns){ .payload = dns_get_u16(o + 3),
-						     .ext_rcode = o[5], .version = o[6],
-						     .flags = dns_get_u16(o + 7),
-						     .owner_is_root = true };
+			/* Only what the engine reads: zeroing the whole struct per
+			 * query costs more than the rest of this function. */
+			q->edns.payload = dns_get_u16(o + 3);
+			q->edns.ext_rcode = o[5];
+			q->edns.version = o[6];
+			q->edns.flags = dns_get_u16(o + 7);
+			q->edns.nsid.data = NULL;
+			q->edns.owner_is_root = true;
 			q->has_opt = true;
 			r->pos = r->len;
 			return;
@@ -292,7 +316,8 @@ static const struct zone_snap *select_zone(const struct zone_table *t, const str
 			if (s->origin_labels > q->qn.labels)
 				continue;
 			const uint8_t *suffix = zone_resolve_suffix(&q->qn, s->origin_labels);
-			if (memcmp(suffix, s->origin, s->origin_len) != 0)
+			if (q->lname + q->qn.len - suffix != s->origin_len ||
+			    !zone_bytes_eq(suffix, s->origin, s->origin_len))
 				continue;
 			if (!best || s->origin_labels > best->origin_labels) {
 				parent = best;
@@ -412,7 +437,7 @@ static size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags, const str
 {
 	size_t body = q->qend;
 	uint16_t len = f->len;
-	memcpy(pkt + body, f->body, len);
+	copy_body(pkt + body, f->body, len);
 	if (f->nreloc) {
 		const struct snap_reloc *r = snap_frag_relocs(f);
 		for (unsigned i = 0; i < f->nreloc; i++) {
