@@ -52,6 +52,17 @@ wait_soa() {
 
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
+# The server on port $1 must answer a name from the generated zone correctly
+# (h12345 has address 10.0.48.57): proof that it serves the whole zone.
+check_answer() {
+	local got
+	got=$(kdig +time=2 +retry=0 +short @127.0.0.1 -p "$1" h12345.bench.test A 2>/dev/null)
+	if [ "$got" != "10.0.48.57" ]; then
+		echo "bench-answer: server on port $1 answered '$got' for h12345.bench.test A" >&2
+		exit 1
+	fi
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "== knotd serving the same zone"
@@ -78,6 +89,7 @@ knotd -c "$work/knot/knot.conf" &
 kpid=$!
 pids+=("$kpid")
 wait_soa "$kport"
+check_answer "$kport"
 kload=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {printf "%.1f", a - b}')
 sleep 2 # let the loader threads finish and free their scratch memory
 krss=$(rss_mb "$kpid")
@@ -109,6 +121,7 @@ nsd -d -c "$work/nsd/nsd.conf" &
 npid=$!
 pids+=("$npid")
 wait_soa "$nport"
+check_answer "$nport"
 nload=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {printf "%.1f", a - b}')
 sleep 2
 # NSD forks a serving child and an xfrd: count the largest (the zone is shared copy-on-write).
