@@ -18,6 +18,15 @@ const char *dp_strerror(int code)
 	case DP_EZONE: return "zone check failed";
 	case DP_EDUP: return "duplicate item";
 	case DP_EBADVERS: return "unsupported EDNS version";
+	case DP_ETSIG_BADSIG: return "TSIG signature does not verify (BADSIG)";
+	case DP_ETSIG_BADKEY: return "TSIG key or algorithm unknown (BADKEY)";
+	case DP_ETSIG_BADTIME: return "TSIG time outside the allowed fudge (BADTIME)";
+	case DP_ETSIG_BADTRUNC: return "TSIG MAC truncated too far (BADTRUNC)";
+	case DP_ETSIG_NOSIG: return "TSIG missing";
+	case DP_ETSIG_PEER: return "the peer reported a TSIG error";
+	case DP_ETSIG_ALG: return "unknown TSIG algorithm";
+	case DP_EBASE64: return "not valid base64";
+	case DP_ETSIG_SECRET: return "TSIG secret is empty";
 	default:
 		if (code < 0 && code > DP_ERR_BASE)
 			return strerror(-code);

@@ -32,6 +32,17 @@ enum dp_errcode {
 	DP_EDUP = DP_ERR_BASE - 9,	/* duplicate item where one is allowed (e.g. OPT) */
 	DP_EBADVERS = DP_ERR_BASE - 10, /* EDNS version not supported */
 	DP_ERR_LAST = DP_ERR_BASE - 11,
+
+	/* TSIG (RFC 8945), src/xfr/tsig.h */
+	DP_ETSIG_BADSIG = DP_ERR_BASE - 100,   /* MAC does not verify (BADSIG) */
+	DP_ETSIG_BADKEY = DP_ERR_BASE - 101,   /* key name or algorithm not ours (BADKEY) */
+	DP_ETSIG_BADTIME = DP_ERR_BASE - 102,  /* time signed outside the fudge (BADTIME) */
+	DP_ETSIG_BADTRUNC = DP_ERR_BASE - 103, /* MAC truncated below local policy (BADTRUNC) */
+	DP_ETSIG_NOSIG = DP_ERR_BASE - 104,    /* no TSIG where one is required */
+	DP_ETSIG_PEER = DP_ERR_BASE - 105,     /* the peer answered with a TSIG error */
+	DP_ETSIG_ALG = DP_ERR_BASE - 106,      /* unknown TSIG algorithm (configuration) */
+	DP_EBASE64 = DP_ERR_BASE - 107,        /* not valid base64 (configuration) */
+	DP_ETSIG_SECRET = DP_ERR_BASE - 108,   /* TSIG secret is empty (configuration) */
 };
 
 /* Human-readable text for a code from this enum (or any errno negated). */
