@@ -52,6 +52,7 @@ static void teardown(void)
 }
 
 TestSuite(answer, .init = setup, .fini = teardown);
+TestSuite(answer_many, .init = setup, .fini = teardown);
 
 /* A query: name in presentation form, type, EDNS payload (0: no OPT), DO. */
 struct q {
@@ -168,6 +169,18 @@ static struct resp *ask(struct q q)
 }
 
 #define has(sec, text) cr_expect(strstr((sec), (text)) != NULL, "missing '%s' in:\n%s", text, sec)
+
+/* True when a line of sec starts with text (an owner is not matched inside a longer one). */
+static bool line_starts(const char *sec, const char *text)
+{
+	size_t n = strlen(text);
+	for (const char *p = sec; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, text, n) == 0)
+			return true;
+	return false;
+}
+#define has_line(sec, text) \
+	cr_expect(line_starts((sec), (text)), "no line starting '%s' in:\n%s", text, sec)
 #define hasnt(sec, text) cr_expect(strstr((sec), (text)) == NULL, "unexpected '%s' in:\n%s", text, sec)
 
 /* ---- lookup ---- */
@@ -763,4 +776,63 @@ Test(answer, fast_path_equals_reference)
 	}
 	cfg.reference_only = false;
 	cr_expect_gt(compared, 1000);
+}
+
+/* ---- many zones: selection by hash (more than 8 zones) ---- */
+
+static struct zone_snap *zone_from_text(const char *origin, const char *ns_ip)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "$ORIGIN %s\n$TTL 300\n@ SOA ns h 1 60 60 600 60\n@ NS ns\nns A %s\nwww A %s\n",
+		 origin, ns_ip, ns_ip);
+	struct zone_diag d;
+	zone_diag_init(&d, NULL, NULL);
+	struct zone_contents *z = zone_load_string(text, strlen(text), origin, origin, &d);
+	cr_assert_not_null(z, "cannot load %s", origin);
+	struct zone_snap *s = zone_snap_build(z);
+	cr_assert_not_null(s);
+	return s;
+}
+
+Test(answer_many, longest_zone_by_hash)
+{
+	/* Twelve zones, nested three deep in places: more than the suffix scan handles. */
+	static const char *origins[] = { "a.test.", "b.test.", "c.test.", "d.test.", "e.test.",
+					 "f.test.", "g.test.", "test.", "x.a.test.", "y.x.a.test.",
+					 "org.", "example.org." };
+	struct zone_snap *snaps[12];
+	for (int i = 0; i < 12; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "192.0.2.%d", i + 1);
+		snaps[i] = zone_from_text(origins[i], ip);
+	}
+	struct zone_table *saved = table;
+	table = zone_table_new(snaps, 12);
+	cr_assert_not_null(table);
+	cr_assert_gt(table->nzones, 8, "this test is about the hashed selection");
+
+	struct resp *r = ask((struct q){ "www.y.x.a.test.", DNS_T_A });
+	has(r->sec[0], "192.0.2.10"); /* y.x.a.test. is zone 10 */
+	r = ask((struct q){ "www.x.a.test.", DNS_T_A });
+	has(r->sec[0], "192.0.2.9");
+	r = ask((struct q){ "www.a.test.", DNS_T_A });
+	has(r->sec[0], "192.0.2.1");
+	r = ask((struct q){ "nothing.z.test.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	has_line(r->sec[1], "test.\t60\tSOA");
+	r = ask((struct q){ "www.example.org.", DNS_T_A });
+	has(r->sec[0], "192.0.2.12");
+	r = ask((struct q){ "www.example.net.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_REFUSED);
+	/* DS at a served child's apex comes from the parent (NODATA there: no DS). */
+	r = ask((struct q){ "x.a.test.", DNS_T_DS });
+	cr_expect(r->aa);
+	has_line(r->sec[1], "a.test.\t60\tSOA");
+	/* DS at the apex of a zone without a served parent: from the zone itself. */
+	r = ask((struct q){ "org.", DNS_T_DS });
+	has_line(r->sec[1], "org.\t60\tSOA");
+
+	zone_table_free(table);
+	table = saved;
 }
