@@ -169,10 +169,15 @@ static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned n
 	}
 }
 
-static void put_u16(uint8_t *p, uint16_t v)
+/* The response header after the ID: flags and the four section counts. */
+static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
+		       uint16_t ar)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	dns_put_u16(pkt + 2, flags);
+	dns_put_u16(pkt + 4, qd);
+	dns_put_u16(pkt + 6, an);
+	dns_put_u16(pkt + 8, ns);
+	dns_put_u16(pkt + 10, ar);
 }
 
 /* Appends the OPT RR at *pos (room was reserved). */
@@ -182,12 +187,12 @@ static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_
 	if (!ede_not_auth && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
 		uint8_t *o = pkt + pos; /* the usual OPT: no options */
 		o[0] = 0;
-		put_u16(o + 1, DNS_T_OPT);
-		put_u16(o + 3, cfg->udp_payload);
+		dns_put_u16(o + 1, DNS_T_OPT);
+		dns_put_u16(o + 3, cfg->udp_payload);
 		o[5] = (uint8_t)(rcode >> 4);
 		o[6] = 0;
-		put_u16(o + 7, q->edns.flags & DNS_EDNS_DO);
-		put_u16(o + 9, 0);
+		dns_put_u16(o + 7, q->edns.flags & DNS_EDNS_DO);
+		dns_put_u16(o + 9, 0);
 		return pos + DNS_EDNS_FIXED_LEN;
 	}
 	struct dns_wr w;
@@ -233,11 +238,8 @@ static size_t finish_empty(uint8_t *pkt, size_t cap, uint16_t hflags, const stru
 		info->drop = ANSWER_DROP_SPACE;
 		return 0;
 	}
-	put_u16(pkt + 2, (uint16_t)(hflags | (rcode & DNS_RCODE_MASK)));
-	put_u16(pkt + 4, q->has_q ? 1 : 0);
-	put_u16(pkt + 6, 0);
-	put_u16(pkt + 8, 0);
-	put_u16(pkt + 10, q->has_opt ? 1 : 0);
+	put_header(pkt, (uint16_t)(hflags | (rcode & DNS_RCODE_MASK)), q->has_q ? 1 : 0, 0, 0,
+		   q->has_opt ? 1 : 0);
 	if (q->has_opt)
 		pos = put_opt(pkt, pos, cap, cfg, q, rcode, ede);
 	info->rcode = (uint8_t)rcode;
@@ -290,11 +292,7 @@ static size_t answer_chaos(uint8_t *pkt, size_t limit, uint16_t hflags, const st
 		info->tc = true;
 		return n;
 	}
-	put_u16(pkt + 2, hflags);
-	put_u16(pkt + 4, 1);
-	put_u16(pkt + 6, 1);
-	put_u16(pkt + 8, 0);
-	put_u16(pkt + 10, q->has_opt ? 1 : 0);
+	put_header(pkt, hflags, 1, 1, 0, q->has_opt ? 1 : 0);
 	return q->has_opt ? put_opt(pkt, w.pos, limit, cfg, q, 0, false) : w.pos;
 }
 
@@ -449,14 +447,11 @@ static size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags, const str
 				target = DNS_HDR_LEN;
 			else
 				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
-			put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
+			dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
 		}
 	}
-	put_u16(pkt + 2, (uint16_t)(hflags | f->flags));
-	put_u16(pkt + 4, 1);
-	put_u16(pkt + 6, f->an);
-	put_u16(pkt + 8, f->ns);
-	put_u16(pkt + 10, (uint16_t)(f->ar + (q->has_opt ? 1 : 0)));
+	put_header(pkt, (uint16_t)(hflags | f->flags), 1, f->an, f->ns,
+		   (uint16_t)(f->ar + (q->has_opt ? 1 : 0)));
 	info->rcode = f->flags & DNS_RCODE_MASK;
 	size_t end = body + len;
 	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
@@ -496,11 +491,8 @@ static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
 			end = o.cuts[keep].off;
 		}
 	}
-	put_u16(pkt + 2, (uint16_t)(hflags | o.flags | (tc ? DNS_F_TC : 0)));
-	put_u16(pkt + 4, 1);
-	put_u16(pkt + 6, an);
-	put_u16(pkt + 8, ns);
-	put_u16(pkt + 10, (uint16_t)(ar + (q->has_opt ? 1 : 0)));
+	put_header(pkt, (uint16_t)(hflags | o.flags | (tc ? DNS_F_TC : 0)), 1, an, ns,
+		   (uint16_t)(ar + (q->has_opt ? 1 : 0)));
 	info->rcode = o.flags & DNS_RCODE_MASK;
 	info->tc = tc;
 	info->slow = true;

@@ -518,8 +518,7 @@ static struct zone_contents *assemble(struct zone_builder *b, struct zone_src_rr
 		}
 		if ((size_t)rs->size + 2 + r->rdlen > UINT32_MAX)
 			goto too_big;
-		out[0] = (uint8_t)(r->rdlen >> 8);
-		out[1] = (uint8_t)r->rdlen;
+		dns_put_u16(out, r->rdlen);
 		memcpy(out + 2, b->rdata.p + r->rdata, r->rdlen);
 		out += 2 + r->rdlen;
 		rs->count++;

@@ -274,7 +274,7 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	struct snap_frag *f = (struct snap_frag *)(void *)(out->buf + off);
 	memset(f, 0, used);
 	*f = (struct snap_frag){ .flags = o.flags, .an = o.an, .ns = o.ns, .ar = o.ar,
-				 .len = (uint16_t)len, .nreloc = (uint16_t)nreloc, .rel = rel };
+				 .len = (uint16_t)len, .nreloc = (uint16_t)nreloc };
 	memcpy(f->body, buf + body, len);
 	struct snap_reloc *r = (struct snap_reloc *)(void *)snap_frag_relocs(f);
 	for (unsigned i = 0; i < nreloc; i++) {

@@ -126,9 +126,7 @@ struct snap_frag {
 	uint16_t flags;       /* header bits to set: AA and the rcode */
 	uint16_t an, ns, ar;
 	uint16_t len;
-	uint16_t nreloc;
-	uint8_t rel;          /* 1: relocatable (nreloc may still be 0) */
-	uint8_t pad;
+	uint16_t nreloc;      /* 0 for a fragment used only for its own name */
 	uint8_t body[];
 };
 
