@@ -21,7 +21,6 @@ dpdnsd, or DPDK cannot start here).
 import argparse
 import contextlib
 import ctypes
-import errno
 import glob
 import json
 import os
