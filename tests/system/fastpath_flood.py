@@ -310,6 +310,7 @@ def one_kind(env, kind, zones):
 		'the client kernel\'s frames (%d)' % (kind, n_exc, chatter))
 	ok, why = st.stats_invariant(after)
 	C.check(ok, '%s: rx == answered + drop_total + exc_total (%s)' % (kind, why), st.format_stats(after))
+	st.check_counter_names(tel, kind)
 	tel.close()
 	C.check(d.alive(), '%s: dpdnsd still running after the flood' % kind, d.tail())
 	answers_still_match(env, topo, zones)
