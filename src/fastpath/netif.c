@@ -556,3 +556,20 @@ int fp_netif_ipv6_conf(const char *name, const char *key, const char *value)
 		rc = -errno;
 	return rc;
 }
+
+int fp_netif_ipv6_defaults(const char *name)
+{
+	static const char *const kv[][2] = {
+		{ "keep_addr_on_down", "1" },
+		{ "accept_ra", "0" },
+		{ "autoconf", "0" },
+	};
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		int rc = fp_netif_ipv6_conf(name, kv[i][0], kv[i][1]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

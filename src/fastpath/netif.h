@@ -106,6 +106,22 @@ int fp_netif_ipv6_conf(const char *name, const char *key, const char *value)
 	__attribute__((warn_unused_result));
 
 /*
+ * The IPv6 settings an exception TAP wants, through fp_netif_ipv6_conf:
+ *   keep_addr_on_down=1  by default Linux deletes every IPv6 address of an
+ *                        interface that goes down, and net_tap's
+ *                        rte_eth_dev_stop() takes the TAP down; with this the
+ *                        addresses survive a port stop/start;
+ *   accept_ra=0          addresses and routes are the configuration's, not
+ *                        what a router advertises on the wire (also: no
+ *                        router solicitations);
+ *   autoconf=0           no SLAAC address from an advertised prefix.
+ * Call it before the link first goes up.  Returns 0 or the first error
+ * (DP_ENOENT: no such interface, or no IPv6 in the kernel); the settings
+ * before that one are made.
+ */
+int fp_netif_ipv6_defaults(const char *name) __attribute__((warn_unused_result));
+
+/*
  * The extended-ACK text (NLMSGERR_ATTR_MSG) the kernel sent with the last
  * error of an fp_netif_* call on this thread, e.g. "mtu greater than device
  * maximum"; "" when that call succeeded or the kernel sent none.  Valid

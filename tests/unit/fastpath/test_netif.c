@@ -450,6 +450,44 @@ Test(netif, ipv6_conf)
 	cr_assert_eq(fp_netif_ipv6_conf(TAP_NAME, "accept_ra", "zero"), DP_EINVAL, "kernel");
 }
 
+/*
+ * Linux deletes an interface's IPv6 addresses when it goes down (net_tap's
+ * rte_eth_dev_stop does that) unless keep_addr_on_down is set: first the
+ * kernel's default, as a control, then with fp_netif_ipv6_defaults.
+ */
+Test(netif, ipv6_addr_lost_on_down_by_default)
+{
+	cr_assert_eq(fp_netif_set_up(tap_index, true), 0);
+	cr_assert_eq(fp_netif_addr_add(tap_index, AF_INET6, a6, 64), 0);
+	cr_assert_eq(fp_netif_addr_add(tap_index, AF_INET, a4, 24), 0);
+	cr_assert_eq(fp_netif_set_up(tap_index, false), 0);
+	cr_assert_eq(tap_addr_count(AF_INET6, a6, -1, NULL), 0, "kernel default changed?");
+	cr_assert_eq(tap_addr_count(AF_INET, a4, 24, NULL), 1, "IPv4 stays");
+}
+
+Test(netif, ipv6_defaults_keep_addr_on_down)
+{
+	char v[64];
+
+	cr_assert_eq(fp_netif_ipv6_defaults(TAP_NAME), 0);
+	read_sysctl("/proc/sys/net/ipv6/conf/" TAP_NAME "/keep_addr_on_down", v, sizeof(v));
+	cr_assert_str_eq(v, "1");
+	read_sysctl("/proc/sys/net/ipv6/conf/" TAP_NAME "/accept_ra", v, sizeof(v));
+	cr_assert_str_eq(v, "0");
+	read_sysctl("/proc/sys/net/ipv6/conf/" TAP_NAME "/autoconf", v, sizeof(v));
+	cr_assert_str_eq(v, "0");
+
+	cr_assert_eq(fp_netif_set_up(tap_index, true), 0);
+	cr_assert_eq(fp_netif_addr_add(tap_index, AF_INET6, a6, 64), 0);
+	cr_assert_eq(fp_netif_set_up(tap_index, false), 0);
+	cr_assert_eq(tap_addr_count(AF_INET6, a6, 64, NULL), 1, "IPv6 address gone on down");
+	cr_assert_eq(fp_netif_set_up(tap_index, true), 0);
+	cr_assert_eq(bind_errno(AF_INET6, a6), 0);
+
+	cr_assert_eq(fp_netif_ipv6_defaults("nosuchif0"), DP_ENOENT);
+	cr_assert_eq(fp_netif_ipv6_defaults("a/b"), DP_EINVAL);
+}
+
 /* ---- arguments: refused before any syscall ---- */
 
 /*
@@ -461,7 +499,11 @@ Test(netif, ipv6_conf)
 Test(netif_args, invalid_without_syscall)
 {
 	static const uint8_t a[16] = { 198, 18, 0, 53 };
+	char v64[65];
 	struct rlimit saved, none;
+
+	memset(v64, 'a', 64); /* one over the key and value limit */
+	v64[64] = '\0';
 
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	none = (struct rlimit){ .rlim_cur = 0, .rlim_max = saved.rlim_max };
@@ -506,9 +548,10 @@ Test(netif_args, invalid_without_syscall)
 		fp_netif_ipv6_conf("lo", "accept_ra", ""),
 		fp_netif_ipv6_conf("lo", "accept_ra", "1 2"),
 		fp_netif_ipv6_conf("lo", "accept_ra", "1\n"),
-		fp_netif_ipv6_conf(
-			"lo", "accept_ra",
-			"0123456789012345678901234567890123456789012345678901234567890123"),
+		fp_netif_ipv6_conf("lo", "accept_ra", v64),
+		fp_netif_ipv6_conf("lo", v64, "0"),
+		fp_netif_ipv6_defaults(NULL),
+		fp_netif_ipv6_defaults(""),
 	};
 
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
