@@ -18,15 +18,21 @@
  * Errors: 0 or a negative code from dns/errcode.h.  Arguments are checked
  * before any syscall (DP_EINVAL); kernel refusals come back as the negated
  * errno of the NLMSG_ERROR answer, except that "no such interface" (ENODEV)
- * and "no such address" (EADDRNOTAVAIL) both become DP_ENOENT; DP_EIO for a
- * reply that is not rtnetlink as we know it, -ETIMEDOUT when the kernel does
- * not answer in time.  When the kernel sent an extended-ACK message with its
- * error, fp_netif_errmsg() has the text.
+ * and, when deleting, "no such address" (EADDRNOTAVAIL) become DP_ENOENT;
+ * DP_EIO for a reply that is not rtnetlink as we know it, -ETIMEDOUT when
+ * the kernel does not answer in time.  When the kernel sent an extended-ACK
+ * message with its error, fp_netif_errmsg() has the text.
+ *
+ * Typical use with a net_tap port (its rte_eth_dev_info.if_index is the
+ * ifindex): after probing, fp_netif_ipv6_defaults, then the addresses
+ * (fp_netif_addr_add), rte_eth_dev_start (net_tap sets the link up itself;
+ * fp_netif_set_up(true) is harmless); on shutdown fp_netif_addr_del for
+ * each address and fp_netif_set_up(false) before stopping the port.
  *
  * Threads: syscalls throughout; startup and shutdown only, never from a
- * poll loop.  Any one thread at a time (the main thread, in dpdnsd): the
- * functions share only fp_netif_errmsg()'s buffer, which is per thread.
- * Needs CAP_NET_ADMIN in the interface's network namespace for changes.
+ * poll loop.  Any thread may call them (their only state, a sequence
+ * counter and fp_netif_errmsg()'s buffer, is per thread); dpdnsd uses the
+ * main thread.  Changes need CAP_NET_ADMIN in that network namespace.
  */
 
 #include <stdbool.h>
