@@ -16,45 +16,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <yaml.h>
-
+#include "conf/tree.h"
 #include "dns/errcode.h"
 #include "dns/name.h"
 
 /*
- * Two stages.  libyaml's event API builds a small tree of our own (struct
- * cf_node): events, rather than libyaml's document API, because an alias must
- * be reported where it is written and the document API forgets that.  Then a
- * schema walk: every mapping is checked against a table of struct cf_field
- * rows (name, shape, flags, default, handler), in table order, so a section
- * that refers to another (remote -> key, zone -> remote) comes after it in
- * its table and finds it complete.  A new section is a row in root_fields
- * plus, if its values are new kinds, a handler.
+ * Two stages.  tree.c turns the text into a tree of struct conf_node with
+ * libyaml's event API.  Then a schema walk: every mapping is checked against
+ * a table of struct cf_field rows (name, shape, flags, default, handler), in
+ * table order, so a section that refers to another (remote -> key, zone ->
+ * remote) comes after it in its table and finds it complete.  A new section
+ * is a row in root_fields plus, if its values are new kinds, a handler.
  */
 
-#define CF_DEPTH_MAX 64	       /* nesting of YAML collections; the schema needs 5 */
 #define CF_FIELDS_MAX 16       /* rows in one table */
 #define CF_STRING_MAX 4096     /* any string value, unless its row says less */
 #define CF_FILE_MAX (64 << 20) /* configuration files larger than this are refused */
-#define CF_QUOTE_MAX 64	       /* characters of user text quoted in a message */
-
-/* ------------------------------------------------------------ the tree */
-
-enum cf_kind {
-	CF_SCALAR,
-	CF_SEQ,
-	CF_MAP,
-};
-
-struct cf_node {
-	enum cf_kind kind;
-	int line;  /* 1-based line where the node starts */
-	bool null; /* a plain scalar "", "~", "null", "Null" or "NULL" */
-	char *str; /* scalar: the value, NUL-terminated, no NUL inside */
-	size_t len;
-	struct cf_node **kids; /* sequence: items; mapping: key, value, key, value, ... */
-	size_t nkids, cap;
-};
 
 struct cf_parser {
 	const char *name; /* the file, in messages */
@@ -68,71 +45,10 @@ struct cf_parser {
 	struct conf *conf;
 };
 
-static void node_free(struct cf_node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->nkids; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->str);
-	free(n);
-}
-
-static int node_add(struct cf_node *parent, struct cf_node *kid)
-{
-	if (parent->nkids == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct cf_node **k = realloc(parent->kids, cap * sizeof(*k));
-		if (!k)
-			return DP_ENOMEM;
-		parent->kids = k;
-		parent->cap = cap;
-	}
-	parent->kids[parent->nkids++] = kid;
-	return 0;
-}
-
-static int mark_line(const yaml_mark_t *m)
-{
-	return m->line >= INT_MAX ? INT_MAX : (int)m->line + 1;
-}
-
 /* ------------------------------------------------------------- messages */
 
-/*
- * Copies up to len octets of s into buf for a message: printable ASCII as is,
- * anything else as \xNN (so a message stays one printable line), cut with
- * "..." past CF_QUOTE_MAX characters.
- */
-static const char *cf_quote(const char *s, size_t len, char *buf, size_t cap)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t need = (c >= 0x20 && c < 0x7f) ? 1 : 4;
-		if (o + need + 4 > cap || o + need > CF_QUOTE_MAX) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (need == 1) {
-			buf[o++] = (char)c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-#define QBUF (CF_QUOTE_MAX + 8)
-#define Q(node, buf) cf_quote((node)->str, (node)->len, buf, sizeof(buf))
+#define QBUF (CONF_QUOTE_MAX + 8)
+#define Q(node, buf) conf_quote((node)->str, (node)->len, buf, sizeof(buf))
 
 static void cf_vmsg(struct cf_parser *p, int line, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -185,7 +101,7 @@ static size_t path_push_key(struct cf_parser *p, const char *key, size_t len)
 	size_t old = p->pathlen;
 	char q[QBUF];
 	int n = snprintf(p->path + old, sizeof(p->path) - old, "%s%s", old ? "." : "",
-			 cf_quote(key, len, q, sizeof(q)));
+			 conf_quote(key, len, q, sizeof(q)));
 	if (n > 0)
 		p->pathlen =
 			old + (size_t)n < sizeof(p->path) ? old + (size_t)n : sizeof(p->path) - 1;
@@ -208,205 +124,10 @@ static void path_pop(struct cf_parser *p, size_t old)
 	p->path[old] = '\0';
 }
 
-static const char *kind_name(const struct cf_node *n)
-{
-	switch (n->kind) {
-	case CF_MAP: return "a mapping";
-	case CF_SEQ: return "a list";
-	case CF_SCALAR: break;
-	}
-	return n->null ? "nothing (null)" : "a scalar";
-}
-
-/* ------------------------------------------------------- YAML to tree */
-
-/* libyaml's reader reports a byte offset, not a mark: count the lines. */
-static int offset_line(const struct cf_parser *p, size_t off)
-{
-	int line = 1;
-	for (size_t i = 0; i < off && i < p->len && line < INT_MAX; i++)
-		line += p->text[i] == '\n';
-	return line;
-}
-
-static int yaml_fail(struct cf_parser *p, const yaml_parser_t *yp)
-{
-	const char *problem = yp->problem ? yp->problem : "unknown problem";
-
-	switch (yp->error) {
-	case YAML_MEMORY_ERROR: return cf_nomem(p);
-	case YAML_READER_ERROR:
-		if (yp->problem_value != -1)
-			return cf_fail(p, offset_line(p, yp->problem_offset),
-				       "YAML error: %s (#%X at offset %zu)", problem,
-				       (unsigned)yp->problem_value, yp->problem_offset);
-		return cf_fail(p, offset_line(p, yp->problem_offset), "YAML error: %s", problem);
-	default:
-		if (yp->context)
-			return cf_fail(p, mark_line(&yp->problem_mark),
-				       "YAML syntax error: %s (%s at line %d)", problem,
-				       yp->context, mark_line(&yp->context_mark));
-		return cf_fail(p, mark_line(&yp->problem_mark), "YAML syntax error: %s", problem);
-	}
-}
-
-static bool is_null_text(const char *s)
-{
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-	       !strcmp(s, "NULL");
-}
-
-/* Explicit tags from YAML's core schema (!!str, !!int, ...) are harmless; others are not ours. */
-static int check_tag(struct cf_parser *p, const yaml_char_t *tag, int line)
-{
-	static const char core[] = "tag:yaml.org,2002:";
-	char q[QBUF];
-
-	if (!tag || !strncmp((const char *)tag, core, sizeof(core) - 1))
-		return 0;
-	return cf_fail(p, line, "unsupported YAML tag '%s'",
-		       cf_quote((const char *)tag, strlen((const char *)tag), q, sizeof(q)));
-}
-
-/* A node for a scalar, sequence start or mapping start event. */
-static int event_node(struct cf_parser *p, const yaml_event_t *ev, struct cf_node **out)
-{
-	int line = mark_line(&ev->start_mark);
-	struct cf_node *n;
-	int rc;
-
-	*out = NULL;
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT: rc = check_tag(p, ev->data.scalar.tag, line); break;
-	case YAML_SEQUENCE_START_EVENT: rc = check_tag(p, ev->data.sequence_start.tag, line); break;
-	default: rc = check_tag(p, ev->data.mapping_start.tag, line); break;
-	}
-	if (rc < 0)
-		return rc;
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return cf_nomem(p);
-	n->line = line;
-	if (ev->type == YAML_SEQUENCE_START_EVENT) {
-		n->kind = CF_SEQ;
-	} else if (ev->type == YAML_MAPPING_START_EVENT) {
-		n->kind = CF_MAP;
-	} else {
-		n->kind = CF_SCALAR;
-		n->len = ev->data.scalar.length;
-		n->str = malloc(n->len + 1);
-		if (!n->str) {
-			free(n);
-			return cf_nomem(p);
-		}
-		memcpy(n->str, ev->data.scalar.value, n->len);
-		n->str[n->len] = '\0';
-		if (strlen(n->str) != n->len) {
-			free(n->str);
-			free(n);
-			return cf_fail(p, line, "a value contains a NUL character");
-		}
-		n->null = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-			  !ev->data.scalar.tag && is_null_text(n->str);
-	}
-	*out = n;
-	return 0;
-}
-
-/*
- * Parses p->text into *root (NULL for a stream without a document).  Exactly
- * one document; aliases are refused where they stand.
- */
-static int tree_build(struct cf_parser *p, struct cf_node **root)
-{
-	struct cf_node *stack[CF_DEPTH_MAX];
-	char q[QBUF];
-	size_t depth = 0;
-	unsigned ndocs = 0;
-	int doc_line = 1;
-	yaml_parser_t yp;
-	yaml_event_t ev;
-	bool done = false;
-	int rc = 0;
-
-	*root = NULL;
-	if (!yaml_parser_initialize(&yp))
-		return cf_nomem(p);
-	yaml_parser_set_input_string(&yp, (const unsigned char *)p->text, p->len);
-	while (!done && rc == 0) {
-		struct cf_node *n = NULL;
-		if (!yaml_parser_parse(&yp, &ev)) {
-			rc = yaml_fail(p, &yp);
-			break;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT: done = true; break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (ndocs++)
-				rc = cf_fail(
-					p, mark_line(&ev.start_mark),
-					"a second YAML document: the configuration is one document");
-			doc_line = mark_line(&ev.start_mark);
-			break;
-		case YAML_ALIAS_EVENT:
-			rc = cf_fail(p, mark_line(&ev.start_mark),
-				     "YAML aliases (*%s) are not supported",
-				     cf_quote((const char *)ev.data.alias.anchor,
-					      strlen((const char *)ev.data.alias.anchor), q,
-					      sizeof(q)));
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			rc = event_node(p, &ev, &n);
-			if (rc < 0)
-				break;
-			if (depth == 0) {
-				*root = n; /* one document, so one root */
-				/* An empty document's null starts where the next token does. */
-				if (n->null)
-					n->line = doc_line;
-			} else {
-				struct cf_node *parent = stack[depth - 1];
-				/* A null mapping value ("key:" and nothing) starts
-				 * wherever the next token is: give it its key's line. */
-				if (n->null && parent->kind == CF_MAP && parent->nkids % 2)
-					n->line = parent->kids[parent->nkids - 1]->line;
-				if (node_add(parent, n) < 0) {
-					node_free(n);
-					rc = cf_nomem(p);
-					break;
-				}
-			}
-			if (n->kind != CF_SCALAR) {
-				if (depth == CF_DEPTH_MAX)
-					rc = cf_fail(p, n->line, "nested more than %d levels deep",
-						     CF_DEPTH_MAX);
-				else
-					stack[depth++] = n;
-			}
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth > 0)
-				depth--;
-			break;
-		default: break;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&yp);
-	if (rc < 0) {
-		node_free(*root);
-		*root = NULL;
-	}
-	return rc;
-}
-
 /* ----------------------------------------------------------- the schema */
 
 struct cf_field;
-typedef int (*cf_handler)(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+typedef int (*cf_handler)(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 			  void *obj);
 
 /* What a key's value must look like before its handler sees it. */
@@ -452,9 +173,9 @@ struct cf_list {
 	size_t count_off;  /* unsigned count in obj */
 	size_t line_off;   /* int line in each item */
 	/* After item i's keys: rules across its keys, and against items [0, i). */
-	int (*check)(struct cf_parser *p, const struct cf_node *item, void *items, unsigned i);
+	int (*check)(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i);
 	/* After the last item. */
-	int (*done)(struct cf_parser *p, const struct cf_node *list, void *obj);
+	int (*done)(struct cf_parser *p, const struct conf_node *list, void *obj);
 };
 
 static void *at(void *obj, size_t off)
@@ -463,61 +184,65 @@ static void *at(void *obj, size_t off)
 }
 
 /* The value of key in mapping m, or NULL. */
-static const struct cf_node *map_get(const struct cf_node *m, const char *key)
+static const struct conf_node *map_get(const struct conf_node *m, const char *key)
 {
-	if (m->kind != CF_MAP)
+	if (m->kind != CONF_NODE_MAP)
 		return NULL;
 	for (size_t i = 0; i + 1 < m->nkids; i += 2)
-		if (m->kids[i]->kind == CF_SCALAR && !strcmp(m->kids[i]->str, key))
+		if (m->kids[i]->kind == CONF_NODE_SCALAR && !strcmp(m->kids[i]->str, key))
 			return m->kids[i + 1];
 	return NULL;
 }
 
-static int cf_map(struct cf_parser *p, const struct cf_node *m, const struct cf_field *fields,
+static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct cf_field *fields,
 		  void *obj);
 
 /* Checks v's shape against f, then hands it to f's handler. */
-static int cf_value(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_value(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		    void *obj)
 {
 	switch (f->shape) {
 	case CF_SHAPE_SCALAR:
-		if (v->kind != CF_SCALAR)
-			return cf_fail(p, v->line, "expected a scalar, got %s", kind_name(v));
+		if (v->kind != CONF_NODE_SCALAR)
+			return cf_fail(p, v->line, "expected a scalar, got %s",
+				       conf_node_kind_name(v));
 		if (v->null)
 			return cf_fail(p, v->line, "needs a value");
 		break;
 	case CF_SHAPE_MAP:
-		if (v->kind != CF_MAP && !v->null)
-			return cf_fail(p, v->line, "expected a mapping, got %s", kind_name(v));
+		if (v->kind != CONF_NODE_MAP && !v->null)
+			return cf_fail(p, v->line, "expected a mapping, got %s",
+				       conf_node_kind_name(v));
 		break;
 	case CF_SHAPE_LIST:
-		if (v->kind == CF_MAP || (v->kind == CF_SCALAR && !v->null && !(f->flags & CF_ONE)))
-			return cf_fail(p, v->line, "expected a list, got %s", kind_name(v));
+		if (v->kind == CONF_NODE_MAP ||
+		    (v->kind == CONF_NODE_SCALAR && !v->null && !(f->flags & CF_ONE)))
+			return cf_fail(p, v->line, "expected a list, got %s",
+				       conf_node_kind_name(v));
 		break;
 	}
 	return f->parse(p, f, v, obj);
 }
 
 /* Item i of a list value, which must be a scalar (pushes nothing on the path). */
-static int list_scalar(struct cf_parser *p, const struct cf_node *v, size_t i,
-		       const struct cf_node **out)
+static int list_scalar(struct cf_parser *p, const struct conf_node *v, size_t i,
+		       const struct conf_node **out)
 {
-	const struct cf_node *it = v->kind == CF_SEQ ? v->kids[i] : v;
+	const struct conf_node *it = v->kind == CONF_NODE_SEQ ? v->kids[i] : v;
 
-	if (it->kind != CF_SCALAR)
-		return cf_fail(p, it->line, "expected a scalar, got %s", kind_name(it));
+	if (it->kind != CONF_NODE_SCALAR)
+		return cf_fail(p, it->line, "expected a scalar, got %s", conf_node_kind_name(it));
 	if (it->null)
 		return cf_fail(p, it->line, "needs a value");
 	*out = it;
 	return 0;
 }
 
-static size_t list_count(const struct cf_node *v)
+static size_t list_count(const struct conf_node *v)
 {
-	if (v->kind == CF_SEQ)
+	if (v->kind == CONF_NODE_SEQ)
 		return v->nkids;
-	return v->kind == CF_SCALAR && !v->null ? 1 : 0;
+	return v->kind == CONF_NODE_SCALAR && !v->null ? 1 : 0;
 }
 
 /*
@@ -525,10 +250,10 @@ static size_t list_count(const struct cf_node *v)
  * and duplicate keys first, then every row in table order (value, default,
  * or the missing-key error).
  */
-static int cf_map(struct cf_parser *p, const struct cf_node *m, const struct cf_field *fields,
+static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct cf_field *fields,
 		  void *obj)
 {
-	const struct cf_node *val[CF_FIELDS_MAX] = { 0 }, *key[CF_FIELDS_MAX] = { 0 };
+	const struct conf_node *val[CF_FIELDS_MAX] = { 0 }, *key[CF_FIELDS_MAX] = { 0 };
 	size_t nf = 0;
 	int rc;
 
@@ -537,12 +262,12 @@ static int cf_map(struct cf_parser *p, const struct cf_node *m, const struct cf_
 	if (nf > CF_FIELDS_MAX)
 		abort(); /* a table longer than CF_FIELDS_MAX is a bug here, not an input error */
 
-	for (size_t i = 0; m->kind == CF_MAP && i + 1 < m->nkids; i += 2) {
-		const struct cf_node *k = m->kids[i];
+	for (size_t i = 0; m->kind == CONF_NODE_MAP && i + 1 < m->nkids; i += 2) {
+		const struct conf_node *k = m->kids[i];
 		size_t f;
-		if (k->kind != CF_SCALAR)
+		if (k->kind != CONF_NODE_SCALAR)
 			return cf_fail(p, k->line, "a mapping key must be a scalar, got %s",
-				       kind_name(k));
+				       conf_node_kind_name(k));
 		for (f = 0; f < nf; f++)
 			if (!strcmp(fields[f].name, k->str))
 				break;
@@ -572,14 +297,16 @@ static int cf_map(struct cf_parser *p, const struct cf_node *m, const struct cf_
 		} else if (fd->flags & CF_REQUIRED) {
 			rc = cf_fail(p, m->line, "missing (required)");
 		} else if (fd->def) {
-			struct cf_node d = { .kind = CF_SCALAR,
-					     .line = m->line,
-					     .str = (char *)fd->def,
-					     .len = strlen(fd->def) };
+			struct conf_node d = { .kind = CONF_NODE_SCALAR,
+					       .line = m->line,
+					       .str = (char *)fd->def,
+					       .len = strlen(fd->def) };
 			rc = cf_value(p, fd, &d, obj);
 		} else if (fd->shape == CF_SHAPE_MAP) {
 			/* An absent section is an empty one: its defaults apply. */
-			struct cf_node d = { .kind = CF_SCALAR, .line = m->line, .null = true };
+			struct conf_node d = { .kind = CONF_NODE_SCALAR,
+					       .line = m->line,
+					       .null = true };
 			rc = cf_value(p, fd, &d, obj);
 		} else {
 			rc = 0;
@@ -608,7 +335,7 @@ static int set_string(struct cf_parser *p, char **dst, const char *s)
  * (U+0080..U+009F) and the Unicode line and paragraph separators, none of
  * which belongs in a name, a path or a log line.  libyaml has checked UTF-8.
  */
-static int check_text(struct cf_parser *p, const struct cf_node *v, size_t max)
+static int check_text(struct cf_parser *p, const struct conf_node *v, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)v->str;
 
@@ -630,7 +357,7 @@ static int check_text(struct cf_parser *p, const struct cf_node *v, size_t max)
 	return 0;
 }
 
-static int cf_h_string(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_string(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		       void *obj)
 {
 	const struct cf_strspec *s = f->arg;
@@ -645,7 +372,7 @@ static int cf_h_string(struct cf_parser *p, const struct cf_field *f, const stru
 }
 
 /* Relative paths are made absolute against the configuration's directory. */
-static int cf_h_path(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_path(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
 	char full[PATH_MAX];
@@ -662,7 +389,7 @@ static int cf_h_path(struct cf_parser *p, const struct cf_field *f, const struct
 }
 
 /* Decimal digits only: no sign, no 0x, no YAML 1.1 "1_000". */
-static int parse_uint(const struct cf_node *v, uint64_t cap, uint64_t *out)
+static int parse_uint(const struct conf_node *v, uint64_t cap, uint64_t *out)
 {
 	uint64_t x = 0;
 
@@ -680,7 +407,7 @@ static int parse_uint(const struct cf_node *v, uint64_t cap, uint64_t *out)
 	return 0;
 }
 
-static int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
 	const struct cf_range *r = f->arg;
@@ -701,13 +428,13 @@ static int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct
 }
 
 /* A section: its keys live in the same object. */
-static int cf_h_map(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_map(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		    void *obj)
 {
 	return cf_map(p, v, f->arg, at(obj, f->off));
 }
 
-static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
 	const struct cf_list *l = f->arg;
@@ -735,11 +462,12 @@ static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct
 	/* The count covers every item now, so conf_free frees a half-parsed one. */
 	*(unsigned *)at(obj, l->count_off) = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
-		const struct cf_node *it = v->kids[i];
+		const struct conf_node *it = v->kids[i];
 		void *elem = items + i * l->item_size;
 		size_t mark = path_push_index(p, i);
-		if (it->kind != CF_MAP)
-			return cf_fail(p, it->line, "expected a mapping, got %s", kind_name(it));
+		if (it->kind != CONF_NODE_MAP)
+			return cf_fail(p, it->line, "expected a mapping, got %s",
+				       conf_node_kind_name(it));
 		*(int *)at(elem, l->line_off) = it->line;
 		rc = cf_map(p, it, l->fields, elem);
 		if (rc == 0 && l->check)
@@ -811,8 +539,8 @@ static const char *family_name(int family)
 }
 
 /* dataplane.interfaces[i].address: ADDR[/PLEN], a scalar or a list of them. */
-static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
-			    void *obj)
+static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
+			    const struct conf_node *v, void *obj)
 {
 	struct conf_iface *ifc = obj;
 	size_t n = list_count(v);
@@ -825,8 +553,8 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f, const
 		return cf_fail(p, v->line, "needs at least 1 address");
 	for (size_t i = 0; i < n; i++) {
 		struct conf_prefix pf = { 0 };
-		const struct cf_node *it;
-		size_t mark = v->kind == CF_SEQ ? path_push_index(p, i) : p->pathlen;
+		const struct conf_node *it;
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc == 0)
 			rc = check_text(p, it, CF_STRING_MAX);
@@ -842,9 +570,9 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f, const
 		unsigned maxlen = family == AF_INET ? 32 : 128;
 		pf.plen = (uint8_t)maxlen;
 		if (slash) {
-			struct cf_node pn = { .kind = CF_SCALAR,
-					      .str = (char *)slash + 1,
-					      .len = it->len - alen - 1 };
+			struct conf_node pn = { .kind = CONF_NODE_SCALAR,
+						.str = (char *)slash + 1,
+						.len = it->len - alen - 1 };
 			uint64_t plen;
 			if (pn.len > 3 || parse_uint(&pn, 255, &plen) < 0 || plen < 1 ||
 			    plen > maxlen)
@@ -880,8 +608,8 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f, const
 }
 
 /* remote[i].address: ADDR[@PORT], a scalar or a list of them. */
-static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
-			     void *obj)
+static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
+			     const struct conf_node *v, void *obj)
 {
 	struct conf_remote *r = obj;
 	size_t n = list_count(v);
@@ -896,8 +624,8 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f, cons
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		struct conf_sockaddr sa = { .port = 53 };
-		const struct cf_node *it;
-		size_t mark = v->kind == CF_SEQ ? path_push_index(p, i) : p->pathlen;
+		const struct conf_node *it;
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc == 0)
 			rc = check_text(p, it, CF_STRING_MAX);
@@ -911,9 +639,9 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f, cons
 				       Q(it, q));
 		sa.family = (uint8_t)family;
 		if (atp) {
-			struct cf_node pn = { .kind = CF_SCALAR,
-					      .str = (char *)atp + 1,
-					      .len = it->len - alen - 1 };
+			struct conf_node pn = { .kind = CONF_NODE_SCALAR,
+						.str = (char *)atp + 1,
+						.len = it->len - alen - 1 };
 			uint64_t port;
 			if (parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
 				return cf_fail(p, it->line, "bad port in '%s' (1..65535)",
@@ -941,7 +669,7 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f, cons
 static const uint8_t root_name[1] = { 0 };
 
 /* Parses a domain name (absolute or not) into out, lowercase; returns its length. */
-static int parse_name(struct cf_parser *p, const struct cf_node *v, uint8_t *out)
+static int parse_name(struct cf_parser *p, const struct conf_node *v, uint8_t *out)
 {
 	char q[QBUF];
 	int rc = check_text(p, v, DNS_NAME_TEXT_MAX);
@@ -956,7 +684,7 @@ static int parse_name(struct cf_parser *p, const struct cf_node *v, uint8_t *out
 	return rc;
 }
 
-static int cf_h_key_id(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_key_id(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		       void *obj)
 {
 	struct conf_key *k = obj;
@@ -975,7 +703,7 @@ static const char *const tsig_algs[] = {
 	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
 };
 
-static int cf_h_tsig_alg(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_tsig_alg(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 			 void *obj)
 {
 	char q[QBUF];
@@ -1016,7 +744,7 @@ static long b64_len(const char *s, size_t len)
 	return (long)(len / 4 * 3 - pad);
 }
 
-static int cf_h_secret(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_secret(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		       void *obj)
 {
 	long n = b64_len(v->str, v->len);
@@ -1028,14 +756,14 @@ static int cf_h_secret(struct cf_parser *p, const struct cf_field *f, const stru
 	return set_string(p, at(obj, f->off), v->str);
 }
 
-static int key_check(struct cf_parser *p, const struct cf_node *item, void *items, unsigned i)
+static int key_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
 	struct conf_key *k = items;
 	char q[QBUF];
 
 	for (unsigned j = 0; j < i; j++)
 		if (dns_name_eq(k[j].name, k[i].name)) {
-			const struct cf_node *id = map_get(item, "id");
+			const struct conf_node *id = map_get(item, "id");
 			path_push_key(p, "id", 2);
 			return cf_fail(p, id->line, "duplicate key id '%s' (also key[%u], line %d)",
 				       Q(id, q), j, k[j].line);
@@ -1044,7 +772,7 @@ static int key_check(struct cf_parser *p, const struct cf_node *item, void *item
 }
 
 /* remote[i].key: the id of a key from the key section. */
-static int cf_h_remote_key(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
+static int cf_h_remote_key(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 			   void *obj)
 {
 	struct conf_remote *r = obj;
@@ -1063,14 +791,14 @@ static int cf_h_remote_key(struct cf_parser *p, const struct cf_field *f, const 
 	return cf_fail(p, v->line, "no key with id '%s' (the key section defines it)", Q(v, q));
 }
 
-static int remote_check(struct cf_parser *p, const struct cf_node *item, void *items, unsigned i)
+static int remote_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
 	struct conf_remote *r = items;
 	char q[QBUF];
 
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(r[j].id, r[i].id)) {
-			const struct cf_node *id = map_get(item, "id");
+			const struct conf_node *id = map_get(item, "id");
 			path_push_key(p, "id", 2);
 			return cf_fail(p, id->line,
 				       "duplicate remote id '%s' (also remote[%u], line %d)",
@@ -1081,8 +809,8 @@ static int remote_check(struct cf_parser *p, const struct cf_node *item, void *i
 
 /* ---------------------------------------------------------------- zones */
 
-static int cf_h_zone_domain(struct cf_parser *p, const struct cf_field *f, const struct cf_node *v,
-			    void *obj)
+static int cf_h_zone_domain(struct cf_parser *p, const struct cf_field *f,
+			    const struct conf_node *v, void *obj)
 {
 	struct conf_zone *z = obj;
 	char text[DNS_NAME_TEXT_MAX];
@@ -1099,7 +827,7 @@ static int cf_h_zone_domain(struct cf_parser *p, const struct cf_field *f, const
 
 /* zone[i].primary: remote ids, a scalar or a list. */
 static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
-			       const struct cf_node *v, void *obj)
+			       const struct conf_node *v, void *obj)
 {
 	struct conf_zone *z = obj;
 	size_t n = list_count(v);
@@ -1114,8 +842,8 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_remote *found = NULL;
-		const struct cf_node *it;
-		size_t mark = v->kind == CF_SEQ ? path_push_index(p, i) : p->pathlen;
+		const struct conf_node *it;
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc < 0)
 			return rc;
@@ -1136,7 +864,7 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 	return 0;
 }
 
-static int zone_check(struct cf_parser *p, const struct cf_node *item, void *items, unsigned i)
+static int zone_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
 	const struct conf_zone *z = (const struct conf_zone *)items + i;
 
@@ -1154,7 +882,7 @@ static int zone_cmp(const void *a, const void *b)
 }
 
 /* Sorts the zones by origin for conf_zone_find; equal neighbours are duplicates. */
-static int zones_done(struct cf_parser *p, const struct cf_node *list, void *obj)
+static int zones_done(struct cf_parser *p, const struct conf_node *list, void *obj)
 {
 	struct conf *c = obj;
 	const struct conf_zone **s;
@@ -1179,7 +907,7 @@ static int zones_done(struct cf_parser *p, const struct cf_node *list, void *obj
 	if (!dup)
 		return 0;
 	size_t i = (size_t)(dup - c->zones);
-	const struct cf_node *d = map_get(list->kids[i], "domain");
+	const struct conf_node *d = map_get(list->kids[i], "domain");
 	path_push_index(p, i);
 	path_push_key(p, "domain", 6);
 	return cf_fail(p, d->line, "duplicate zone '%s' (also zone[%zu], line %d)", Q(d, q),
@@ -1241,14 +969,14 @@ static const struct cf_field iface_fields[] = {
 	{ NULL },
 };
 
-static int iface_check(struct cf_parser *p, const struct cf_node *item, void *items, unsigned i)
+static int iface_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
 	struct conf_iface *ifc = items;
 	char q[QBUF];
 
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(ifc[j].port, ifc[i].port)) {
-			const struct cf_node *port = map_get(item, "port");
+			const struct conf_node *port = map_get(item, "port");
 			path_push_key(p, "port", 4);
 			return cf_fail(p, port->line,
 				       "duplicate port '%s' (also interfaces[%u], line %d)",
@@ -1397,8 +1125,9 @@ int conf_load_string(const char *text, size_t len, const char *name, const char 
 		.err = err,
 		.errlen = errlen,
 	};
-	struct cf_node *root = NULL;
-	int rc;
+	struct conf_node *root = NULL;
+	char msg[384];
+	int rc, line;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -1417,27 +1146,31 @@ int conf_load_string(const char *text, size_t len, const char *name, const char 
 		rc = cf_nomem(&p);
 		goto fail;
 	}
-	rc = tree_build(&p, &root);
+	rc = conf_tree_parse(p.text, p.len, &root, &line, msg, sizeof(msg));
+	if (rc == DP_ENOMEM)
+		rc = cf_nomem(&p);
+	else if (rc < 0)
+		cf_fail(&p, line, "%s", msg);
 	if (rc < 0)
 		goto fail;
-	if (!root || (root->kind == CF_SCALAR && root->null)) {
+	if (!root || (root->kind == CONF_NODE_SCALAR && root->null)) {
 		rc = cf_fail(&p, root ? root->line : 1, "empty configuration");
 		goto fail;
 	}
-	if (root->kind != CF_MAP) {
+	if (root->kind != CONF_NODE_MAP) {
 		rc = cf_fail(&p, root->line, "the top level must be a mapping, got %s",
-			     kind_name(root));
+			     conf_node_kind_name(root));
 		goto fail;
 	}
 	rc = cf_map(&p, root, root_fields, p.conf);
 	if (rc < 0)
 		goto fail;
-	node_free(root);
+	conf_node_free(root);
 	*out = p.conf;
 	return 0;
 
 fail:
-	node_free(root);
+	conf_node_free(root);
 	conf_free(p.conf);
 	return rc;
 }
