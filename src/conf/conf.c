@@ -946,7 +946,6 @@ static const struct cf_strspec s_ifname = {
 };
 
 static const struct cf_range r_udp = { 512, 4096, false, sizeof(uint16_t) };
-static const struct cf_range r_vlan = { 1, 4094, false, sizeof(uint16_t) };
 static const struct cf_range r_queue = { 64, 16384, true, sizeof(uint32_t) };
 static const struct cf_range r_mbufs = { 1023, 1048575, false, sizeof(uint32_t) };
 static const struct cf_range r_sleep = { 0, 10000, false, sizeof(uint32_t) };
@@ -965,7 +964,6 @@ static const struct cf_field iface_fields[] = {
 	{ "port", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string,
 	  offsetof(struct conf_iface, port), &s_port },
 	{ "address", CF_SHAPE_LIST, CF_REQUIRED | CF_ONE, NULL, cf_h_iface_addrs, 0, NULL },
-	{ "vlan", CF_SHAPE_SCALAR, 0, NULL, cf_h_uint, offsetof(struct conf_iface, vlan), &r_vlan },
 	{ NULL },
 };
 

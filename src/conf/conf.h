@@ -45,7 +45,6 @@ struct conf_iface {
 	char *port; /* DPDK port name (vdev name or PCI address) */
 	struct conf_prefix addrs[2 * CONF_ADDRS_MAX];
 	unsigned naddrs; /* >= 1; at most CONF_ADDRS_MAX of each family */
-	uint16_t vlan;	 /* 802.1Q VID 1..4094; 0: untagged */
 	int line;	 /* where the item starts in the file */
 };
 

@@ -78,8 +78,6 @@ static char *emit(const struct conf *c, size_t *len)
 			put_ip(f, ifc->addrs[j].family, ifc->addrs[j].addr);
 			fprintf(f, "/%u\"\n", ifc->addrs[j].plen);
 		}
-		if (ifc->vlan)
-			fprintf(f, "      vlan: %u\n", ifc->vlan);
 	}
 	fputs("  exception: ", f);
 	put_str(f, c->dataplane.exception);
@@ -150,7 +148,7 @@ static void check_valid(const struct conf *c)
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
 		const struct conf_iface *ifc = &c->dataplane.ifaces[i];
 		unsigned fam[2] = { 0, 0 };
-		FUZZ_CHECK(ifc->port && ifc->naddrs >= 1 && ifc->vlan <= 4094);
+		FUZZ_CHECK(ifc->port && ifc->naddrs >= 1);
 		for (unsigned j = 0; j < ifc->naddrs; j++) {
 			const struct conf_prefix *pf = &ifc->addrs[j];
 			FUZZ_CHECK(pf->family == AF_INET || pf->family == AF_INET6);
@@ -209,7 +207,7 @@ static void check_same(const struct conf *a, const struct conf *b)
 	FUZZ_CHECK(a->dataplane.nifaces == b->dataplane.nifaces);
 	for (unsigned i = 0; i < a->dataplane.nifaces; i++) {
 		const struct conf_iface *x = &a->dataplane.ifaces[i], *y = &b->dataplane.ifaces[i];
-		FUZZ_CHECK(!strcmp(x->port, y->port) && x->vlan == y->vlan &&
+		FUZZ_CHECK(!strcmp(x->port, y->port) &&
 			   x->naddrs == y->naddrs);
 		FUZZ_CHECK(!memcmp(x->addrs, y->addrs, x->naddrs * sizeof(x->addrs[0])));
 	}

@@ -147,7 +147,6 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_eq(ifc->addrs[1].plen, 64);
 	v6(a, "2001:db8:ffff::2");
 	cr_assert_arr_eq(ifc->addrs[1].addr, a, 16);
-	cr_assert_eq(ifc->vlan, 100);
 	cr_assert_eq(ifc->line, 10);
 	cr_assert_str_eq(c->dataplane.exception, "dpdns0");
 	cr_assert_eq(c->dataplane.rx_queue_size, 1024);
@@ -162,7 +161,7 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_str_eq(c->keys[0].algorithm, "hmac-sha256");
 	cr_assert_str_eq(c->keys[0].secret,
 			 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKA==");
-	cr_assert_eq(c->keys[0].line, 19);
+	cr_assert_eq(c->keys[0].line, 18);
 
 	cr_assert_eq(c->nremotes, 2);
 	const struct conf_remote *r = &c->remotes[0];
@@ -181,7 +180,7 @@ static void check_example(const struct conf *c, const char *dir)
 	v4(a, "198.18.0.9");
 	cr_assert_arr_eq(r->addrs[2].addr, a, 16);
 	cr_assert_eq(r->key, &c->keys[0]);
-	cr_assert_eq(r->line, 23);
+	cr_assert_eq(r->line, 22);
 	r = &c->remotes[1];
 	cr_assert_str_eq(r->id, "primary2");
 	cr_assert_eq(r->naddrs, 1);
@@ -200,7 +199,7 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_eq(z->nprimaries, 2);
 	cr_assert_eq(z->primaries[0], &c->remotes[0]);
 	cr_assert_eq(z->primaries[1], &c->remotes[1]);
-	cr_assert_eq(z->line, 29);
+	cr_assert_eq(z->line, 28);
 	z = &c->zones[1];
 	cr_assert_str_eq(z->domain, "example.net.");
 	cr_assert_eq(z->origin_len, tn(name, "example.net"));
@@ -297,7 +296,6 @@ Test(conf, defaults)
 	cr_assert_eq(c->dataplane.mbufs, 16383);
 	cr_assert_eq(c->dataplane.idle_sleep_us, 0);
 	cr_assert_eq(c->dataplane.nifaces, 1);
-	cr_assert_eq(c->dataplane.ifaces[0].vlan, 0);
 	cr_assert_eq(c->dataplane.ifaces[0].naddrs, 1);
 	cr_assert_eq(c->dataplane.ifaces[0].addrs[0].plen, 24);
 	cr_assert_eq(c->nkeys, 0);
@@ -463,7 +461,7 @@ Test(conf, unknown_keys)
 		 "servr: unknown key (expected one of: server, dataplane, key, remote, zone)");
 	load_err(DP "  exceptoin: x\n", 6, "dataplane.exceptoin: unknown key");
 	load_err(DP "      adress: 198.18.0.3\n", 6, "dataplane.interfaces[0].adress: unknown key",
-		 "port, address, vlan", NULL);
+		 "port, address", NULL);
 	load_err(DP "zone:\n  - domain: a.\n    file: f\n    primaries: [x]\n", 9,
 		 "zone[0].primaries: unknown key");
 	/* Keys are case-sensitive. */
@@ -502,14 +500,13 @@ Test(conf, wrong_shapes)
 	/* list item that is not a mapping */
 	load_err(DP "key: [xfr-key]\n", 6, "key[0]: expected a mapping, got a scalar");
 	/* address list item that is not a scalar */
-	load_err(DP "      vlan: 5\n"
-		    "remote:\n"
+	load_err(DP "remote:\n"
 		    "  - id: r\n"
 		    "    address: [[198.18.0.1]]\n",
-		 9, "remote[0].address[0]: expected a scalar, got a list");
+		 8, "remote[0].address[0]: expected a scalar, got a list");
 	/* null where a value is needed */
 	load_err(DP "server:\n  identity:\n", 7, "server.identity: needs a value");
-	load_err(DP "      vlan: ~\n", 6, "dataplane.interfaces[0].vlan: needs a value");
+	load_err(DP "  exception: ~\n", 6, "dataplane.exception: needs a value");
 	/* a mapping as a key */
 	load_err(DP "{a: 1}: 2\n", 6, "a mapping key must be a scalar, got a mapping");
 	/* non-numbers */
@@ -530,10 +527,6 @@ Test(conf, out_of_range_numbers)
 		 "server.udp-payload: 4097 is out of range (512..4096)");
 	load_err("server:\n  udp-payload: 99999999999999999999999\n" DP, 2,
 		 "server.udp-payload: 99999999999999999999999 is out of range");
-	load_err(DP "      vlan: 0\n", 6,
-		 "dataplane.interfaces[0].vlan: 0 is out of range (1..4094)");
-	load_err(DP "      vlan: 4095\n", 6,
-		 "dataplane.interfaces[0].vlan: 4095 is out of range (1..4094)");
 	load_err(DP "  rx-queue-size: 32\n", 6,
 		 "dataplane.rx-queue-size: 32 is out of range (64..16384)");
 	load_err(DP "  tx-queue-size: 32768\n", 6,
@@ -579,8 +572,7 @@ Test(conf, interface_addresses)
 				 "      address: [198.18.0.2, 198.18.0.3/31, \"2001:db8::1\","
 				 " \"2001:db8::2/127\", 198.19.255.254/15, 1.2.3.4/32]\n"
 				 "    - port: net_tap1\n"
-				 "      address: \"2001:db8:1::1/48\"\n"
-				 "      vlan: 4094\n");
+				 "      address: \"2001:db8:1::1/48\"\n");
 	const struct conf_iface *i0 = &c->dataplane.ifaces[0], *i1 = &c->dataplane.ifaces[1];
 	uint8_t a[16];
 	cr_assert_eq(c->dataplane.nifaces, 2);
@@ -598,7 +590,6 @@ Test(conf, interface_addresses)
 	cr_assert_eq(i1->addrs[0].plen, 48);
 	v6(a, "2001:db8:1::1");
 	cr_assert_arr_eq(i1->addrs[0].addr, a, 16);
-	cr_assert_eq(i1->vlan, 4094);
 	cr_assert_eq(i1->line, 6);
 	conf_free(c);
 
