@@ -15,7 +15,7 @@ readonly PACKAGES=(
 	gcc meson ninja-build pkg-config
 	libdpdk-dev liburcu-dev libssl-dev libyaml-dev libuv1-dev libknot-dev
 	# tests
-	libcriterion-dev python3 python3-dnspython iproute2 iputils-ping ethtool
+	libcriterion-dev python3 python3-dnspython iproute2 ethtool iputils-ping
 	# fuzzing (libFuzzer runtime ships in libclang-rt-14-dev)
 	clang libclang-rt-14-dev
 	# peers and tools for system tests

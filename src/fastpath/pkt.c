@@ -326,6 +326,12 @@ enum fp_verdict fp_pkt_classify(const struct fp_addrs *a, const uint8_t *frame, 
 
 int fp_pkt_reply(uint8_t *frame, size_t cap, const struct fp_pkt *p, size_t dns_len, uint16_t ip_id)
 {
+	return fp_pkt_reply_hw(frame, cap, p, dns_len, ip_id, 0);
+}
+
+int fp_pkt_reply_hw(uint8_t *frame, size_t cap, const struct fp_pkt *p, size_t dns_len,
+		    uint16_t ip_id, unsigned flags)
+{
 	bool v6 = p->ip_ver == 6;
 	size_t l3 = p->l3_off, l4 = p->l4_off, al = v6 ? 16 : 4;
 
@@ -364,10 +370,17 @@ int fp_pkt_reply(uint8_t *frame, size_t cap, const struct fp_pkt *p, size_t dns_
 		return DP_EINVAL; /* cannot happen: end <= cap and the offsets were checked */
 
 	uint64_t asum = fp_csum_add(0, addrs, 2 * al);
-	uint64_t usum = fp_csum_add(fp_csum_add(asum, ports, sizeof(ports)), dns, dns_len);
-	usum = fp_csum_add16(usum, IPPROTO_UDP_);
-	usum = fp_csum_add16(usum, ulen); /* pseudo-header */
-	usum = fp_csum_add16(usum, ulen); /* UDP header */
+	uint16_t ucsum;
+	if (flags & FP_REPLY_UDP_CSUM_HW) {
+		/* The NIC sums the datagram; it wants the pseudo-header's sum, not complemented. */
+		ucsum = fp_csum_fold(fp_csum_add16(fp_csum_add16(asum, IPPROTO_UDP_), ulen));
+	} else {
+		uint64_t usum = fp_csum_add(fp_csum_add(asum, ports, sizeof(ports)), dns, dns_len);
+		usum = fp_csum_add16(usum, IPPROTO_UDP_);
+		usum = fp_csum_add16(usum, ulen); /* pseudo-header */
+		usum = fp_csum_add16(usum, ulen); /* UDP header */
+		ucsum = fp_csum_udp_final(fp_csum_fold(usum));
+	}
 
 	struct dns_wr w;
 	dns_wr_init(&w, frame, p->dns_off);
@@ -407,14 +420,14 @@ int fp_pkt_reply(uint8_t *frame, size_t cap, const struct fp_pkt *p, size_t dns_
 		dns_wr_u16(&w, ip_id);
 		dns_wr_u16(&w, 0); /* flags (DF clear) and fragment offset */
 		dns_wr_u16(&w, ttl_proto);
-		dns_wr_u16(&w, (uint16_t)~fp_csum_fold(hsum));
+		dns_wr_u16(&w, flags & FP_REPLY_IP4_CSUM_HW ? 0 : (uint16_t)~fp_csum_fold(hsum));
 		dns_wr_bytes(&w, addrs + 4, 4);
 		dns_wr_bytes(&w, addrs, 4);
 	}
 	dns_wr_bytes(&w, ports + 2, 2);
 	dns_wr_bytes(&w, ports, 2);
 	dns_wr_u16(&w, ulen);
-	dns_wr_u16(&w, fp_csum_udp_final(fp_csum_fold(usum)));
+	dns_wr_u16(&w, ucsum);
 	if (w.err || w.pos != p->dns_off)
 		return DP_EINVAL; /* cannot happen: the layout was checked above */
 	return (int)end;

@@ -151,6 +151,19 @@ enum fp_verdict fp_pkt_classify(const struct fp_addrs *a, const uint8_t *frame, 
 __attribute__((warn_unused_result)) int
 fp_pkt_reply(uint8_t *frame, size_t cap, const struct fp_pkt *p, size_t dns_len, uint16_t ip_id);
 
+/* fp_pkt_reply_hw flags: checksums the NIC computes (the port advertised the offload). */
+#define FP_REPLY_IP4_CSUM_HW 1u /* IPv4 header checksum left 0 for the NIC */
+#define FP_REPLY_UDP_CSUM_HW 2u /* UDP checksum holds the pseudo-header sum for the NIC */
+
+/*
+ * fp_pkt_reply, leaving the checksums flags names to the NIC: the caller
+ * then sets the mbuf's offload flags and header lengths.  flags 0 is
+ * fp_pkt_reply.  Fastpath-safe.
+ */
+__attribute__((warn_unused_result)) int fp_pkt_reply_hw(uint8_t *frame, size_t cap,
+							const struct fp_pkt *p, size_t dns_len,
+							uint16_t ip_id, unsigned flags);
+
 /* Short stable names ("ip4_csum", "port", ...) for metrics; "?" when out of range. */
 const char *fp_drop_reason_name(unsigned reason);
 const char *fp_exc_reason_name(unsigned reason);

@@ -1151,3 +1151,48 @@ Test(reply, ip_id_is_the_callers, .init = setup)
 		cr_expect_eq(ref_sum(f + p.l3_off, 20), 0xffff);
 	}
 }
+
+/*
+ * Checksum offload: the headers are those of the software reply, except
+ * that the IPv4 checksum is left 0 and the UDP checksum holds the
+ * pseudo-header sum; completing it the way a NIC does (sum the datagram
+ * with that seed, complement, 0 → 0xffff) gives the software value.
+ */
+static void check_reply_hw(int ipv, int vlan, size_t dns_len)
+{
+	struct spec s;
+	spec_init(&s, ipv, vlan);
+	uint8_t sw[2048], hw[2048];
+	size_t n = build(&s, sw);
+	struct fp_pkt p;
+	uint8_t why;
+	cr_assert_eq(fp_pkt_classify(&cfg, sw, n, &p, &why), FP_QUERY);
+	fake_response(sw, p.dns_off, dns_len);
+	memcpy(hw, sw, sizeof(hw));
+	int a = fp_pkt_reply(sw, sizeof(sw), &p, dns_len, 7);
+	int b = fp_pkt_reply_hw(hw, sizeof(hw), &p, dns_len, 7,
+				FP_REPLY_IP4_CSUM_HW | FP_REPLY_UDP_CSUM_HW);
+	cr_assert_eq(a, b);
+	size_t ucs = p.l4_off + 6, ics = p.l3_off + 10;
+	for (size_t i = 0; i < (size_t)a; i++)
+		if (i != ucs && i != ucs + 1 && !(ipv == 4 && (i == ics || i == ics + 1)))
+			cr_assert_eq(sw[i], hw[i], "octet %zu", i);
+	if (ipv == 4) {
+		cr_expect_eq(g16(hw + ics), 0, "IPv4 checksum left to the NIC");
+		hw[ics] = sw[ics];
+		hw[ics + 1] = sw[ics + 1];
+	}
+	/* What the NIC does: one's-complement sum of the datagram, seed included. */
+	uint16_t done = (uint16_t)~ref_acc(0, hw + p.l4_off, 8 + dns_len);
+	if (done == 0)
+		done = 0xffff;
+	cr_expect_eq(done, g16(sw + ucs), "completed %04x, software %04x", done, g16(sw + ucs));
+}
+
+Test(reply, checksum_offload, .init = setup)
+{
+	for (int ipv = 4; ipv <= 6; ipv += 2)
+		for (int vlan = 0; vlan < 2; vlan++)
+			for (size_t len = 12; len < 1300; len += 97)
+				check_reply_hw(ipv, vlan, len);
+}

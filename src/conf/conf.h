@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The dpdnsd configuration file (YAML, described key by key in
+ * doc/config.md): loading, validation and the resulting read-only struct.
+ *
+ * libyaml parses the text; a table per section gives every key its shape
+ * (scalar, list, mapping), whether it is required, its default and the
+ * handler that checks and stores its value.  Anything wrong is an error, never
+ * a warning: unknown and duplicate keys, wrong shapes, bad values, missing
+ * required keys and references to undefined keys or remotes.  The first
+ * problem found ends the load with one line "FILE:LINE: PATH: message", where
+ * LINE is 1-based and PATH the key path of the offending value (for example
+ * "dataplane.interfaces[0].address[1]").  A file that cannot be read gives
+ * "FILE: message" (there is no line to name).
+ *
+ * A loaded struct conf is plain data, owned by whoever loaded it: no global
+ * state, safe to read from any thread once loaded, freed with conf_free.
+ * Loading allocates and reads files: slow path only, any thread.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_IFACES_MAX 8
+#define CONF_ADDRS_MAX 8 /* per family per interface, = FP_ADDRS_MAX */
+
+/* An interface address: the host address and the prefix length of its subnet. */
+struct conf_prefix {
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t plen;	  /* 1..32 or 1..128 */
+	uint8_t addr[16]; /* network order; IPv4 in addr[0..4), the rest zero */
+};
+
+/* A transport address of a remote server. */
+struct conf_sockaddr {
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint16_t port;	  /* host order, 1..65535 */
+	uint8_t addr[16]; /* network order; IPv4 in addr[0..4), the rest zero */
+};
+
+/* dataplane.interfaces[i] */
+struct conf_iface {
+	char *port; /* DPDK port name (vdev name or PCI address) */
+	struct conf_prefix addrs[2 * CONF_ADDRS_MAX];
+	unsigned naddrs; /* >= 1; at most CONF_ADDRS_MAX of each family */
+	int line;	 /* where the item starts in the file */
+};
+
+/* key[i]: a TSIG key.  The raw strings are kept for xfr_tsig_key_init. */
+struct conf_key {
+	char *id;	   /* as written */
+	uint8_t name[255]; /* id as a wire name, lowercase */
+	size_t name_len;   /* octets of name */
+	char *algorithm;   /* as written; one of the six HMAC names */
+	char *secret;	   /* base64 as written; decodes to >= 1 octet */
+	int line;
+};
+
+/* remote[i]: a server we talk to (a primary, for now). */
+struct conf_remote {
+	char *id;
+	struct conf_sockaddr *addrs;
+	unsigned naddrs;	    /* >= 1 */
+	const struct conf_key *key; /* NULL: no TSIG; else points into conf.keys */
+	int line;
+};
+
+/* zone[i] */
+struct conf_zone {
+	char *domain;			      /* canonical text: lowercase, trailing dot */
+	uint8_t origin[255];		      /* wire form, lowercase */
+	size_t origin_len;		      /* octets of origin */
+	char *file;			      /* NULL when absent; else absolute if the
+						* config was loaded with a directory */
+	const struct conf_remote **primaries; /* each points into conf.remotes */
+	unsigned nprimaries;		      /* file or primaries (or both) are set */
+	int line;
+};
+
+struct conf {
+	char *path; /* as given (the name, for conf_load_string) */
+	struct {
+		char *identity;	      /* NULL: absent */
+		char *version;	      /* NULL: absent */
+		char *rundir;	      /* never NULL */
+		uint16_t udp_payload; /* 512..4096 */
+	} server;
+	struct {
+		char *eal; /* EAL arguments, verbatim */
+		struct conf_iface ifaces[CONF_IFACES_MAX];
+		unsigned nifaces; /* 1..CONF_IFACES_MAX */
+		char *exception;  /* TAP interface name, 1..15 characters */
+		uint32_t rx_queue_size, tx_queue_size, mbufs, idle_sleep_us;
+	} dataplane;
+	struct conf_key *keys;
+	unsigned nkeys;
+	struct conf_remote *remotes;
+	unsigned nremotes;
+	struct conf_zone *zones; /* in file order */
+	unsigned nzones;
+	/* The zones ordered by origin (canonical order), for conf_zone_find. */
+	const struct conf_zone **zones_by_origin;
+};
+
+/*
+ * Loads and validates the file at path.  Relative paths in it (zone files,
+ * rundir) are made absolute against the directory of path (itself made
+ * absolute against the working directory).
+ * Returns 0 and *out (owned by the caller, conf_free), or a negative
+ * dp_errcode: DP_ESYNTAX for any problem with the configuration,
+ * DP_ENOENT or another -errno when the file cannot be read, DP_ENOMEM.  On
+ * error *out is NULL and err holds one line "FILE:LINE: message" (or
+ * "FILE: message" for a file that cannot be read), always NUL-terminated and
+ * truncated to errlen (err may be NULL when errlen is 0).
+ */
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/*
+ * Same, from text[0..len) in memory (no NUL needed).  name stands for the
+ * file in messages and becomes conf.path; dir (NULL: none) is the directory
+ * relative paths are resolved against; without it they are kept as written.
+ */
+int conf_load_string(const char *text, size_t len, const char *name, const char *dir,
+		     struct conf **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Frees c and everything it owns (key secrets are wiped first); NULL is a no-op. */
+void conf_free(struct conf *c);
+
+/*
+ * The zone whose origin is the wire name origin[0..len) (case-insensitive),
+ * or NULL.  len must be the name's length; a malformed name finds nothing.
+ */
+const struct conf_zone *conf_zone_find(const struct conf *c, const uint8_t *origin, size_t len);
