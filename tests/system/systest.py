@@ -49,9 +49,11 @@ CLI_TAP_MAC = '02:44:50:54:00:01'  # locally administered
 IDENTITY = 'pop1.example.net'
 VERSION = 'dpdns-systest'
 
-# EAL messages that mean "DPDK cannot run on this machine" (skip) rather than a daemon bug.
+# EAL messages that mean "DPDK cannot run on this machine" (skip) rather than a daemon bug; but EAL
+# arguments it refuses are the configuration's (or the daemon's) fault: those fail.
 EAL_CANNOT_START = re.compile(r'EAL initiali[sz]ation failed|EAL: (Cannot|Error|FATAL)|rte_eal_init|'
 			      r'Cannot init EAL|No available hugepages|/dev/net/tun', re.I)
+EAL_BAD_ARGS = re.compile(r"Invalid 'command line' arguments|unrecognized option|invalid option", re.I)
 
 
 class Skip(Exception):
@@ -354,7 +356,7 @@ class Daemon:
 		if i is None:
 			rc = self.proc.poll()
 			tail = self.tail()
-			if rc is not None and EAL_CANNOT_START.search(tail):
+			if rc is not None and EAL_CANNOT_START.search(tail) and not EAL_BAD_ARGS.search(tail):
 				raise Skip('DPDK cannot start here (dpdnsd exit %d):\n%s' % (rc, tail))
 			if rc is not None:
 				raise SetupError('dpdnsd exited with status %s before "ready":\n%s' % (rc, tail))
