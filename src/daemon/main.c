@@ -146,10 +146,14 @@ static void block_signals(void)
 
 static void tap_name(const struct conf *c, unsigned i, char *out, size_t len)
 {
-	if (c->dataplane.nifaces == 1)
-		snprintf(out, len, "%s", c->dataplane.exception);
-	else
-		snprintf(out, len, "%.*s%u", (int)(FP_IFNAME_MAX - 4), c->dataplane.exception, i);
+	/* One port: the name as configured; several: the name and the port's index (< 8). */
+	size_t n = strlen(c->dataplane.exception);
+	if (n > len - 2)
+		n = len - 2;
+	memcpy(out, c->dataplane.exception, n);
+	if (c->dataplane.nifaces > 1)
+		out[n++] = (char)('0' + i % 10);
+	out[n] = '\0';
 }
 
 /* Addresses the workers answer on, and the same on the kernel's TAP. */

@@ -396,7 +396,7 @@ Test(worker, exceptions_and_drops_counted)
 	cr_expect_eq(avail(), before, "every mbuf back in the pool");
 }
 
-Test(worker, full_tx_ring_frees_and_counts, .init = setup_small_tx)
+Test(worker, full_tx_ring_frees_and_counts, .init = setup_small_tx, .fini = teardown)
 {
 	unsigned before = avail();
 	uint8_t q[512], f[2048];
