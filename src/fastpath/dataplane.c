@@ -143,6 +143,9 @@ int fp_port_add(struct fp_dp *dp, const char *name, const char *tap_name,
 		c.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		c.rx_adv_conf.rss_conf.rss_hf = rss;
 	}
+	/* RX: the NIC's verdict spares the software sums (worker.c reads the mbuf flags). */
+	c.rxmode.offloads = info.rx_offload_capa &
+			    (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
 		c.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		p->reply_flags |= FP_REPLY_IP4_CSUM_HW;
