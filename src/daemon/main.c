@@ -76,7 +76,7 @@ static void log_stats(struct daemon *d)
 			ADD(" drop_%s=%lu", fp_drop_reason_name(i), (unsigned long)s.drop[i]);
 	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++)
 		if (s.drop_dns[i])
-			ADD(" drop_dns_%u=%lu", i, (unsigned long)s.drop_dns[i]);
+			ADD(" drop_engine_%s=%lu", fp_engine_drop_name(i), (unsigned long)s.drop_dns[i]);
 	for (unsigned i = 0; i < FP_DROPX__COUNT; i++)
 		if (s.dropx[i])
 			ADD(" drop_%s=%lu", fp_dropx_name(i), (unsigned long)s.dropx[i]);
