@@ -143,6 +143,9 @@ int fp_port_add(struct fp_dp *dp, const char *name, const char *tap_name,
 		c.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		c.rx_adv_conf.rss_conf.rss_hf = rss;
 	}
+	/* RX: the NIC's verdict spares the software sums (worker.c reads the mbuf flags). */
+	c.rxmode.offloads = info.rx_offload_capa &
+			    (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
 		c.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		p->reply_flags |= FP_REPLY_IP4_CSUM_HW;
@@ -370,9 +373,13 @@ const char *fp_dropx_name(unsigned r)
 	return r < FP_DROPX__COUNT ? names[r] : "?";
 }
 
-static const char *const answer_drop_names[ANSWER_DROP__COUNT] = {
-	"sent", "short", "response", "qdcount", "question", "space",
-};
+const char *fp_engine_drop_name(unsigned r)
+{
+	static const char *const names[ANSWER_DROP__COUNT] = {
+		"sent", "short", "response", "qdcount", "question", "space",
+	};
+	return r < ANSWER_DROP__COUNT ? names[r] : "?";
+}
 
 static struct fp_dp *tel_dp;
 
@@ -398,7 +405,7 @@ static void tel_fill(struct rte_tel_data *d, const struct fp_stats *s, bool tota
 		dt += s->drop[i];
 	}
 	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
-		tel_add(d, "drop_dns_", answer_drop_names[i], s->drop_dns[i]);
+		tel_add(d, "drop_engine_", fp_engine_drop_name(i), s->drop_dns[i]);
 		dt += s->drop_dns[i];
 	}
 	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {

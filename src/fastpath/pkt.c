@@ -166,7 +166,8 @@ static enum fp_verdict exc(struct fp_pkt *out, enum fp_exc_reason why)
  * Ethernet padding) starting at frame offset l4_off; ph is the pseudo-header
  * sum so far (the addresses); martian says whether the IP source is one.
  */
-static enum fp_verdict classify_udp(const uint8_t *l4, size_t l4len, size_t l4_off, uint64_t ph,
+static enum fp_verdict classify_udp(unsigned hw, const uint8_t *l4, size_t l4len, size_t l4_off,
+				    uint64_t ph,
 				    bool v6, bool martian, struct fp_pkt *out, uint8_t *reason)
 {
 	struct dns_rd r;
@@ -189,7 +190,7 @@ static enum fp_verdict classify_udp(const uint8_t *l4, size_t l4len, size_t l4_o
 	if (dns_get_u16(udp + UDP_CSUM) == 0) {
 		if (v6)
 			return drop(reason, FP_DROP_UDP6_NO_CSUM);
-	} else {
+	} else if (!(hw & FP_RX_L4_CSUM_OK)) {
 		ph = fp_csum_add16(ph, IPPROTO_UDP_);
 		ph = fp_csum_add16(ph, ulen);
 		if (fp_csum_fold(fp_csum_add(ph, udp, ulen)) != 0xffff)
@@ -213,8 +214,8 @@ static enum fp_verdict classify_udp(const uint8_t *l4, size_t l4len, size_t l4_o
 	return FP_QUERY;
 }
 
-static enum fp_verdict classify_ip4(const struct fp_addrs *a, struct dns_rd *r, struct fp_pkt *out,
-				    uint8_t *reason)
+static enum fp_verdict classify_ip4(unsigned hw, const struct fp_addrs *a, struct dns_rd *r,
+				    struct fp_pkt *out, uint8_t *reason)
 {
 	size_t l3_off = r->pos;
 	const uint8_t *ip = dns_rd_ptr(r, FP_IP4_HLEN);
@@ -231,7 +232,7 @@ static enum fp_verdict classify_ip4(const struct fp_addrs *a, struct dns_rd *r, 
 	uint16_t tot = dns_get_u16(ip + IP4_TOTLEN);
 	if (tot < FP_IP4_HLEN || (size_t)(tot - FP_IP4_HLEN) > dns_rd_left(r))
 		return drop(reason, FP_DROP_IP_LEN);
-	if (fp_csum_sum(ip, FP_IP4_HLEN) != 0xffff)
+	if (!(hw & FP_RX_IP4_CSUM_OK) && fp_csum_sum(ip, FP_IP4_HLEN) != 0xffff)
 		return drop(reason, FP_DROP_IP4_CSUM);
 	if (dns_get_u16(ip + IP4_FRAG) & IP4_MF_OFFSET)
 		return exc(out, FP_EXC_FRAGMENT);
@@ -246,11 +247,11 @@ static enum fp_verdict classify_ip4(const struct fp_addrs *a, struct dns_rd *r, 
 	const uint8_t *l4 = dns_rd_ptr(r, l4len);
 	uint64_t ph = fp_csum_add(0, ip + IP4_SRC, 8);
 	bool martian = ip4_martian(dns_get_u32(ip + IP4_SRC));
-	return classify_udp(l4, l4len, l3_off + FP_IP4_HLEN, ph, false, martian, out, reason);
+	return classify_udp(hw, l4, l4len, l3_off + FP_IP4_HLEN, ph, false, martian, out, reason);
 }
 
-static enum fp_verdict classify_ip6(const struct fp_addrs *a, struct dns_rd *r, struct fp_pkt *out,
-				    uint8_t *reason)
+static enum fp_verdict classify_ip6(unsigned hw, const struct fp_addrs *a, struct dns_rd *r,
+				    struct fp_pkt *out, uint8_t *reason)
 {
 	size_t l3_off = r->pos;
 	const uint8_t *ip = dns_rd_ptr(r, FP_IP6_HLEN);
@@ -275,11 +276,17 @@ static enum fp_verdict classify_ip6(const struct fp_addrs *a, struct dns_rd *r, 
 	const uint8_t *l4 = dns_rd_ptr(r, plen);
 	uint64_t ph = fp_csum_add(0, ip + IP6_SRC, 32);
 	bool martian = ip6_martian(ip + IP6_SRC);
-	return classify_udp(l4, plen, l3_off + FP_IP6_HLEN, ph, true, martian, out, reason);
+	return classify_udp(hw, l4, plen, l3_off + FP_IP6_HLEN, ph, true, martian, out, reason);
 }
 
 enum fp_verdict fp_pkt_classify(const struct fp_addrs *a, const uint8_t *frame, size_t len,
 				struct fp_pkt *out, uint8_t *drop_reason)
+{
+	return fp_pkt_classify_hw(a, frame, len, out, drop_reason, 0);
+}
+
+enum fp_verdict fp_pkt_classify_hw(const struct fp_addrs *a, const uint8_t *frame, size_t len,
+				   struct fp_pkt *out, uint8_t *drop_reason, unsigned hw)
 {
 	struct dns_rd r;
 
@@ -315,11 +322,11 @@ enum fp_verdict fp_pkt_classify(const struct fp_addrs *a, const uint8_t *frame, 
 	out->l3_off = (uint16_t)r.pos;
 	if (type == ETHERTYPE_IP4) {
 		out->ip_ver = 4;
-		return classify_ip4(a, &r, out, drop_reason);
+		return classify_ip4(hw, a, &r, out, drop_reason);
 	}
 	if (type == ETHERTYPE_IP6) {
 		out->ip_ver = 6;
-		return classify_ip6(a, &r, out, drop_reason);
+		return classify_ip6(hw, a, &r, out, drop_reason);
 	}
 	return exc(out, FP_EXC_ETHERTYPE);
 }

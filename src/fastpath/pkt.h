@@ -132,6 +132,14 @@ __attribute__((warn_unused_result)) int fp_addrs_add6(struct fp_addrs *a, const 
 enum fp_verdict fp_pkt_classify(const struct fp_addrs *a, const uint8_t *frame, size_t len,
 				struct fp_pkt *out, uint8_t *drop_reason);
 
+/* fp_pkt_classify_hw flags: checksums the NIC verified (RX offload said GOOD). */
+#define FP_RX_IP4_CSUM_OK 1u /* the IPv4 header checksum */
+#define FP_RX_L4_CSUM_OK 2u  /* the UDP checksum (a zero IPv6 UDP checksum is still dropped) */
+
+/* fp_pkt_classify, skipping the checksums hw says the NIC verified.  Fastpath-safe. */
+enum fp_verdict fp_pkt_classify_hw(const struct fp_addrs *a, const uint8_t *frame, size_t len,
+				   struct fp_pkt *out, uint8_t *drop_reason, unsigned hw);
+
 /*
  * Turns a frame that fp_pkt_classify returned FP_QUERY for into its reply,
  * in place, once the DNS response of dns_len octets is at p->dns_off (the

@@ -78,7 +78,16 @@ void fp_worker_burst(struct fp_worker *w, const struct fp_port *p, const struct 
 		}
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint8_t reason = FP_DROP_NONE;
-		switch (fp_pkt_classify(&p->addrs, f, rte_pktmbuf_data_len(m), &pk[na], &reason)) {
+		/* Checksums the NIC verified are not summed again (PMDs without RX offload say UNKNOWN). */
+		uint64_t ol = m->ol_flags;
+		unsigned hw = ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD
+				       ? FP_RX_IP4_CSUM_OK
+				       : 0) |
+			      ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD
+				       ? FP_RX_L4_CSUM_OK
+				       : 0);
+		switch (fp_pkt_classify_hw(&p->addrs, f, rte_pktmbuf_data_len(m), &pk[na], &reason,
+					   hw)) {
 		case FP_QUERY: {
 			/*
 			 * Room for the response: the buffer past the DNS header's

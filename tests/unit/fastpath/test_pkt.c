@@ -1196,3 +1196,30 @@ Test(reply, checksum_offload, .init = setup)
 			for (size_t len = 12; len < 1300; len += 97)
 				check_reply_hw(ipv, vlan, len);
 }
+
+/* Checksums the NIC verified are not summed again; the others still are. */
+Test(classify, hw_checksum_verdicts, .init = setup)
+{
+	for (int ipv = 4; ipv <= 6; ipv += 2) {
+		struct spec s;
+		spec_init(&s, ipv, 0);
+		uint8_t f[2048];
+		size_t n = build(&s, f);
+		struct fp_pkt p;
+		uint8_t why;
+		f[n - 1] ^= 0x20; /* break the UDP checksum */
+		cr_expect_eq(fp_pkt_classify(&cfg, f, n, &p, &why), FP_DROP);
+		cr_expect_eq(why, FP_DROP_UDP_CSUM);
+		cr_expect_eq(fp_pkt_classify_hw(&cfg, f, n, &p, &why, FP_RX_IP4_CSUM_OK), FP_DROP);
+		cr_expect_eq(fp_pkt_classify_hw(&cfg, f, n, &p, &why, FP_RX_L4_CSUM_OK), FP_QUERY);
+		if (ipv == 4) {
+			f[14 + 10] ^= 0x01; /* and the IPv4 header checksum */
+			cr_expect_eq(fp_pkt_classify_hw(&cfg, f, n, &p, &why, FP_RX_L4_CSUM_OK),
+				     FP_DROP);
+			cr_expect_eq(why, FP_DROP_IP4_CSUM);
+			cr_expect_eq(fp_pkt_classify_hw(&cfg, f, n, &p, &why,
+							FP_RX_L4_CSUM_OK | FP_RX_IP4_CSUM_OK),
+				     FP_QUERY);
+		}
+	}
+}
