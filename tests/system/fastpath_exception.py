@@ -7,10 +7,11 @@ For each data port kind (net_af_packet, net_tap): the TAP `dpdns0` exists with t
 configured addresses; from the client namespace (neighbour table flushed first) `ping` and `ping -6`
 get every reply and no duplicate (the server kernel does not also see the frames the PMD reads); the
 client's neighbour table then holds the port's MAC for 198.18.0.2 (ARP) and 2001:db8:ffff::2 (NDP);
-a TCP connection to port 53 is refused by the kernel (RST: the slow path does not exist yet, the point is
-that the SYN went to the kernel); a UDP datagram to port 5353 and a DNS NOTIFY (opcode 4) to port 53 get
-ICMP port unreachable from the kernel.  Counters: exc_port and exc_opcode grew by exactly the datagrams
-sent, exc_l4_proto by at least the SYNs and echo requests, kernel_rx by at least the replies, everything
+DNS over TCP to port 53 (through the kernel to dpdnsd's slow path) gets the same bytes the engine answers
+over TCP, for a small answer and for one that is truncated over UDP; a TCP connection to port 5300 is
+refused by the kernel (RST); a UDP datagram to port 5353 and a DNS NOTIFY (opcode 4) to port 53 get ICMP
+port unreachable from the kernel.  Counters: exc_port and exc_opcode grew by exactly the datagrams sent,
+exc_l4_proto by at least the TCP segments sent and the echo requests, kernel_rx by at least the replies, everything
 handed to the exception ring was written to the TAP (or counted as refused), and
 rx == answered + drop_total + exc_total.  SIGTERM: exit 0 and dpdns0 is gone.
 """
@@ -26,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import systest as st  # noqa: E402
+import diff_answers as da  # noqa: E402
 
 C = st.CHECKS
 PINGS = 3
@@ -44,13 +46,13 @@ def ping(topo, addr):
 	return st.run(argv, ns=topo.cli, timeout=20, check=False)
 
 
-def tcp_connect(topo, family, addr):
-	"""'refused', 'connected' or 'timeout' for a TCP connection to addr port 53."""
+def tcp_connect(topo, family, addr, port):
+	"""'refused', 'connected' or 'timeout' for a TCP connection to addr port."""
 	with st.in_netns(topo.cli):
 		s = socket.socket(family, socket.SOCK_STREAM)
 	s.settimeout(4)
 	try:
-		s.connect((addr, 53))
+		s.connect((addr, port))
 		return 'connected'
 	except ConnectionRefusedError:
 		return 'refused'
@@ -112,9 +114,24 @@ def one_kind(env, kind, zones):
 		C.check(ll == mac and 'FAILED' not in state and 'INCOMPLETE' not in state,
 			'%s: %s resolved %s to the port\'s MAC %s' % (kind, proto, addr, mac), 'neighbours: %r' % neigh)
 
+	tcp_queries = [st.dns_query(0x5443, 'example.com', 6),                  # SOA: small
+		       st.dns_query(0x5444, 'bigtxt.diff.test', 16)]            # TC=1 over UDP
+	tcp_want = st.engine_answers(env.answer_tool, zones, tcp_queries, tcp=True)
+	udp_want = st.engine_answers(env.answer_tool, zones, tcp_queries[1:])[0]
+	C.check(udp_want is not None and udp_want[2] & 0x02, 'the engine truncates bigtxt.diff.test TXT over UDP '
+		'(so the TCP answer is the full one)')
+	tcp_segments = 0
 	for fam, addr in ((socket.AF_INET, st.SRV4), (socket.AF_INET6, st.SRV6)):
-		r = tcp_connect(topo, fam, addr)
-		C.equal(r, 'refused', '%s: TCP to [%s]:53 reaches the kernel, which refuses it' % (kind, addr))
+		for q, want in zip(tcp_queries, tcp_want):
+			got, err = st.tcp_dns(topo, fam, addr, q)
+			tcp_segments += 3  # at least SYN, the ACK and the query segment
+			C.check(err is None and got == want, '%s: DNS over TCP to [%s]:53 (%s, %d octets): the engine\'s '
+				'answer, byte for byte' % (kind, addr, da.describe_query(q).split(' q=')[-1],
+							   len(want or b'')),
+				'error %s\ngot  %s\nwant %s' % (err, da.describe(got), da.describe(want)))
+		r = tcp_connect(topo, fam, addr, 5300)
+		tcp_segments += 1
+		C.equal(r, 'refused', '%s: TCP to [%s]:5300 reaches the kernel, which refuses it' % (kind, addr))
 		r = udp_icmp(topo, fam, addr, 5353, b'not dns')
 		C.equal(r, 'refused', '%s: UDP to [%s]:5353: ICMP port unreachable from the kernel' % (kind, addr))
 		r = udp_icmp(topo, fam, addr, 53, notify(0x4e4f if fam == socket.AF_INET else 0x4e36))
@@ -126,13 +143,14 @@ def one_kind(env, kind, zones):
 	print('# %s counter deltas: %s' % (kind, ', '.join('%s=%d' % (k, v) for k, v in sorted(delta.items()) if v)))
 	C.equal(delta.get('exc_port'), 2, '%s: exc_port grew by the 2 datagrams to port 5353' % kind)
 	C.equal(delta.get('exc_opcode'), 2, '%s: exc_opcode grew by the 2 NOTIFYs' % kind)
-	C.check(delta.get('exc_l4_proto', 0) >= 2 + 2 * PINGS,
-		'%s: exc_l4_proto grew by at least the SYNs and echo requests (%d >= %d)' %
-		(kind, delta.get('exc_l4_proto', 0), 2 + 2 * PINGS))
+	C.check(delta.get('exc_l4_proto', 0) >= tcp_segments + 2 * PINGS,
+		'%s: exc_l4_proto grew by at least the TCP segments and echo requests (%d >= %d)' %
+		(kind, delta.get('exc_l4_proto', 0), tcp_segments + 2 * PINGS))
 	C.check(delta.get('exc_l2_group', 0) + delta.get('exc_ethertype', 0) >= 2,
 		'%s: ARP and NDP solicitations went to the kernel (exc_l2_group + exc_ethertype = %d)' %
 		(kind, delta.get('exc_l2_group', 0) + delta.get('exc_ethertype', 0)))
-	want_rx = 2 * PINGS + 2 + 2 + 2 + 2  # echo replies, RSTs, ICMP for 5353 and for NOTIFY, ARP+NA
+	want_rx = 2 * PINGS + 2 * 2 * 2 + 2 + 2 + 2 + 2  # echo replies, SYN-ACK+answer per TCP query, RSTs,
+	# ICMP for 5353 and for NOTIFY, ARP reply + NA
 	C.check(delta.get('kernel_rx', 0) >= want_rx, '%s: kernel_rx grew by at least the kernel\'s replies (%d >= %d)'
 		% (kind, delta.get('kernel_rx', 0), want_rx))
 	handed = delta.get('kernel_tx', 0) + delta.get('kernel_tx_drop', 0) + delta.get('exc_ring_full', 0)
@@ -157,4 +175,4 @@ def body(env):
 
 
 if __name__ == '__main__':
-	sys.exit(st.main('fastpath_exception', __doc__.split('\n')[0], body))
+	sys.exit(st.main('fastpath_exception', __doc__.split('\n')[0], body, needs=('dpdnsd', 'answer')))

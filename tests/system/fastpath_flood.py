@@ -13,10 +13,10 @@ the answer engine in-process, with the daemon's MAC, addresses and zones) says f
 the worker bumps.  A second packet socket counts every frame leaving the client's interface, the client
 kernel's own ARP/NDP/MLD included.
 
-Checks: the oracle puts each designated class entirely in its drop reason; after the flood every drop_*,
-drop_dns_*, answered and rcode_* counter grew by exactly the oracle's count, each exc_* by at least it and
-exc_total by exactly the oracle's exceptions plus the client kernel's frames; rx grew by exactly the frames
-that left the client; rx == answered + drop_total + exc_total; then queries are still answered exactly as
+Checks: the oracle puts each designated class entirely in its drop reason; after the flood every drop_*
+counter (packet stage, drop_engine_*), answered and each rcode_* grew by exactly the oracle's count, each
+exc_* by at least it and exc_total by exactly the oracle's exceptions plus the client kernel's frames; rx
+grew by exactly the frames that left the client; rx == answered + drop_total + exc_total; then queries are still answered exactly as
 the engine answers them, and SIGTERM stops dpdnsd with exit 0.
 """
 
@@ -141,11 +141,11 @@ class Gen:
 	def dns_response(self):  # drop_dns_response
 		return self.either(self.query(flags=0x8400))
 
-	def dns_question(self):  # drop_dns_question: truncated question
+	def dns_question(self):  # drop_engine_question: truncated question
 		q = self.query()
 		return self.either(q[:12 + self.rng.randint(1, len(q) - 13)])
 
-	def dns_qdcount(self):  # drop_dns_qdcount
+	def dns_qdcount(self):  # drop_engine_qdcount
 		q = self.query(qd=2)
 		return self.either(q + q[12:])
 
@@ -175,8 +175,8 @@ CLASSES = [  # name, share of the frames, the counter the whole class must land 
 	('bad_src', 3, 'drop_bad_src'),
 	('dns_short', 4, 'drop_dns_short'),
 	('dns_response', 4, 'drop_dns_response'),
-	('dns_question', 4, 'drop_dns_question'),
-	('dns_qdcount', 4, 'drop_dns_qdcount'),
+	('dns_question', 4, 'drop_engine_question'),
+	('dns_qdcount', 4, 'drop_engine_qdcount'),
 	('not_ours', 3, 'drop_l2_not_ours'),
 	('broadcast', 2, 'exc_l2_group'),
 	('good', 3, 'rcode_noerror'),
@@ -294,7 +294,7 @@ def one_kind(env, kind, zones):
 		       {'drop_total'})
 	mism = ['%-22s daemon %+d, oracle %+d' % (k, delta.get(k, 0), want.get(k, 0)) for k in exact
 		if delta.get(k, 0) != want.get(k, 0)]
-	C.check(not mism, '%s: every drop_*, drop_dns_* and rcode_* counter grew by exactly the oracle\'s count '
+	C.check(not mism, '%s: every drop_* and rcode_* counter grew by exactly the oracle\'s count '
 		'(%d counters, %d frames dropped)' % (kind, len(exact), sum(v for k, v in want.items()
 									   if k.startswith('drop_'))),
 		'\n'.join(mism) + '\nall deltas:\n' + st.format_stats({k: v for k, v in delta.items() if v}))

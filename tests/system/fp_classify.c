@@ -13,7 +13,7 @@
  * stdin: frames, each a 2-octet big-endian length + the frame.  stdout: one
  * line per frame, the counter name the daemon's /dpdns/stats uses:
  *   rcode_<name>       answered with that rcode (noerror ... badvers, other)
- *   drop_dns_<reason>  the engine dropped the query (short, response, ...)
+ *   drop_engine_<reason> the engine dropped the query (qdcount, question, ...)
  *   exc_<reason>       handed to the kernel (fp_exc_reason_name)
  *   drop_<reason>      dropped by the packet stage (fp_drop_reason_name)
  *   drop_reply         fp_pkt_reply failed (the response did not fit)
@@ -115,7 +115,7 @@ static const char *classify(const struct fp_addrs *addrs, const struct zone_tabl
 		struct answer_info info;
 		size_t n = zone_answer(t, cfg, f + pk.dns_off, pk.dns_len, room, false, &info);
 		if (!n) {
-			snprintf(out, outlen, "drop_dns_%s", answer_drop_name(info.drop));
+			snprintf(out, outlen, "drop_engine_%s", answer_drop_name(info.drop));
 			return out;
 		}
 		if (fp_pkt_reply(f, FRAME_CAP, &pk, n, 1) < 0)

@@ -808,13 +808,40 @@ def dns_query(qid, name, qtype, qclass=1, flags=0, opcode=0, edns=None):
 	return q
 
 
+def tcp_dns(topo, family, addr, wire, port=53, timeout=4):
+	"""One DNS message over TCP (RFC 7766 framing) from the client namespace: (response bytes, None) or
+	(None, 'refused' | 'timeout' | 'closed' | error text)."""
+	with in_netns(topo.cli):
+		s = socket.socket(family, socket.SOCK_STREAM)
+	s.settimeout(timeout)
+	try:
+		s.connect((addr, port))
+		s.sendall(struct.pack('!H', len(wire)) + wire)
+		buf = b''
+		while len(buf) < 2 or len(buf) < 2 + struct.unpack('!H', buf[:2])[0]:
+			chunk = s.recv(65536)
+			if not chunk:
+				return None, 'closed'
+			buf += chunk
+		n = struct.unpack('!H', buf[:2])[0]
+		return buf[2:2 + n], None
+	except ConnectionRefusedError:
+		return None, 'refused'
+	except socket.timeout:
+		return None, 'timeout'
+	except OSError as e:
+		return None, str(e)
+	finally:
+		s.close()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Reference: the answer engine in-process (tools/dpdns-answer)
 
-def engine_answers(tool, zones, queries, identity=IDENTITY, version=VERSION, timeout=60):
+def engine_answers(tool, zones, queries, identity=IDENTITY, version=VERSION, timeout=60, tcp=False):
 	"""Responses (bytes or None = dropped) of dpdns-answer for queries, configured like the daemon:
-	identity (also NSID, as dpdnsd does), version, default UDP payload 1232."""
-	argv = [tool]
+	identity (also NSID, as dpdnsd does), version, default UDP payload 1232; tcp: as over TCP."""
+	argv = [tool] + (['--tcp'] if tcp else [])
 	for origin, path in zones:
 		argv += ['-z', '%s=%s' % (origin, os.path.abspath(path))]
 	if identity is not None:
