@@ -64,6 +64,10 @@ class SetupError(Exception):
 	"""The harness could not build the test environment: exit 2."""
 
 
+class DeadlineExceeded(Exception):
+	"""The test's own time limit (--deadline) passed."""
+
+
 class CheckFailed(Exception):
 	"""A fatal check failed: stop the test (the failure is already counted)."""
 
@@ -983,7 +987,7 @@ def main(name, description, body, extra_args=None, needs=('dpdnsd',)):
 		raise SystemExit(128 + signum)
 
 	def on_alarm(_signum, _frame):
-		raise TimeoutError('deadline of %.0fs exceeded' % args.deadline)
+		raise DeadlineExceeded('deadline of %.0fs exceeded' % args.deadline)
 	signal.signal(signal.SIGTERM, on_signal)
 	signal.signal(signal.SIGINT, on_signal)
 	signal.signal(signal.SIGALRM, on_alarm)
@@ -1004,8 +1008,13 @@ def main(name, description, body, extra_args=None, needs=('dpdnsd',)):
 	except SetupError as e:
 		print('setup error: %s' % e)
 		rc = 2
-	except TimeoutError as e:
+	except DeadlineExceeded as e:
 		CHECKS.check(False, str(e))
+	except Exception:  # a harness bug or an unexpected environment: report it, still clean up
+		import traceback
+		traceback.print_exc()
+		print('setup error: unexpected exception (above)')
+		rc = 2
 	finally:
 		signal.alarm(0)
 		for d in env.daemons:
