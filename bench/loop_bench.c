@@ -93,7 +93,7 @@ static const uint8_t ip6_w[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
 struct opts {
 	const char *zone, *origin, *queries;
 	unsigned runs, window, check_every, v6_every, max_queries;
-	double seconds, warmup;
+	double seconds, warmup, min_cpu;
 	bool do_reflect, do_answer;
 };
 
@@ -972,6 +972,7 @@ static void usage(FILE *f)
 		"usage: loop_bench [EAL args] -- --zone FILE --origin NAME --queries FILE\n"
 		"           [--mode both|answer|reflect] [--runs N] [--seconds S] [--warmup S]\n"
 		"           [--window N] [--check-every N] [--v6-every N] [--max-queries N]\n"
+		"           [--min-cpu X]\n"
 		"  --runs N         runs of each mode, alternating (1-%d, default 5)\n"
 		"  --seconds S      measured time per run (0.05-60, default 5)\n"
 		"  --warmup S       traffic before measuring (0-10, default 1)\n"
@@ -979,6 +980,8 @@ static void usage(FILE *f)
 		"  --check-every N  check every Nth response (1-1000000, default 64)\n"
 		"  --v6-every N     every Nth query over IPv6 (0: none; default 4)\n"
 		"  --max-queries N  read at most N queries (default and cap %u)\n"
+		"  --min-cpu X      a run pair is clean when both lcores got this share of\n"
+		"                   their CPU in both modes (0-1, default 0.9): reported apart\n"
 		"The EAL needs two lcores (e.g. -l 0-1): main = generator, the other = worker.\n",
 		RUNS_MAX, BURST, LINK_RING - 2 * BURST, QUERIES_MAX);
 }
@@ -1009,6 +1012,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "check-every", required_argument, NULL, 'c' },
 		{ "v6-every", required_argument, NULL, '6' },
 		{ "max-queries", required_argument, NULL, 'n' },
+		{ "min-cpu", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1020,6 +1024,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		.max_queries = QUERIES_MAX,
 		.seconds = 5,
 		.warmup = 1,
+		.min_cpu = 0.9,
 		.do_reflect = true,
 		.do_answer = true,
 	};
@@ -1075,6 +1080,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				bad = "--max-queries: an integer from 1 to 16777216";
 			else
 				o->max_queries = (unsigned)v;
+			break;
+		case 'C':
+			if (!num_arg(optarg, 0, 1, &o->min_cpu))
+				bad = "--min-cpu: from 0 to 1";
 			break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return 2;
@@ -1170,7 +1179,8 @@ int main(int argc, char **argv)
 
 	/* Per mode: qps, qps per worker CPU second, worker CPU share; per pair: the ratios. */
 	double q[2][RUNS_MAX], qc[2][RUNS_MAX], cpu[2][RUNS_MAX], pr[RUNS_MAX], prc[RUNS_MAX];
-	unsigned nm[2] = { 0, 0 }, np = 0;
+	double cq[2][RUNS_MAX], cpr[RUNS_MAX]; /* pairs where both lcores had their cores */
+	unsigned nm[2] = { 0, 0 }, np = 0, nc = 0;
 	bool all_ok = true;
 	uint64_t checked = 0, bad = 0, lost = 0, exc = 0;
 	for (unsigned k = 1; k <= b.o.runs; k++) {
@@ -1189,6 +1199,14 @@ int main(int argc, char **argv)
 		if (b.o.do_reflect && b.o.do_answer) {
 			pr[np] = r[MODE_ANSWER].qps / r[MODE_REFLECT].qps;
 			prc[np++] = r[MODE_ANSWER].qps_cpu / r[MODE_REFLECT].qps_cpu;
+			bool clean = true;
+			for (int m = MODE_REFLECT; m <= MODE_ANSWER; m++)
+				clean &= r[m].worker_cpu >= b.o.min_cpu && r[m].gen_cpu >= b.o.min_cpu;
+			if (clean) {
+				cq[MODE_REFLECT][nc] = r[MODE_REFLECT].qps;
+				cq[MODE_ANSWER][nc] = r[MODE_ANSWER].qps;
+				cpr[nc++] = pr[np - 1];
+			}
 		}
 	}
 	double med[2] = { 0, 0 }, medc[2] = { 0, 0 };
@@ -1208,6 +1226,17 @@ int main(int argc, char **argv)
 		printf("ratio_pairs_median: %.3f\n", median(pr, np));
 		printf("ratio_per_worker_cpu: %.3f\n", medc[MODE_ANSWER] / medc[MODE_REFLECT]);
 		printf("ratio_per_worker_cpu_pairs_median: %.3f\n", median(prc, np));
+		printf("clean_pairs: %u (worker and generator CPU share >= %.2f in both modes)\n", nc,
+		       b.o.min_cpu);
+	}
+	if (nc) {
+		double cr = median(cq[MODE_REFLECT], nc), ca = median(cq[MODE_ANSWER], nc);
+		printf("clean_reflect_qps_median: %.0f\n", cr);
+		printf("clean_answer_qps_median: %.0f\n", ca);
+		printf("clean_answer_ns_per_query: %.1f\n", 1e9 / ca);
+		printf("clean_reflect_ns_per_query: %.1f\n", 1e9 / cr);
+		printf("clean_ratio_answer_reflect: %.3f\n", ca / cr);
+		printf("clean_ratio_pairs_median: %.3f\n", median(cpr, nc));
 	}
 	printf("checked_responses: %" PRIu64 "\nbad_responses: %" PRIu64 "\n", checked, bad);
 	printf("dropped: %" PRIu64 "\nexceptions: %" PRIu64 "\n", lost, exc);

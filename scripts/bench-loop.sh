@@ -45,6 +45,6 @@ timeout --kill-after=10 $((runs * 2 * (seconds + 3) + 300)) \
 echo
 echo "== summary ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'),"\
 	"$(nproc) cores, $(uname -r), load before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg))"
-grep -E '^(records|queries|mix_|reflect_|answer_|ratio_|checked_|bad_|dropped|exceptions|result)' \
+grep -E '^(records|queries|mix_|reflect_|answer_|ratio_|clean_|checked_|bad_|dropped|exceptions|result)' \
 	"$work/loop.txt"
 grep -q '^result: ok' "$work/loop.txt"
