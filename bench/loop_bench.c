@@ -21,12 +21,19 @@
  *    it finds there), so every query goes rte_eth_rx_burst → fp_worker_burst
  *    (classify, zone_answer_burst, reply rewrite, one tx burst) with a QSBR
  *    quiescent state per loop; in mode "reflect" a plain MAC-swap reflector
- *    (rx burst, swap MACs, tx burst): the I/O ceiling of this link.
+ *    (rx burst, swap MACs, tx burst): the I/O ceiling of this link; in mode
+ *    "timed" a copy of fp_worker_main's loop around the same fp_worker_burst
+ *    that times every non-empty iteration, as the reflector does.
  *
  * Each run is --warmup seconds of traffic, then --seconds measured
  * (responses received per wall-clock second), then a bounded drain; the
- * modes alternate (reflect, answer, reflect, ...) --runs times and the
- * medians are reported with the ratio answer/reflect.  A checked response
+ * modes take turns (reflect, answer, timed, reflect, ...) --runs times and
+ * the medians are reported with the ratio answer/reflect.  On a shared VM
+ * the wall-clock rate mostly says how much of the two cores the neighbours
+ * left (each run prints the CPU share its two threads got); the busy time
+ * per query of the timed loops (reflect and timed: TSC cycles from a
+ * non-empty rx burst to the end of its iteration, iterations that were
+ * preempted left out) says what the loop itself costs.  A checked response
  * must be exactly what the answer engine (zone_answer, computed beforehand
  * per query) says, inside a correct reply frame (MACs, addresses, ports,
  * lengths and both checksums); in reflect mode, the query frame with its
@@ -61,6 +68,8 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
+/* No _LGPL_SOURCE: the same (library) QSBR calls as worker.c makes. */
+#include <urcu/urcu-qsbr.h>
 
 #include "dns/edns.h"
 #include "dns/errcode.h"
@@ -81,8 +90,9 @@
 #define DRAIN_S 0.5	     /* after a run: wait at most this long for what is in flight */
 #define FRAME_MAX 512	     /* a query frame (the generator's templates) */
 
-enum mode { MODE_REFLECT, MODE_ANSWER };
-static const char *const mode_name[] = { "reflect", "answer" };
+enum mode { MODE_REFLECT, MODE_ANSWER, MODE_TIMED, MODE__COUNT };
+static const char *const mode_name[] = { "reflect", "answer", "timed" };
+#define BUSY_MAX_US 200 /* a burst slower than this was preempted: not counted as busy time */
 
 static const uint8_t mac_g[6] = { 0x02, 0, 0, 0, 0, 0x01 }; /* generator (client) */
 static const uint8_t mac_w[6] = { 0x02, 0, 0, 0, 0, 0x53 }; /* worker (server) */
@@ -94,7 +104,7 @@ struct opts {
 	const char *zone, *origin, *queries;
 	unsigned runs, window, check_every, v6_every, max_queries;
 	double seconds, warmup, min_cpu;
-	bool do_reflect, do_answer;
+	bool mode[MODE__COUNT]; /* which modes run */
 };
 
 /* What the answer engine says to query i: the DNS response, hashed. */
@@ -120,6 +130,16 @@ struct refl_stats {
 	uint64_t rx, tx, tx_drop;
 } __rte_cache_aligned;
 
+/*
+ * Busy time of the timed loops (reflect, timed): TSC cycles from a non-empty
+ * rx burst to the end of that loop iteration, while the generator measures.
+ * Iterations over BUSY_MAX_US were preempted by the host or another task:
+ * counted apart, not as busy time.
+ */
+struct busy_stats {
+	uint64_t cycles, queries, bursts, preempted;
+} __rte_cache_aligned;
+
 struct bench {
 	struct opts o;
 	struct fp_dp dp;
@@ -129,6 +149,8 @@ struct bench {
 	bool g_made, g_started;
 	unsigned lcore;
 	struct refl_stats refl;
+	struct busy_stats busy;
+	volatile bool measuring; /* written by the generator, read by the worker */
 	pthread_t worker_thread;
 	volatile int worker_thread_set;
 };
@@ -137,7 +159,9 @@ struct bench {
 struct run {
 	enum mode mode;
 	double qps, wall_s, worker_cpu, gen_cpu, gen_idle, depth;
-	double qps_cpu; /* responses per second of CPU time the worker thread got */
+	double busy_ns; /* worker cycles per query while busy (reflect, timed), in ns */
+	double burst;	/* queries per non-empty rx burst */
+	uint64_t preempted;
 	uint64_t sent, recv, exc, tx_refused, unconsumed, lost;
 	uint64_t checked, bad;
 	uint64_t exp_class[FP_RC__COUNT]; /* engine's rcode classes of what was sent */
@@ -550,14 +574,65 @@ static int answer_lcore(void *arg)
 	return fp_worker_main(&b->dp.workers[0]);
 }
 
+static inline void busy_add(struct bench *b, uint64_t t0, uint16_t n, uint64_t max)
+{
+	if (!b->measuring)
+		return;
+	uint64_t dt = rte_rdtsc() - t0;
+	if (unlikely(dt > max)) {
+		b->busy.preempted++;
+		return;
+	}
+	b->busy.cycles += dt;
+	b->busy.queries += n;
+	b->busy.bursts++;
+}
+
+/*
+ * fp_worker_main's loop for a dataplane of one port, on the same
+ * fp_worker_burst, with each non-empty iteration timed (busy_add): the worker's
+ * cost per query whatever share of the core the VM gives it.  Keep in step
+ * with worker.c.
+ */
+static int timed_lcore(void *arg)
+{
+	struct bench *b = arg;
+	struct fp_worker *w = &b->dp.workers[0];
+	struct fp_dp *dp = &b->dp;
+	const struct fp_port *p = &dp->ports[0];
+	struct rte_mbuf *pkts[BURST];
+	uint64_t max = rte_get_tsc_hz() / 1000000 * BUSY_MAX_US;
+
+	urcu_qsbr_register_thread();
+	while (!CMM_LOAD_SHARED(dp->stop)) {
+		uint64_t t0 = rte_rdtsc();
+		uint16_t n = rte_eth_rx_burst(p->port_id, w->queue, pkts, BURST);
+		if (n) {
+			const struct zone_table *t = rcu_dereference(dp->table);
+			fp_worker_burst(w, p, t, pkts, n);
+		}
+		/* worker 0's kernel_out: the to-port ring stays empty here */
+		unsigned k = rte_ring_sc_dequeue_burst(p->to_port, (void **)pkts, BURST, NULL);
+		if (unlikely(k))
+			rte_pktmbuf_free_bulk(pkts, k);
+		urcu_qsbr_quiescent_state();
+		if (n)
+			busy_add(b, t0, n, max);
+	}
+	urcu_qsbr_unregister_thread();
+	return 0;
+}
+
 static int reflect_lcore(void *arg)
 {
 	struct bench *b = arg;
 	struct refl_stats *st = &b->refl;
 	struct rte_mbuf *pkts[BURST];
 	uint16_t port = b->port_w;
+	uint64_t max = rte_get_tsc_hz() / 1000000 * BUSY_MAX_US;
 
 	while (!__atomic_load_n(&b->dp.stop, __ATOMIC_RELAXED)) {
+		uint64_t t0 = rte_rdtsc();
 		uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 		if (!n)
 			continue;
@@ -576,6 +651,7 @@ static int reflect_lcore(void *arg)
 			st->tx_drop += n - sent;
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		}
+		busy_add(b, t0, n, max);
 	}
 	return 0;
 }
@@ -628,8 +704,8 @@ static inline void receive(struct gen *g, const struct pool *q, enum mode mode,
 	const uint8_t *fr = rte_pktmbuf_mtod(m, const uint8_t *);
 	size_t flen = rte_pktmbuf_data_len(m);
 	const char *why = m->nb_segs != 1	    ? "chained mbuf"
-			  : mode == MODE_ANSWER ? check_answer(q, fr, flen)
-						: check_reflect(q, fr, flen);
+			  : mode == MODE_REFLECT ? check_reflect(q, fr, flen)
+						 : check_answer(q, fr, flen);
 	g->checked++;
 	if (why) {
 		g->bad++;
@@ -678,8 +754,11 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 	if (pthread_getcpuclockid(b->worker_thread, &wclk) != 0)
 		wclk = CLOCK_MONOTONIC; /* then worker_cpu reads 1 */
 	b->dp.stop = false;
-	int rc = rte_eal_remote_launch(mode == MODE_ANSWER ? answer_lcore : reflect_lcore, b,
-				       b->lcore);
+	static lcore_function_t *const loops[MODE__COUNT] = { reflect_lcore, answer_lcore,
+							       timed_lcore };
+	memset(&b->busy, 0, sizeof(b->busy));
+	b->measuring = false;
+	int rc = rte_eal_remote_launch(loops[mode], b, b->lcore);
 	if (rc < 0) {
 		fprintf(stderr, "loop_bench: cannot launch lcore %u: %s\n", b->lcore,
 			rte_strerror(-rc));
@@ -705,8 +784,10 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 			g.depth_sum = g.depth_n = 0;
 			w0 = clock_s(wclk);
 			c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			b->measuring = true;
 		}
 		if (now >= t_end) {
+			b->measuring = false;
 			ts1 = now;
 			break;
 		}
@@ -775,7 +856,11 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 	res->wall_s = wall;
 	res->qps = (double)(recv1 - recv0) / wall;
 	res->worker_cpu = wclk == CLOCK_MONOTONIC ? 1 : (w1 - w0) / wall;
-	res->qps_cpu = res->qps / res->worker_cpu;
+	if (b->busy.queries) {
+		res->busy_ns = (double)b->busy.cycles * 1e9 / (double)hz / (double)b->busy.queries;
+		res->burst = (double)b->busy.queries / (double)b->busy.bursts;
+	}
+	res->preempted = b->busy.preempted;
 	res->gen_cpu = (c1 - c0) / wall;
 	res->gen_idle = g.polls > polls0 ? (double)(g.idle_polls - idle0) /
 						   (double)(g.polls - polls0)
@@ -805,7 +890,7 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 	CHECK(g.tx_refused == 0, "port G refused %" PRIu64 " frames", g.tx_refused);
 	CHECK(res->unconsumed == 0, "%" PRIu64 " queries left unread", res->unconsumed);
 	CHECK(g.exc == 0, "%" PRIu64 " frames went to the exception ring", g.exc);
-	if (mode == MODE_ANSWER) {
+	if (mode != MODE_REFLECT) {
 		fp_dp_stats(&b->dp, &end);
 		uint64_t wrx = end.rx - base.rx, txc = end.tx - base.tx;
 		uint64_t ans = end.answered - base.answered, rsum = 0, drops;
@@ -970,18 +1055,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: loop_bench [EAL args] -- --zone FILE --origin NAME --queries FILE\n"
-		"           [--mode both|answer|reflect] [--runs N] [--seconds S] [--warmup S]\n"
-		"           [--window N] [--check-every N] [--v6-every N] [--max-queries N]\n"
-		"           [--min-cpu X]\n"
-		"  --runs N         runs of each mode, alternating (1-%d, default 5)\n"
+		"           [--mode all|both|reflect|answer|timed] [--runs N] [--seconds S]\n"
+		"           [--warmup S] [--window N] [--check-every N] [--v6-every N]\n"
+		"           [--max-queries N] [--min-cpu X]\n"
+		"  --mode M         all (default): reflect, answer and timed in turn each run;\n"
+		"                   both: reflect and answer\n"
+		"  --runs N         runs of each mode, the modes in turn (1-%d, default 5)\n"
 		"  --seconds S      measured time per run (0.05-60, default 5)\n"
 		"  --warmup S       traffic before measuring (0-10, default 1)\n"
 		"  --window N       queries in flight (%d-%d, default 512)\n"
 		"  --check-every N  check every Nth response (1-1000000, default 64)\n"
 		"  --v6-every N     every Nth query over IPv6 (0: none; default 4)\n"
 		"  --max-queries N  read at most N queries (default and cap %u)\n"
-		"  --min-cpu X      a run pair is clean when both lcores got this share of\n"
-		"                   their CPU in both modes (0-1, default 0.9): reported apart\n"
+		"  --min-cpu X      a run is clean when both lcores got this share of their\n"
+		"                   CPU in every mode (0-1, default 0.9): reported apart\n"
 		"The EAL needs two lcores (e.g. -l 0-1): main = generator, the other = worker.\n",
 		RUNS_MAX, BURST, LINK_RING - 2 * BURST, QUERIES_MAX);
 }
@@ -1025,8 +1112,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		.seconds = 5,
 		.warmup = 1,
 		.min_cpu = 0.9,
-		.do_reflect = true,
-		.do_answer = true,
+		.mode = { true, true, true },
 	};
 	optind = 1;
 	int c;
@@ -1038,10 +1124,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->origin = optarg; break;
 		case 'q': o->queries = optarg; break;
 		case 'm':
-			o->do_reflect = !strcmp(optarg, "both") || !strcmp(optarg, "reflect");
-			o->do_answer = !strcmp(optarg, "both") || !strcmp(optarg, "answer");
-			if (!o->do_reflect && !o->do_answer)
-				bad = "--mode: both, answer or reflect";
+			for (int m = 0; m < MODE__COUNT; m++)
+				o->mode[m] = !strcmp(optarg, "all") || !strcmp(optarg, mode_name[m]);
+			if (!strcmp(optarg, "both"))
+				o->mode[MODE_REFLECT] = o->mode[MODE_ANSWER] = true;
+			if (!o->mode[MODE_REFLECT] && !o->mode[MODE_ANSWER] && !o->mode[MODE_TIMED])
+				bad = "--mode: all, both (reflect and answer), reflect, answer or timed";
 			break;
 		case 'r':
 			if (!num_arg(optarg, 1, RUNS_MAX, &v) || v != (unsigned)v)
@@ -1107,12 +1195,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 static void print_run(unsigned k, const struct run *r)
 {
-	printf("run: %u mode: %s qps: %.0f qps_per_worker_cpu: %.0f worker_cpu: %.2f gen_cpu: %.2f "
-	       "gen_idle: %.3f depth: %.1f sent: %" PRIu64 " received: %" PRIu64 " checked: %" PRIu64
-	       " bad: %" PRIu64 " lost: %" PRIu64 " exceptions: %" PRIu64 " ok: %s\n",
-	       k, mode_name[r->mode], r->qps, r->qps_cpu, r->worker_cpu, r->gen_cpu, r->gen_idle,
-	       r->depth,
-	       r->sent, r->recv, r->checked, r->bad, r->lost, r->exc, r->ok ? "yes" : "NO");
+	printf("run: %u mode: %s qps: %.0f", k, mode_name[r->mode], r->qps);
+	if (r->mode != MODE_ANSWER)
+		printf(" busy_ns: %.1f burst: %.1f preempted: %" PRIu64, r->busy_ns, r->burst,
+		       r->preempted);
+	printf(" worker_cpu: %.2f gen_cpu: %.2f gen_idle: %.3f depth: %.1f sent: %" PRIu64
+	       " received: %" PRIu64 " checked: %" PRIu64 " bad: %" PRIu64 " lost: %" PRIu64
+	       " exceptions: %" PRIu64 " ok: %s\n",
+	       r->worker_cpu, r->gen_cpu, r->gen_idle, r->depth, r->sent, r->recv, r->checked,
+	       r->bad, r->lost, r->exc, r->ok ? "yes" : "NO");
 	fflush(stdout);
 }
 
@@ -1177,66 +1268,63 @@ int main(int argc, char **argv)
 			printf("mix_%s: %" PRIu64 "\n", fp_rcode_class_name(i), b.q.mix[i]);
 	fflush(stdout);
 
-	/* Per mode: qps, qps per worker CPU second, worker CPU share; per pair: the ratios. */
-	double q[2][RUNS_MAX], qc[2][RUNS_MAX], cpu[2][RUNS_MAX], pr[RUNS_MAX], prc[RUNS_MAX];
-	double cq[2][RUNS_MAX], cpr[RUNS_MAX]; /* pairs where both lcores had their cores */
-	unsigned nm[2] = { 0, 0 }, np = 0, nc = 0;
-	bool all_ok = true;
+	/*
+	 * Per mode and run: wall-clock qps, busy ns per query, CPU shares.  The
+	 * ratios come from medians, and from each run's modes (they ran seconds
+	 * apart, so they saw about the same neighbours on the VM).
+	 */
+	double q[MODE__COUNT][RUNS_MAX], busy[MODE__COUNT][RUNS_MAX], cpu[MODE__COUNT][RUNS_MAX];
+	double pr[RUNS_MAX], pb[RUNS_MAX], cpr[RUNS_MAX];
+	unsigned nm = 0, nc = 0;
+	bool all_ok = true, pair = b.o.mode[MODE_REFLECT] && b.o.mode[MODE_ANSWER];
+	bool bpair = b.o.mode[MODE_REFLECT] && b.o.mode[MODE_TIMED];
 	uint64_t checked = 0, bad = 0, lost = 0, exc = 0;
-	for (unsigned k = 1; k <= b.o.runs; k++) {
-		struct run r[2];
-		for (int m = MODE_REFLECT; m <= MODE_ANSWER; m++) {
-			if (!(m == MODE_REFLECT ? b.o.do_reflect : b.o.do_answer))
+	for (unsigned k = 1; k <= b.o.runs; k++, nm++) {
+		struct run r[MODE__COUNT];
+		bool clean = true;
+		for (int m = 0; m < MODE__COUNT; m++) {
+			if (!b.o.mode[m])
 				continue;
 			run_once(&b, (enum mode)m, &r[m]);
 			print_run(k, &r[m]);
 			all_ok &= r[m].ok;
-			q[m][nm[m]] = r[m].qps;
-			qc[m][nm[m]] = r[m].qps_cpu;
-			cpu[m][nm[m]++] = r[m].worker_cpu;
+			q[m][nm] = r[m].qps;
+			busy[m][nm] = r[m].busy_ns;
+			cpu[m][nm] = r[m].worker_cpu;
+			clean &= r[m].worker_cpu >= b.o.min_cpu && r[m].gen_cpu >= b.o.min_cpu;
 			checked += r[m].checked, bad += r[m].bad, lost += r[m].lost, exc += r[m].exc;
 		}
-		if (b.o.do_reflect && b.o.do_answer) {
-			pr[np] = r[MODE_ANSWER].qps / r[MODE_REFLECT].qps;
-			prc[np++] = r[MODE_ANSWER].qps_cpu / r[MODE_REFLECT].qps_cpu;
-			bool clean = true;
-			for (int m = MODE_REFLECT; m <= MODE_ANSWER; m++)
-				clean &= r[m].worker_cpu >= b.o.min_cpu && r[m].gen_cpu >= b.o.min_cpu;
-			if (clean) {
-				cq[MODE_REFLECT][nc] = r[MODE_REFLECT].qps;
-				cq[MODE_ANSWER][nc] = r[MODE_ANSWER].qps;
-				cpr[nc++] = pr[np - 1];
-			}
+		if (pair) {
+			pr[nm] = r[MODE_ANSWER].qps / r[MODE_REFLECT].qps;
+			if (clean)
+				cpr[nc++] = pr[nm];
 		}
+		if (bpair)
+			pb[nm] = r[MODE_REFLECT].busy_ns / r[MODE_TIMED].busy_ns;
 	}
-	double med[2] = { 0, 0 }, medc[2] = { 0, 0 };
-	for (int m = MODE_REFLECT; m <= MODE_ANSWER; m++) {
-		if (!nm[m])
+	for (int m = 0; m < MODE__COUNT; m++) {
+		if (!b.o.mode[m])
 			continue;
-		med[m] = median(q[m], nm[m]);
-		medc[m] = median(qc[m], nm[m]);
-		printf("%s_qps_median: %.0f\n", mode_name[m], med[m]);
-		printf("%s_ns_per_query: %.1f\n", mode_name[m], 1e9 / med[m]);
-		printf("%s_qps_per_worker_cpu_median: %.0f\n", mode_name[m], medc[m]);
-		printf("%s_worker_ns_per_query: %.1f\n", mode_name[m], 1e9 / medc[m]);
-		printf("%s_worker_cpu_median: %.2f\n", mode_name[m], median(cpu[m], nm[m]));
+		printf("%s_qps_median: %.0f\n", mode_name[m], median(q[m], nm));
+		if (m != MODE_ANSWER)
+			printf("%s_busy_ns_per_query_median: %.1f\n", mode_name[m],
+			       median(busy[m], nm));
+		printf("%s_worker_cpu_median: %.2f\n", mode_name[m], median(cpu[m], nm));
 	}
-	if (np) {
-		printf("ratio_answer_reflect: %.3f\n", med[MODE_ANSWER] / med[MODE_REFLECT]);
-		printf("ratio_pairs_median: %.3f\n", median(pr, np));
-		printf("ratio_per_worker_cpu: %.3f\n", medc[MODE_ANSWER] / medc[MODE_REFLECT]);
-		printf("ratio_per_worker_cpu_pairs_median: %.3f\n", median(prc, np));
-		printf("clean_pairs: %u (worker and generator CPU share >= %.2f in both modes)\n", nc,
-		       b.o.min_cpu);
+	/* median() sorted q[] and busy[]: the medians below are still the medians */
+	if (pair) {
+		printf("ratio_answer_reflect: %.3f\n",
+		       median(q[MODE_ANSWER], nm) / median(q[MODE_REFLECT], nm));
+		printf("ratio_answer_reflect_runs_median: %.3f\n", median(pr, nm));
+		printf("clean_runs: %u (worker and generator CPU share >= %.2f in every mode)\n",
+		       nc, b.o.min_cpu);
+		if (nc)
+			printf("clean_ratio_answer_reflect_median: %.3f\n", median(cpr, nc));
 	}
-	if (nc) {
-		double cr = median(cq[MODE_REFLECT], nc), ca = median(cq[MODE_ANSWER], nc);
-		printf("clean_reflect_qps_median: %.0f\n", cr);
-		printf("clean_answer_qps_median: %.0f\n", ca);
-		printf("clean_answer_ns_per_query: %.1f\n", 1e9 / ca);
-		printf("clean_reflect_ns_per_query: %.1f\n", 1e9 / cr);
-		printf("clean_ratio_answer_reflect: %.3f\n", ca / cr);
-		printf("clean_ratio_pairs_median: %.3f\n", median(cpr, nc));
+	if (bpair) {
+		printf("ratio_busy_reflect_timed: %.3f\n",
+		       median(busy[MODE_REFLECT], nm) / median(busy[MODE_TIMED], nm));
+		printf("ratio_busy_reflect_timed_runs_median: %.3f\n", median(pb, nm));
 	}
 	printf("checked_responses: %" PRIu64 "\nbad_responses: %" PRIu64 "\n", checked, bad);
 	printf("dropped: %" PRIu64 "\nexceptions: %" PRIu64 "\n", lost, exc);
