@@ -82,15 +82,20 @@
 #include "zone/load.h"
 
 #define BURST FP_BURST
-#define LINK_RING 1024	     /* each direction's ring (holds LINK_RING - 1) */
-#define MBUFS 4095	     /* window + bursts + the pool's per-lcore caches */
-#define PORT_BASE 1024	     /* UDP source port of query i: PORT_BASE + (i >> 16) */
+#define LINK_RING 1024	       /* each direction's ring (holds LINK_RING - 1) */
+#define MBUFS 4095	       /* window + bursts + the pool's per-lcore caches */
+#define PORT_BASE 1024	       /* UDP source port of query i: PORT_BASE + (i >> 16) */
 #define QUERIES_MAX (1u << 24) /* 256 source ports × 65536 IDs */
 #define RUNS_MAX 15
-#define DRAIN_S 0.5	     /* after a run: wait at most this long for what is in flight */
-#define FRAME_MAX 512	     /* a query frame (the generator's templates) */
+#define DRAIN_S 0.5   /* after a run: wait at most this long for what is in flight */
+#define FRAME_MAX 512 /* a query frame (the generator's templates) */
 
-enum mode { MODE_REFLECT, MODE_ANSWER, MODE_TIMED, MODE__COUNT };
+enum mode {
+	MODE_REFLECT,
+	MODE_ANSWER,
+	MODE_TIMED,
+	MODE__COUNT
+};
 static const char *const mode_name[] = { "reflect", "answer", "timed" };
 #define BUSY_MAX_US 200 /* a burst slower than this was preempted: not counted as busy time */
 
@@ -322,8 +327,8 @@ static int build_frame(uint8_t *buf, size_t cap, uint32_t i, bool v6, const char
 		return f.err;
 	if (!v6)
 		put_csum(buf, l3 + 10, fold(sum16(0, buf + l3, FP_IP4_HLEN)));
-	uint16_t us = v6 ? udp_sum(ip6_g, ip6_w, 16, buf + l4, ulen)
-			 : udp_sum(ip4_g, ip4_w, 4, buf + l4, ulen);
+	uint16_t us = v6 ? udp_sum(ip6_g, ip6_w, 16, buf + l4, ulen) :
+			   udp_sum(ip4_g, ip4_w, 4, buf + l4, ulen);
 	put_csum(buf, l4 + 6, us);
 	if (buf[l4 + 6] == 0 && buf[l4 + 7] == 0)
 		buf[l4 + 6] = buf[l4 + 7] = 0xff; /* 0 means "no checksum" */
@@ -392,7 +397,8 @@ static int load_pool(struct bench *b, const struct zone_table *t)
 		size_t dns_off = 0;
 		int n = build_frame(q->buf + used, FRAME_MAX, i, v6, name, type, edns, &dns_off);
 		if (n < 0) {
-			fprintf(stderr, "loop_bench: %s:%lu: cannot make a query of \"%s %s\": %s\n",
+			fprintf(stderr,
+				"loop_bench: %s:%lu: cannot make a query of \"%s %s\": %s\n",
 				b->o.queries, lineno, name, type, dp_strerror(n));
 			goto out;
 		}
@@ -403,7 +409,8 @@ static int load_pool(struct bench *b, const struct zone_table *t)
 		size_t room = FP_ETH_HLEN + 1500 - dns_off; /* as fp_worker_burst: l3_off + MTU */
 		size_t rlen = zone_answer(t, &b->dp.cfg.answer, resp, qlen, room, false, &info);
 		if (!rlen) {
-			fprintf(stderr, "loop_bench: %s:%lu: the engine drops \"%s %s\" (reason %u)\n",
+			fprintf(stderr,
+				"loop_bench: %s:%lu: the engine drops \"%s %s\" (reason %u)\n",
 				b->o.queries, lineno, name, type, info.drop);
 			goto out;
 		}
@@ -640,7 +647,8 @@ static int reflect_lcore(void *arg)
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+			struct rte_ether_hdr *eh =
+				rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
 			struct rte_ether_addr a = eh->dst_addr;
 			eh->dst_addr = eh->src_addr;
 			eh->src_addr = a;
@@ -695,17 +703,16 @@ static inline void fill(struct gen *g, const struct pool *q, struct rte_mbuf *m)
 	g->exp_class[q->exp[i].rclass]++;
 }
 
-static inline void receive(struct gen *g, const struct pool *q, enum mode mode,
-			   struct rte_mbuf *m)
+static inline void receive(struct gen *g, const struct pool *q, enum mode mode, struct rte_mbuf *m)
 {
 	if (--g->check_left)
 		return;
 	g->check_left = g->check_every;
 	const uint8_t *fr = rte_pktmbuf_mtod(m, const uint8_t *);
 	size_t flen = rte_pktmbuf_data_len(m);
-	const char *why = m->nb_segs != 1	    ? "chained mbuf"
-			  : mode == MODE_REFLECT ? check_reflect(q, fr, flen)
-						 : check_answer(q, fr, flen);
+	const char *why = m->nb_segs != 1      ? "chained mbuf" :
+			  mode == MODE_REFLECT ? check_reflect(q, fr, flen) :
+						 check_answer(q, fr, flen);
 	g->checked++;
 	if (why) {
 		g->bad++;
@@ -728,9 +735,9 @@ static uint64_t gen_poll_rest(struct bench *b, struct gen *g, enum mode mode, bo
 		if (count)
 			g->recv += n;
 	}
+	struct rte_ring *to_kernel = b->dp.ports[0].to_kernel;
 	unsigned e;
-	while ((e = rte_ring_sc_dequeue_burst(b->dp.ports[0].to_kernel, (void **)m, BURST,
-					      NULL)) > 0) {
+	while ((e = rte_ring_sc_dequeue_burst(to_kernel, (void **)m, BURST, NULL)) > 0) {
 		g->exc += e;
 		rte_pktmbuf_free_bulk(m, e);
 	}
@@ -755,7 +762,7 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 		wclk = CLOCK_MONOTONIC; /* then worker_cpu reads 1 */
 	b->dp.stop = false;
 	static lcore_function_t *const loops[MODE__COUNT] = { reflect_lcore, answer_lcore,
-							       timed_lcore };
+							      timed_lcore };
 	memset(&b->busy, 0, sizeof(b->busy));
 	b->measuring = false;
 	int rc = rte_eal_remote_launch(loops[mode], b, b->lcore);
@@ -862,9 +869,8 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 	}
 	res->preempted = b->busy.preempted;
 	res->gen_cpu = (c1 - c0) / wall;
-	res->gen_idle = g.polls > polls0 ? (double)(g.idle_polls - idle0) /
-						   (double)(g.polls - polls0)
-					 : 0;
+	res->gen_idle =
+		g.polls > polls0 ? (double)(g.idle_polls - idle0) / (double)(g.polls - polls0) : 0;
 	res->depth = g.depth_n ? (double)g.depth_sum / (double)g.depth_n : 0;
 	res->sent = g.sent;
 	res->recv = g.recv;
@@ -877,13 +883,13 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 	/* Consistency: everything sent was taken, answered (or reflected) and came back. */
 	bool ok = true;
 	char why[256] = "";
-#define CHECK(cond, ...)                                                                          \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			ok = false;                                                               \
-			if (!why[0])                                                              \
-				snprintf(why, sizeof(why), __VA_ARGS__);                          \
-		}                                                                                 \
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			ok = false;                                      \
+			if (!why[0])                                     \
+				snprintf(why, sizeof(why), __VA_ARGS__); \
+		}                                                        \
 	} while (0)
 	CHECK(g.bad == 0, "%" PRIu64 " bad responses, first: %s", g.bad, g.first_bad);
 	CHECK(g.checked > 0, "no response checked");
@@ -921,8 +927,7 @@ static void run_once(struct bench *b, enum mode mode, struct run *res)
 		uint64_t wrx = b->refl.rx, txc = b->refl.tx;
 		res->lost = b->refl.tx_drop;
 		CHECK(wrx == g.sent, "reflector rx %" PRIu64 " != sent %" PRIu64, wrx, g.sent);
-		CHECK(txc == g.recv, "reflector tx %" PRIu64 " != received %" PRIu64, txc,
-		      g.recv);
+		CHECK(txc == g.recv, "reflector tx %" PRIu64 " != received %" PRIu64, txc, g.recv);
 		CHECK(res->lost == 0, "reflector dropped %" PRIu64, res->lost);
 	}
 #undef CHECK
@@ -1125,11 +1130,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'q': o->queries = optarg; break;
 		case 'm':
 			for (int m = 0; m < MODE__COUNT; m++)
-				o->mode[m] = !strcmp(optarg, "all") || !strcmp(optarg, mode_name[m]);
+				o->mode[m] =
+					!strcmp(optarg, "all") || !strcmp(optarg, mode_name[m]);
 			if (!strcmp(optarg, "both"))
 				o->mode[MODE_REFLECT] = o->mode[MODE_ANSWER] = true;
 			if (!o->mode[MODE_REFLECT] && !o->mode[MODE_ANSWER] && !o->mode[MODE_TIMED])
-				bad = "--mode: all, both (reflect and answer), reflect, answer or timed";
+				bad = "--mode: all, both, reflect, answer or timed";
 			break;
 		case 'r':
 			if (!num_arg(optarg, 1, RUNS_MAX, &v) || v != (unsigned)v)
@@ -1228,7 +1234,8 @@ int main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	if (rte_lcore_count() < 2) {
-		fprintf(stderr, "loop_bench: needs two lcores (EAL -l 0-1): generator and worker\n");
+		fprintf(stderr,
+			"loop_bench: needs two lcores (EAL -l 0-1): generator and worker\n");
 		rte_eal_cleanup();
 		return 2;
 	}
@@ -1292,7 +1299,8 @@ int main(int argc, char **argv)
 			busy[m][nm] = r[m].busy_ns;
 			cpu[m][nm] = r[m].worker_cpu;
 			clean &= r[m].worker_cpu >= b.o.min_cpu && r[m].gen_cpu >= b.o.min_cpu;
-			checked += r[m].checked, bad += r[m].bad, lost += r[m].lost, exc += r[m].exc;
+			checked += r[m].checked, bad += r[m].bad, lost += r[m].lost,
+				exc += r[m].exc;
 		}
 		if (pair) {
 			pr[nm] = r[MODE_ANSWER].qps / r[MODE_REFLECT].qps;
