@@ -338,8 +338,11 @@ static int build_frame(uint8_t *buf, size_t cap, uint32_t i, bool v6, const char
 /*
  * Reads the query file into frames and asks the engine, once per query,
  * what the worker must answer: the same zone_answer the worker's
- * zone_answer_burst agrees with, with the room the worker gives a reply
- * (the MTU less the headers).
+ * zone_answer_burst agrees with, with the room fp_worker_burst gives a
+ * reply (the MTU less the headers).  The worker gives a whole burst its
+ * smallest room (1452 octets when it holds an IPv6 query); the answers
+ * differ only for a response between that and 1472 octets, and the engine
+ * keeps UDP responses to 1232 octets (512 without EDNS).
  */
 static int load_pool(struct bench *b, const struct zone_table *t)
 {
