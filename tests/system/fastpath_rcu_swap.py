@@ -140,9 +140,10 @@ def body(env):
 	write_zone(zfile, 1)
 	zones = [(ORIGIN, zfile), ('example.com.', os.path.join(st.REPO, 'config', 'zones', 'example.com.zone'))]
 	topo = env.topology(env.args.kind if env.args.kind != 'both' else 'af_packet')
-	d = env.daemon(topo, zones)
+	# Two worker lcores: two QSBR readers the grace periods must wait for.
+	d = env.daemon(topo, zones, workers=2)
 	d.start()
-	print('# %s: dpdnsd ready; server namespace %s' % (topo.kind, topo.srv))
+	print('# %s: dpdnsd ready with 2 workers; server namespace %s' % (topo.kind, topo.srv))
 	tel = d.telemetry()
 	before = tel.stats()
 	stop = threading.Event()

@@ -195,13 +195,15 @@ class Topology:
 		self.created = []
 		self.ready = False
 
-	def vdev(self):
+	def vdev(self, workers=1):
 		# Deep receive rings: on a 2-core machine the worker lcore shares its core with the client and
 		# can be descheduled for tens of milliseconds; a frame lost in a full ring would never be
 		# counted, and the flood test accounts for every frame.  (net_af_packet: 4096 frames instead of
 		# 512; net_tap: the kernel side's queue, set in after_ready.)
+		# One queue pair per worker lcore: net_af_packet needs qpairs= (it spreads flows over them
+		# with PACKET_FANOUT); net_tap takes as many as the port is configured with.
 		if self.kind == 'af_packet':
-			return 'net_af_packet0', 'net_af_packet0,iface=%s,framecnt=4096' % VETH_SRV
+			return 'net_af_packet0', 'net_af_packet0,iface=%s,framecnt=4096,qpairs=%d' % (VETH_SRV, workers)
 		return 'net_tap0', 'net_tap0,iface=%s' % TAP_DATA
 
 	def setup(self):
@@ -281,7 +283,7 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd'):
+		     extra_eal='', name='dpdnsd', workers=1):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -290,6 +292,7 @@ class Daemon:
 		self.version = version
 		self.idle_sleep_us = idle_sleep_us
 		self.extra_eal = extra_eal
+		self.workers = workers
 		self.name = name
 		self.prefix = '%s-%s' % (topo.tag, name)
 		self.config = os.path.join(workdir, name + '.yaml')
@@ -301,8 +304,14 @@ class Daemon:
 		self.rc = None
 
 	def config_text(self):
-		port, vdev = self.topo.vdev()
-		eal = '-l 0-1 --no-huge -m 512 --no-pci --file-prefix=%s --vdev=%s' % (self.prefix, vdev)
+		port, vdev = self.topo.vdev(self.workers)
+		# The main lcore (exception path) and the workers, mapped onto the CPUs there are: more
+		# workers than CPUs share them (lcore 2 on CPU 1 on a 2-CPU machine), which is what a test
+		# of several readers needs, not a performance setup.
+		ncpu = os.cpu_count() or 1
+		lcores = ','.join('%d@%d' % (i, i % ncpu) for i in range(self.workers + 1))
+		eal = '--lcores=%s --no-huge -m 512 --no-pci --file-prefix=%s --vdev=%s' % (
+			lcores, self.prefix, vdev)
 		if self.extra_eal:
 			eal += ' ' + self.extra_eal
 		lines = ['server:']
