@@ -550,10 +550,17 @@ static void record_failure(struct xfr_uv *x)
 		 x->step_reason[0] ? x->step_reason : dp_strerror(x->step_rc));
 }
 
+static enum step first_step(const struct xfr_uv *x)
+{
+	if (!x->req.skip_soa)
+		return STEP_SOA_UDP;
+	return x->req.have_serial ? STEP_IXFR : STEP_AXFR;
+}
+
 /* To the next address (or primary); false when there is none. */
 static bool next_address(struct xfr_uv *x)
 {
-	x->step = STEP_SOA_UDP;
+	x->step = first_step(x);
 	x->have_primary_serial = false;
 	x->res.ixfr_fallback[0] = '\0';
 	if (++x->ai < cur_remote(x)->naddrs)
@@ -680,7 +687,7 @@ struct xfr_uv *xfr_uv_start(uv_loop_t *loop, const struct xfr_uv_request *req, x
 	uv_timer_init(loop, &x->total);
 	x->timer.data = x;
 	x->total.data = x;
-	x->step = STEP_SOA_UDP;
+	x->step = first_step(x);
 	step_begin(x);
 	return x;
 }

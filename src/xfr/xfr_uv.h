@@ -22,6 +22,7 @@
  *      checked by zone_builder_finish (SOA present, nothing outside the zone,
  *      the zone checks) and must carry the serial of its opening SOA, newer
  *      than ours.
+ * With skip_soa the SOA query (1, 2) is left out at every address.
  * Any failure at an address moves to the next address, then to the next
  * primary; the result is the first success, or the last failure.
  *
@@ -82,6 +83,8 @@ struct xfr_uv_request {
 	unsigned nremotes;
 	bool have_serial;		  /* false: no data yet, AXFR */
 	uint32_t serial;		  /* our current serial when have_serial */
+	bool skip_soa;			  /* no SOA query: transfer at once (IXFR with
+					   * a serial, else AXFR), e.g. on first start */
 	struct xfr_uv_opts opts;	  /* zero: defaults */
 };
 
