@@ -402,6 +402,18 @@ static int finish(struct xfr_session *s)
 	return XFR_DONE;
 }
 
+static int check_limits(struct xfr_session *s)
+{
+	const struct xfr_limits *l = &s->lim;
+	if (l->max_messages && s->st.messages > l->max_messages)
+		return fail(s, DP_EXFR_LIMIT, "more than %zu messages", l->max_messages);
+	if (l->max_bytes && s->st.bytes > l->max_bytes)
+		return fail(s, DP_EXFR_LIMIT, "more than %zu octets", l->max_bytes);
+	if (l->max_records && s->st.records > l->max_records)
+		return fail(s, DP_EXFR_LIMIT, "more than %zu records", l->max_records);
+	return 0;
+}
+
 static int feed_soa(struct xfr_session *s, struct dns_rd *r, const struct dns_hdr *h)
 {
 	struct dns_rr rr;
@@ -419,24 +431,15 @@ static int feed_soa(struct xfr_session *s, struct dns_rd *r, const struct dns_hd
 			s->st.serial = xfr_soa_serial(rr.rdata, rr.rdlen);
 		}
 		s->st.records++;
+		rc = check_limits(s);
+		if (rc < 0)
+			return rc;
 	}
 	if (!found)
 		return fail(s, DP_EXFR_NOSOA, "the answer holds no SOA of the zone (%u records)",
 			    h->ancount);
 	s->st.kind = XFR_KIND_SOA;
 	return finish(s);
-}
-
-static int check_limits(struct xfr_session *s)
-{
-	const struct xfr_limits *l = &s->lim;
-	if (l->max_messages && s->st.messages > l->max_messages)
-		return fail(s, DP_EXFR_LIMIT, "more than %zu messages", l->max_messages);
-	if (l->max_bytes && s->st.bytes > l->max_bytes)
-		return fail(s, DP_EXFR_LIMIT, "more than %zu octets", l->max_bytes);
-	if (l->max_records && s->st.records > l->max_records)
-		return fail(s, DP_EXFR_LIMIT, "more than %zu records", l->max_records);
-	return 0;
 }
 
 int xfr_session_feed(struct xfr_session *s, const uint8_t *msg, size_t len, uint64_t now)
