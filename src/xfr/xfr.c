@@ -68,7 +68,7 @@ const char *xfr_kind_str(enum xfr_kind kind)
 static const char *rcode_str(unsigned rcode)
 {
 	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",	 "REFUSED",
+		"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
 		"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 	};
 	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : "RCODE?";
@@ -211,8 +211,8 @@ static int to_sink(struct xfr_session *s, const struct dns_rr *rr)
 	if (rc < 0) {
 		char nt[DNS_NAME_TEXT_MAX], tt[16];
 		name_text(rr->owner, nt, sizeof(nt));
-		return fail(s, rc, "record %s %s rejected: %s", nt, dns_rrtype_to_text(rr->type, tt),
-			    dp_strerror(rc));
+		return fail(s, rc, "record %s %s rejected: %s", nt,
+			    dns_rrtype_to_text(rr->type, tt), dp_strerror(rc));
 	}
 	return 0;
 }
@@ -276,8 +276,9 @@ static int on_record(struct xfr_session *s, const struct dns_rr *rr)
 		if (!soa)
 			return to_sink(s, rr);
 		if (serial != s->st.serial)
-			return fail(s, DP_EXFR_FORMAT, "closing SOA serial %u differs from the opening %u",
-				    serial, s->st.serial);
+			return fail(s, DP_EXFR_FORMAT,
+				    "closing SOA serial %u differs from the opening %u", serial,
+				    s->st.serial);
 		s->st.kind = s->type == XFR_AXFR ? XFR_KIND_AXFR : XFR_KIND_IXFR_AXFR;
 		s->state = S_DONE;
 		return 0;
@@ -308,18 +309,18 @@ static int on_record(struct xfr_session *s, const struct dns_rr *rr)
 			return 0;
 		}
 		if (serial != s->cs_cur->serial_to)
-			return fail(s, DP_EXFR_SERIAL,
-				    "IXFR: difference %zu starts at serial %u, the previous one ended "
-				    "at %u (final serial %u)",
-				    s->st.changesets + 1, serial, s->cs_cur->serial_to, s->st.serial);
+			return fail(
+				s, DP_EXFR_SERIAL,
+				"IXFR: difference %zu starts at serial %u, the previous one ended "
+				"at %u (final serial %u)",
+				s->st.changesets + 1, serial, s->cs_cur->serial_to, s->st.serial);
 		s->state = S_DEL;
 		return cs_open(s, rr);
 	case S_DONE:
 		return fail(s, DP_EXFR_FORMAT, "%s record after the closing SOA",
 			    dns_rrtype_to_text(rr->type, tt));
 	case S_IDLE:
-	case S_ERR:
-		break;
+	case S_ERR: break;
 	}
 	return fail(s, DP_EXFR_STATE, "internal: record in state %d", (int)s->state);
 }
@@ -331,8 +332,8 @@ static int check_record(struct xfr_session *s, const struct dns_rr *rr, size_t i
 
 	if (rr->rclass != DNS_C_IN || !dns_name_is_sub(rr->owner, s->origin)) {
 		name_text(rr->owner, nt, sizeof(nt));
-		return fail(s, DP_EXFR_OUTSIDE, "record %zu (%s %s class %u) is not zone data",
-			    idx, nt, dns_rrtype_to_text(rr->type, tt), rr->rclass);
+		return fail(s, DP_EXFR_OUTSIDE, "record %zu (%s %s class %u) is not zone data", idx,
+			    nt, dns_rrtype_to_text(rr->type, tt), rr->rclass);
 	}
 	if (dns_rrtype_is_meta(rr->type) ||
 	    (rr->type == DNS_T_SOA && !dns_name_eq(rr->owner, s->origin))) {
@@ -473,10 +474,10 @@ int xfr_session_feed(struct xfr_session *s, const uint8_t *msg, size_t len, uint
 		s->st.tsig_error = xfr_tsig_ctx_peer_error(s->tsig);
 		return fail(s, trc, "%s refused by the primary: TSIG error %u (%s), RCODE %s",
 			    type_str(s->type), s->st.tsig_error,
-			    s->st.tsig_error == XFR_TSIG_R_BADSIG    ? "BADSIG"
-			    : s->st.tsig_error == XFR_TSIG_R_BADKEY  ? "BADKEY"
-			    : s->st.tsig_error == XFR_TSIG_R_BADTIME ? "BADTIME"
-								     : "other",
+			    s->st.tsig_error == XFR_TSIG_R_BADSIG  ? "BADSIG" :
+			    s->st.tsig_error == XFR_TSIG_R_BADKEY  ? "BADKEY" :
+			    s->st.tsig_error == XFR_TSIG_R_BADTIME ? "BADTIME" :
+								     "other",
 			    rcode_str(s->st.rcode));
 	}
 	/* An error reply is reported as such even when its TSIG does not
@@ -528,8 +529,9 @@ int xfr_session_eof(struct xfr_session *s)
 		return s->err;
 	if (s->state == S_IDLE)
 		return fail(s, DP_EXFR_STATE, "no query was made");
-	return fail(s, DP_EXFR_EOF, "%s reply ended after %zu messages, %zu records, without its "
-				    "closing SOA",
+	return fail(s, DP_EXFR_EOF,
+		    "%s reply ended after %zu messages, %zu records, without its "
+		    "closing SOA",
 		    type_str(s->type), s->st.messages, s->st.records);
 }
 
@@ -577,9 +579,7 @@ bool xfr_error_wants_axfr(int code)
 	case XFR_TSIG_ENOSIG:
 	case XFR_TSIG_EPEER:
 	case DP_EXFR_CANCELED:
-	case DP_ENOMEM:
-		return false;
-	default:
-		return code < 0;
+	case DP_ENOMEM: return false;
+	default: return code < 0;
 	}
 }

@@ -66,12 +66,12 @@ enum xfr_type {
 
 /* What a completed session delivered. */
 enum xfr_kind {
-	XFR_KIND_NONE = 0,     /* not complete (or an error) */
-	XFR_KIND_SOA,	       /* SOA query answered: serial is the primary's */
-	XFR_KIND_UPTODATE,     /* IXFR: the primary has nothing newer than ours */
-	XFR_KIND_IXFR,	       /* IXFR: changesets */
-	XFR_KIND_IXFR_AXFR,    /* IXFR answered AXFR-style: records went to the sink */
-	XFR_KIND_AXFR,	       /* AXFR: records went to the sink */
+	XFR_KIND_NONE = 0,  /* not complete (or an error) */
+	XFR_KIND_SOA,	    /* SOA query answered: serial is the primary's */
+	XFR_KIND_UPTODATE,  /* IXFR: the primary has nothing newer than ours */
+	XFR_KIND_IXFR,	    /* IXFR: changesets */
+	XFR_KIND_IXFR_AXFR, /* IXFR answered AXFR-style: records went to the sink */
+	XFR_KIND_AXFR,	    /* AXFR: records went to the sink */
 };
 
 /* Text for a kind ("IXFR", "AXFR", "IXFR as AXFR", "up to date", ...). */
@@ -79,20 +79,20 @@ const char *xfr_kind_str(enum xfr_kind kind);
 
 /* Limits of one reply; 0 means no limit. */
 struct xfr_limits {
-	size_t max_records;    /* answer records, SOAs included */
-	size_t max_bytes;      /* octets of all messages (without TCP prefixes) */
-	size_t max_messages;   /* messages */
+	size_t max_records;  /* answer records, SOAs included */
+	size_t max_bytes;    /* octets of all messages (without TCP prefixes) */
+	size_t max_messages; /* messages */
 };
 
 /* Counters of one reply, valid at any time (final once complete). */
 struct xfr_stats {
 	enum xfr_kind kind;
-	uint32_t serial;   /* the primary's serial (valid from the first SOA on) */
-	size_t records;	   /* answer records received, SOAs included */
-	size_t bytes;	   /* octets of messages received */
-	size_t messages;   /* messages received */
-	size_t changesets; /* IXFR: complete changesets */
-	uint16_t rcode;	   /* RCODE of the last message (after DP_EXFR_RCODE) */
+	uint32_t serial;     /* the primary's serial (valid from the first SOA on) */
+	size_t records;	     /* answer records received, SOAs included */
+	size_t bytes;	     /* octets of messages received */
+	size_t messages;     /* messages received */
+	size_t changesets;   /* IXFR: complete changesets */
+	uint16_t rcode;	     /* RCODE of the last message (after DP_EXFR_RCODE) */
 	uint16_t tsig_error; /* the primary's TSIG error (after XFR_TSIG_EPEER) */
 };
 
@@ -113,8 +113,8 @@ struct xfr_session;
  * provide the key's HMAC.
  */
 struct xfr_session *xfr_session_new(const uint8_t *origin, enum xfr_type type,
-				    const struct xfr_tsig_key *key,
-				    const struct xfr_limits *limits) __attribute__((warn_unused_result));
+				    const struct xfr_tsig_key *key, const struct xfr_limits *limits)
+	__attribute__((warn_unused_result));
 
 /* Frees s, and the changesets it still owns.  NULL: no-op. */
 void xfr_session_free(struct xfr_session *s);

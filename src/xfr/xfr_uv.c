@@ -47,8 +47,8 @@ struct xfr_uv {
 	uv_timer_t total; /* one TCP transfer */
 	uv_connect_t conn;
 	uv_write_t wr;
-	bool sock_open;	 /* udp or tcp (as the step says) is initialised, not closing */
-	bool active;	 /* the step is running (not yet ended) */
+	bool sock_open;	  /* udp or tcp (as the step says) is initialised, not closing */
+	bool active;	  /* the step is running (not yet ended) */
 	unsigned closing; /* handles whose close callback is pending */
 	bool finishing;
 	bool canceled;
@@ -521,10 +521,8 @@ static int step_success(struct xfr_uv *x)
 		x->res.changesets = xfr_session_take_changesets(x->sess, &x->res.nchangesets);
 		return 0;
 	case XFR_KIND_IXFR_AXFR:
-	case XFR_KIND_AXFR:
-		return build_zone(x, &st);
-	case XFR_KIND_UPTODATE:
-		return 0;
+	case XFR_KIND_AXFR: return build_zone(x, &st);
+	case XFR_KIND_UPTODATE: return 0;
 	default:
 		snprintf(x->step_reason, sizeof(x->step_reason), "internal: result %s",
 			 xfr_kind_str(st.kind));

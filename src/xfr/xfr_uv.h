@@ -54,10 +54,10 @@
 
 /* One primary: its addresses, tried in order, and its TSIG key. */
 struct xfr_remote {
-	const char *id;				 /* for messages (NULL: "remote") */
-	const struct sockaddr_storage *addrs;	 /* AF_INET or AF_INET6, with port */
+	const char *id;			      /* for messages (NULL: "remote") */
+	const struct sockaddr_storage *addrs; /* AF_INET or AF_INET6, with port */
 	unsigned naddrs;
-	const struct xfr_tsig_key *key;		 /* NULL: no TSIG */
+	const struct xfr_tsig_key *key; /* NULL: no TSIG */
 };
 
 /* Defaults for a zero field of struct xfr_uv_opts. */
@@ -68,7 +68,7 @@ struct xfr_remote {
 #define XFR_UV_TOTAL_MS_DEFAULT 600000
 
 struct xfr_uv_opts {
-	unsigned udp_tries;	    /* SOA query tries over UDP per address */
+	unsigned udp_tries; /* SOA query tries over UDP per address */
 	uint32_t connect_timeout_ms;
 	uint32_t read_timeout_ms;
 	uint32_t idle_timeout_ms;
@@ -81,11 +81,11 @@ struct xfr_uv_request {
 	const uint8_t *origin;		  /* wire name of the zone */
 	const struct xfr_remote *remotes; /* primaries, tried in order */
 	unsigned nremotes;
-	bool have_serial;		  /* false: no data yet, AXFR */
-	uint32_t serial;		  /* our current serial when have_serial */
-	bool skip_soa;			  /* no SOA query: transfer at once (IXFR with
+	bool have_serial;	 /* false: no data yet, AXFR */
+	uint32_t serial;	 /* our current serial when have_serial */
+	bool skip_soa;		 /* no SOA query: transfer at once (IXFR with
 					   * a serial, else AXFR), e.g. on first start */
-	struct xfr_uv_opts opts;	  /* zero: defaults */
+	struct xfr_uv_opts opts; /* zero: defaults */
 };
 
 /* The outcome, handed to the completion callback. */

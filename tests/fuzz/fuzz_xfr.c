@@ -87,7 +87,8 @@ static void setup(void)
 
 static bool known_code(int rc)
 {
-	return rc == XFR_MORE || rc == XFR_DONE || (rc < 0 && strcmp(dp_strerror(rc), "unknown error"));
+	return rc == XFR_MORE || rc == XFR_DONE ||
+	       (rc < 0 && strcmp(dp_strerror(rc), "unknown error"));
 }
 
 static void check_changesets(struct xfr_session *s, uint32_t ours, const struct xfr_stats *st)
@@ -159,8 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		/* A message not ours (first one only) leaves the session waiting. */
-		bool ignored = (rc == DP_EXFR_ID || rc == DP_EXFR_QUESTION) &&
-			       xfr_session_error(s) == 0;
+		bool ignored =
+			(rc == DP_EXFR_ID || rc == DP_EXFR_QUESTION) && xfr_session_error(s) == 0;
 		if (!ignored) {
 			fed++;
 			fed_bytes += len;
@@ -189,9 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(done ? erc == 0 : erc < 0);
 	if (done) {
 		switch (st.kind) {
-		case XFR_KIND_SOA:
-			FUZZ_CHECK(type == XFR_SOA);
-			break;
+		case XFR_KIND_SOA: FUZZ_CHECK(type == XFR_SOA); break;
 		case XFR_KIND_AXFR:
 		case XFR_KIND_IXFR_AXFR:
 			FUZZ_CHECK(type == (st.kind == XFR_KIND_AXFR ? XFR_AXFR : XFR_IXFR));
@@ -207,8 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(type == XFR_IXFR && st.records == 1);
 			FUZZ_CHECK(dns_serial_cmp(st.serial, ours) != DNS_SERIAL_GT);
 			break;
-		case XFR_KIND_NONE:
-			FUZZ_CHECK(0);
+		case XFR_KIND_NONE: FUZZ_CHECK(0);
 		}
 	} else {
 		FUZZ_CHECK(st.kind == XFR_KIND_NONE);
@@ -260,7 +258,8 @@ static void seed_begin(struct seed *sd, unsigned mode, uint32_t ours)
 
 static void msg_begin(struct seed *sd, unsigned flags)
 {
-	struct dns_hdr h = { .id = QID, .flags = (uint16_t)(DNS_F_QR | DNS_F_AA | flags),
+	struct dns_hdr h = { .id = QID,
+			     .flags = (uint16_t)(DNS_F_QR | DNS_F_AA | flags),
 			     .qdcount = sd->nmsg == 0 };
 	dns_wr_init(&sd->w, sd->msg, sizeof(sd->msg));
 	dns_compr_init(&sd->c);

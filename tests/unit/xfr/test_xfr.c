@@ -54,7 +54,7 @@ static struct xfr_session *start(enum xfr_type type, const struct xfr_tsig_key *
 
 /* Sends records rrs[0..n) as one message; returns what feed said. */
 static int feed_rrs(struct xfr_session *s, struct prim *p, const struct trr *rrs, size_t n,
-		unsigned rcode, bool sign)
+		    unsigned rcode, bool sign)
 {
 	size_t len = prim_msg(p, m, rrs, n, rcode, sign);
 	return xfr_session_feed(s, m, len, xt_now());
@@ -506,8 +506,12 @@ Test(xfr_ixfr, one_changeset)
 {
 	struct prim p;
 	struct xfr_session *s = start(XFR_IXFR, &key, XT_SECRET, &p, NULL, 10);
-	struct trr a[] = { xt_soa(11), xt_soa(10), xt_a("Old.example.com", 1),
-			   xt_soa(11), xt_a("new.example.com", 2), xt_a("new2.example.com", 3),
+	struct trr a[] = { xt_soa(11),
+			   xt_soa(10),
+			   xt_a("Old.example.com", 1),
+			   xt_soa(11),
+			   xt_a("new.example.com", 2),
+			   xt_a("new2.example.com", 3),
 			   xt_soa(11) };
 	cr_assert_eq(feed_rrs(s, &p, a, 7, 0, true), XFR_DONE, "%s", xfr_session_errmsg(s));
 	struct xfr_stats st;
@@ -545,9 +549,9 @@ Test(xfr_ixfr, three_changesets_many_messages_every_other_signed)
 	struct xfr_session *s = start(XFR_IXFR, &key, XT_SECRET, &p, NULL, 4294967295u);
 	/* across the serial wrap: 4294967295 -> 1 -> 2 -> 5 */
 	struct trr a[] = {
-		xt_soa(5),
-		xt_soa(4294967295u), xt_a("a.example.com", 1), xt_soa(1), xt_a("b.example.com", 2),
-		xt_soa(1), xt_soa(2), xt_a("c.example.com", 3), xt_a("d.example.com", 4),
+		xt_soa(5), xt_soa(4294967295u),	     xt_a("a.example.com", 1),
+		xt_soa(1), xt_a("b.example.com", 2), xt_soa(1),
+		xt_soa(2), xt_a("c.example.com", 3), xt_a("d.example.com", 4),
 		xt_soa(2), xt_a("b.example.com", 2), xt_soa(5),
 		xt_soa(5),
 	};
@@ -636,11 +640,15 @@ Test(xfr_ixfr, serial_chain_broken)
 		size_t n;
 		const char *what;
 	} cases[] = {
-		{ { xt_soa(12), xt_soa(9), xt_soa(12), xt_soa(12) }, 4, "first diff not from ours" },
+		{ { xt_soa(12), xt_soa(9), xt_soa(12), xt_soa(12) },
+		  4,
+		  "first diff not from ours" },
 		{ { xt_soa(12), xt_soa(10), xt_soa(11), xt_soa(12), xt_soa(12), xt_soa(12) },
-		  6, "second diff not from the first's end" },
+		  6,
+		  "second diff not from the first's end" },
 		{ { xt_soa(12), xt_soa(10), xt_soa(11), xt_soa(11), xt_soa(13), xt_soa(12) },
-		  6, "last diff ends past the final serial" },
+		  6,
+		  "last diff ends past the final serial" },
 		{ { xt_soa(12), xt_soa(10), xt_soa(11), xt_soa(13) }, 4, "final SOA mismatch" },
 		{ { xt_soa(12), xt_soa(10), xt_soa(9), xt_soa(12) }, 4, "a diff going backwards" },
 	};
@@ -659,8 +667,12 @@ Test(xfr_ixfr, serial_chain_broken)
 
 Test(xfr_ixfr, truncated_stream)
 {
-	struct trr a[] = { xt_soa(11), xt_soa(10), xt_a("old.example.com", 1),
-			   xt_soa(11), xt_a("new.example.com", 2), xt_soa(11) };
+	struct trr a[] = { xt_soa(11),
+			   xt_soa(10),
+			   xt_a("old.example.com", 1),
+			   xt_soa(11),
+			   xt_a("new.example.com", 2),
+			   xt_soa(11) };
 	for (size_t cut = 1; cut < 6; cut++) {
 		struct prim p;
 		struct xfr_session *s = start(XFR_IXFR, NULL, NULL, &p, NULL, 10);

@@ -128,7 +128,8 @@ static void write_zone(unsigned v)
 		if (v == 2 && i == 7)
 			continue;
 		o += (size_t)snprintf(t + o, cap - o, "t%u TXT \"record %u%s\"\n", i, i,
-				      v == 2 && i == 8 ? " changed" : " of a zone of many messages");
+				      v == 2 && i == 8 ? " changed" :
+							 " of a zone of many messages");
 	}
 	if (v == 2)
 		o += (size_t)snprintf(t + o, cap - o, "n1 A 198.18.1.1\nn2 AAAA 2001:db8::2\n");
@@ -191,8 +192,9 @@ static void knotd_start(void)
 static void knotd_reload(void)
 {
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "/usr/sbin/knotc -s %s/knot.sock zone-reload example.com >>%s/peer.log 2>&1",
-		 dir, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/sbin/knotc -s %s/knot.sock zone-reload example.com >>%s/peer.log 2>&1", dir,
+		 dir);
 	cr_assert_eq(system(cmd), 0, "knotc zone-reload failed");
 }
 
@@ -287,9 +289,8 @@ static void cancel_cb(uv_timer_t *t)
 /* Runs one refresh to completion; cancel_ms > 0 cancels it after that long. */
 static bool skip_soa;
 
-static void run_xfr(const struct xfr_remote *remotes, unsigned n, bool have_serial,
-		    uint32_t serial, const struct xfr_uv_opts *opts, unsigned cancel_ms,
-		    struct run *out)
+static void run_xfr(const struct xfr_remote *remotes, unsigned n, bool have_serial, uint32_t serial,
+		    const struct xfr_uv_opts *opts, unsigned cancel_ms, struct run *out)
 {
 	uv_loop_t loop;
 	uint8_t origin[DNS_NAME_MAXLEN];
@@ -363,8 +364,8 @@ static bool wait_serial(const struct xfr_remote *r, uint32_t serial)
 static void assert_same_zone(const struct zone_contents *a, const struct zone_contents *b)
 {
 	cr_assert_eq(a->serial, b->serial);
-	cr_assert_eq(a->record_count, b->record_count, "%zu records, expected %zu",
-		     a->record_count, b->record_count);
+	cr_assert_eq(a->record_count, b->record_count, "%zu records, expected %zu", a->record_count,
+		     b->record_count);
 	cr_assert_eq(a->node_count, b->node_count);
 	cr_assert_eq(a->rrset_count, b->rrset_count);
 	for (size_t i = 0; i < a->node_count; i++) {

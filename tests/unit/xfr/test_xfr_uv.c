@@ -22,8 +22,18 @@
 #include "dns/errcode.h"
 #include "xfr/xfr_uv.h"
 
-enum ixfr_mode { IX_OK, IX_NOTIMP, IX_EOF, IX_HANG };
-enum axfr_mode { AX_OK, AX_HANG_MID, AX_TRICKLE, AX_NO_NS };
+enum ixfr_mode {
+	IX_OK,
+	IX_NOTIMP,
+	IX_EOF,
+	IX_HANG
+};
+enum axfr_mode {
+	AX_OK,
+	AX_HANG_MID,
+	AX_TRICKLE,
+	AX_NO_NS
+};
 
 static struct {
 	uint32_t soa_serial;  /* what the SOA query answers */
@@ -107,12 +117,14 @@ static void serve_tcp(int c)
 		send_framed(c, m, prim_msg(&p, m, a, 1, 0, true));
 	} else if (p.qtype == DNS_T_IXFR) {
 		fake.ixfr_seen++;
-		struct trr a[] = { xt_soa(fake.zone_serial), xt_soa(fake.zone_serial - 1),
+		struct trr a[] = { xt_soa(fake.zone_serial),   xt_soa(fake.zone_serial - 1),
 				   xt_a("old.example.com", 1), xt_soa(fake.zone_serial),
 				   xt_a("new.example.com", 2), xt_soa(fake.zone_serial) };
 		switch (fake.ixfr) {
 		case IX_OK: send_framed(c, m, prim_msg(&p, m, a, 6, 0, true)); break;
-		case IX_NOTIMP: send_framed(c, m, prim_msg(&p, m, NULL, 0, DNS_R_NOTIMP, true)); break;
+		case IX_NOTIMP:
+			send_framed(c, m, prim_msg(&p, m, NULL, 0, DNS_R_NOTIMP, true));
+			break;
 		case IX_EOF: send_framed(c, m, prim_msg(&p, m, a, 3, 0, true)); break;
 		case IX_HANG: wait_in(c, 3000); break; /* until the client gives up */
 		}
@@ -183,7 +195,8 @@ static void *fake_main(void *arg)
 
 static void fake_start(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int one = 1;
 	for (int tries = 0; tries < 20; tries++) {
