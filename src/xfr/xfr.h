@@ -125,14 +125,16 @@ void xfr_session_set_serial(struct xfr_session *s, uint32_t serial);
 /* The sink for AXFR records (AXFR and IXFR sessions); without one they are only counted. */
 void xfr_session_set_sink(struct xfr_session *s, xfr_sink_fn fn, void *ctx);
 
+/* Room any request takes: header, question, IXFR's SOA and the largest TSIG RR. */
+#define XFR_QUERY_MAX (DNS_HDR_LEN + DNS_NAME_MAXLEN + 4 + 2 + 10 + 22 + XFR_TSIG_SPACE_MAX)
+
 /*
  * Writes the request with message ID id into buf[0..cap) and signs it with
  * the key at time now (seconds since the epoch).  Each call starts the
  * session afresh (counters, state, changesets and error are reset), so a
  * session can be reused for a retry (a new ID, or TCP after TC).
- * Returns the message length, DP_ESPACE (cap too small; 512 always suffices
- * for SOA and AXFR, 600 for IXFR), DP_EINVAL (IXFR without a serial) or a
- * TSIG signing error.
+ * Returns the message length, DP_ESPACE (cap too small; XFR_QUERY_MAX always
+ * suffices), DP_EINVAL (IXFR without a serial) or a TSIG signing error.
  */
 int xfr_session_query(struct xfr_session *s, uint16_t id, uint64_t now, uint8_t *buf, size_t cap)
 	__attribute__((warn_unused_result));

@@ -25,7 +25,6 @@ enum step {
 static const char *const step_name[] = { "SOA query (UDP)", "SOA query (TCP)", "IXFR", "AXFR" };
 
 #define TCP_IN_CAP (2u + 65535u) /* one largest framed message */
-#define QUERY_CAP 1024u		 /* our queries: question, IXFR's SOA, TSIG */
 
 struct xfr_uv {
 	uv_loop_t *loop;
@@ -53,7 +52,7 @@ struct xfr_uv {
 	bool finishing;
 	bool canceled;
 
-	uint8_t query[2 + QUERY_CAP]; /* with room for the TCP length prefix */
+	uint8_t query[2 + XFR_QUERY_MAX]; /* with room for the TCP length prefix */
 	size_t qlen;
 	uint8_t *in; /* TCP reassembly, or the UDP receive buffer */
 	size_t in_len;
@@ -204,7 +203,7 @@ static void on_total(uv_timer_t *t)
 static int make_query(struct xfr_uv *x)
 {
 	int len = xfr_session_query(x->sess, random_id(), (uint64_t)time(NULL), x->query + 2,
-				    QUERY_CAP);
+				    XFR_QUERY_MAX);
 	if (len < 0)
 		return len;
 	x->qlen = (size_t)len;

@@ -336,11 +336,12 @@ Test(xfr_axfr, tsig_wrong_key_and_badtime)
 	cr_assert_eq(xfr_session_feed(s, m, len, xt_now() + 301 + 5), XFR_TSIG_EBADTIME);
 	prim_deinit(&p);
 	xfr_session_free(s);
-	/* the primary refuses our signature: NOTAUTH with BADKEY, unsigned */
+	/* an unsigned NOTAUTH: reported as the RCODE it is, noting the missing TSIG */
 	s = start(XFR_AXFR, &key, NULL, &p, NULL, 0);
 	len = prim_msg(&p, m, NULL, 0, DNS_R_NOTAUTH, true);
 	cr_assert_eq(xfr_session_feed(s, m, len, xt_now()), DP_EXFR_RCODE);
-	cr_assert(strstr(xfr_session_errmsg(s), "NOTAUTH"), "%s", xfr_session_errmsg(s));
+	cr_assert(strstr(xfr_session_errmsg(s), "NOTAUTH (TSIG not verified)"), "%s",
+		  xfr_session_errmsg(s));
 	prim_deinit(&p);
 	xfr_session_free(s);
 	free(z);
@@ -724,6 +725,25 @@ Test(xfr_misc, api_edges)
 	cr_assert_str_eq(xfr_kind_str(XFR_KIND_IXFR_AXFR), "IXFR as AXFR");
 	cr_assert_str_neq(dp_strerror(DP_EXFR_SERIAL), "unknown error");
 	cr_assert_str_neq(dp_strerror(DP_EXFR_STATE), "unknown error");
+
+	/* the longest origin with a long key name and SHA-512 fits XFR_QUERY_MAX */
+	char lbl[64], on[300], kn[300];
+	memset(lbl, 'a', 63);
+	lbl[63] = '\0';
+	snprintf(on, sizeof(on), "%s.%s.%s.%.61s", lbl, lbl, lbl, lbl); /* 255 octets */
+	snprintf(kn, sizeof(kn), "%s.%s.%s.%.61s", lbl, lbl, lbl, lbl);
+	uint8_t longest[DNS_NAME_MAXLEN];
+	cr_assert_eq(tn(longest, on), 255);
+	struct xfr_tsig_key big;
+	cr_assert_eq(xfr_tsig_key_init(&big, kn, "hmac-sha512", XT_SECRET), 0);
+	s = xfr_session_new(longest, XFR_IXFR, &big, NULL);
+	cr_assert(s);
+	xfr_session_set_serial(s, 1);
+	int qlen = xfr_session_query(s, 1, xt_now(), q, XFR_QUERY_MAX);
+	cr_assert_gt(qlen, 600, "%d", qlen);
+	cr_assert_leq(qlen, XFR_QUERY_MAX);
+	xfr_session_free(s);
+	xfr_tsig_key_deinit(&big);
 
 	/* a changeset cannot be opened by anything but an SOA */
 	struct trr a = xt_a("x.example.com", 1);
