@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * Applying IXFR changesets (changeset.h) to a zone version: the result is a
+ * new, checked zone_contents; the old version is not touched (it keeps
+ * serving until the new one is published).  All or nothing: any
+ * inconsistency — removing a record the zone does not have, adding one it
+ * already has, removing or adding the same record twice, a first changeset
+ * that does not start at the zone's serial, a result that fails the zone
+ * checks — returns an error and no contents, and the caller falls back to
+ * AXFR (RFC 1995 §4 leaves inconsistent differences to the client; Knot and
+ * BIND do the same).
+ *
+ * A record's identity is (owner, type, canonical rdata, RFC 4034 §6.2); the
+ * TTL is not part of it, so removing a record and adding it back with a new
+ * TTL changes its TTL.  The changesets are first folded into one net
+ * difference, so a record added by one changeset and removed by a later one
+ * never needs to exist in the zone.
+ *
+ * Cost: one pass over the old version plus the size of the changesets, and a
+ * zone_builder_finish of the result (the zone checks run again).
+ * Not fastpath material: the slow path's worker threads.
+ */
+
+#include "xfr/changeset.h"
+#include "zone/check.h"
+#include "zone/contents.h"
+
+/*
+ * Applies the changeset list cs (in order) to old.  Problems go to d
+ * (NULL: stderr), one line each, named name (e.g. the zone and the
+ * primary).  Returns 0 and *out (caller owns), or DP_EZONE (inconsistent
+ * difference or the result fails the checks), DP_EINVAL (cs does not start
+ * at old's serial, or is empty), DP_ENOMEM.
+ */
+int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, const char *name,
+	      struct zone_diag *d, struct zone_contents **out) __attribute__((warn_unused_result));
