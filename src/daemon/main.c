@@ -364,6 +364,17 @@ int main(int argc, char **argv)
 	if (check) {
 		unsigned n = 0;
 		char zerr[512];
+		int eargc;
+		char **eargv;
+		/* The EAL parses its own options at start; here only the quoting can be checked. */
+		rc = dd_eal_args_split("dpdnsd", d->conf->dataplane.eal, &eargc, &eargv);
+		if (rc < 0) {
+			fprintf(stderr, "%s: dataplane.eal: %s\n", d->conf_path, dp_strerror(rc));
+			conf_free(d->conf);
+			free(d);
+			return 1;
+		}
+		dd_eal_args_free(eargv);
 		struct zone_table *t = dd_zones_load(d->conf, &n, zerr, sizeof(zerr));
 		if (t) {
 			printf("%s: configuration and %u zones OK\n", d->conf_path, n);
