@@ -27,6 +27,7 @@ const char *dp_strerror(int code)
 	case DP_ETSIG_ALG: return "unknown TSIG algorithm";
 	case DP_EBASE64: return "not valid base64";
 	case DP_ETSIG_SECRET: return "TSIG secret is empty";
+	case DP_ESERIAL: return "SOA serial is behind ours";
 	default:
 		if (code < 0 && code > DP_ERR_BASE)
 			return strerror(-code);

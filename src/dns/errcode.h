@@ -43,6 +43,9 @@ enum dp_errcode {
 	DP_ETSIG_ALG = DP_ERR_BASE - 106,      /* unknown TSIG algorithm (configuration) */
 	DP_EBASE64 = DP_ERR_BASE - 107,        /* not valid base64 (configuration) */
 	DP_ETSIG_SECRET = DP_ERR_BASE - 108,   /* TSIG secret is empty (configuration) */
+
+	/* Secondary zones: src/xfr/timers.h, src/xfr/persist.h */
+	DP_ESERIAL = DP_ERR_BASE - 200, /* the primary's serial is behind ours (RFC 1982) */
 };
 
 /* Human-readable text for a code from this enum (or any errno negated). */
