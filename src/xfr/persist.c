@@ -199,6 +199,8 @@ static int write_atomic(const char *rundir, const char *final, const char *tmpl,
 		rc = fail_errno(err, errlen, tmp, "open a stream on", errno);
 		goto fail;
 	}
+	/* Large writes: a zone of a million records is tens of megabytes. */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	rc = fn(f, arg);
 	if (fclose(f) != 0 && rc == 0)
 		rc = DP_EIO;
