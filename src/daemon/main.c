@@ -28,6 +28,7 @@
 #include "conf/conf.h"
 #include "daemon/eal_args.h"
 #include "daemon/log.h"
+#include "daemon/slow.h"
 #include "daemon/zones.h"
 #include "dns/errcode.h"
 #include "fastpath/dataplane.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct fp_dp dp;
 	pthread_t control;
 	bool control_started;
+	struct dd_slow *slow;
 	int exit_code;
 };
 
@@ -74,7 +76,7 @@ static void log_stats(struct daemon *d)
 			ADD(" drop_%s=%lu", fp_drop_reason_name(i), (unsigned long)s.drop[i]);
 	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++)
 		if (s.drop_dns[i])
-			ADD(" drop_dns_%u=%lu", i, (unsigned long)s.drop_dns[i]);
+			ADD(" drop_engine_%s=%lu", fp_engine_drop_name(i), (unsigned long)s.drop_dns[i]);
 	for (unsigned i = 0; i < FP_DROPX__COUNT; i++)
 		if (s.dropx[i])
 			ADD(" drop_%s=%lu", fp_dropx_name(i), (unsigned long)s.dropx[i]);
@@ -281,6 +283,9 @@ static int run(struct daemon *d)
 		dd_log(DD_LOG_ERR, "%s", err);
 		goto out_dp;
 	}
+	d->slow = dd_slow_start(c, &d->dp);
+	if (!d->slow)
+		goto out_dp;
 	if (pthread_create(&d->control, NULL, control_main, d) != 0) {
 		dd_log(DD_LOG_ERR, "cannot start the control thread");
 		goto out_dp;
@@ -297,6 +302,7 @@ out_dp:
 		pthread_kill(d->control, SIGTERM);
 		pthread_join(d->control, NULL);
 	}
+	dd_slow_stop(d->slow);
 	fp_dp_deinit(&d->dp);
 	if (code == 0)
 		log_stats(d);
@@ -345,6 +351,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	block_signals();
+	/* libuv writes with writev(2): a reset TCP peer must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
 	char err[1024];
 	int rc = conf_load(d->conf_path, &d->conf, err, sizeof(err));
 	if (rc < 0) {

@@ -27,7 +27,22 @@ const char *dp_strerror(int code)
 	case DP_ETSIG_ALG: return "unknown TSIG algorithm";
 	case DP_EBASE64: return "not valid base64";
 	case DP_ETSIG_SECRET: return "TSIG secret is empty";
-	case DP_ESERIAL: return "SOA serial is behind ours";
+	case DP_EXFR_ID: return "reply ID does not match the query";
+	case DP_EXFR_QUESTION: return "reply question does not match the query";
+	case DP_EXFR_RCODE: return "the primary answered with an error RCODE";
+	case DP_EXFR_TC: return "reply truncated (TC): retry over TCP";
+	case DP_EXFR_NOTAUTH: return "reply is not authoritative (no AA)";
+	case DP_EXFR_NOSOA: return "no SOA for the zone in the reply";
+	case DP_EXFR_FORMAT: return "malformed transfer stream";
+	case DP_EXFR_SERIAL: return "IXFR serial chain broken";
+	case DP_EXFR_OUTSIDE: return "record outside the zone or of another class";
+	case DP_EXFR_EOF: return "transfer ended before its closing SOA";
+	case DP_EXFR_LIMIT: return "transfer over the configured limit";
+	case DP_EXFR_OLD: return "transferred serial is not newer than ours";
+	case DP_EXFR_TIMEOUT: return "timed out";
+	case DP_EXFR_CONN: return "connection failed";
+	case DP_EXFR_CANCELED: return "transfer canceled";
+	case DP_EXFR_STATE: return "transfer call out of order";
 	default:
 		if (code < 0 && code > DP_ERR_BASE)
 			return strerror(-code);

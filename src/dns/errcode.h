@@ -41,11 +41,26 @@ enum dp_errcode {
 	DP_ETSIG_NOSIG = DP_ERR_BASE - 104,    /* no TSIG where one is required */
 	DP_ETSIG_PEER = DP_ERR_BASE - 105,     /* the peer answered with a TSIG error */
 	DP_ETSIG_ALG = DP_ERR_BASE - 106,      /* unknown TSIG algorithm (configuration) */
-	DP_EBASE64 = DP_ERR_BASE - 107,        /* not valid base64 (configuration) */
+	DP_EBASE64 = DP_ERR_BASE - 107,	       /* not valid base64 (configuration) */
 	DP_ETSIG_SECRET = DP_ERR_BASE - 108,   /* TSIG secret is empty (configuration) */
 
-	/* Secondary zones: src/xfr/timers.h, src/xfr/persist.h */
-	DP_ESERIAL = DP_ERR_BASE - 200, /* the primary's serial is behind ours (RFC 1982) */
+	/* Transfer client (SOA check, IXFR, AXFR), src/xfr/xfr.h and xfr_uv.h */
+	DP_EXFR_ID = DP_ERR_BASE - 200,	      /* reply ID differs from the query's */
+	DP_EXFR_QUESTION = DP_ERR_BASE - 201, /* reply question differs, or not a reply */
+	DP_EXFR_RCODE = DP_ERR_BASE - 202,    /* the primary answered with an error RCODE */
+	DP_EXFR_TC = DP_ERR_BASE - 203,	      /* UDP reply truncated: ask again over TCP */
+	DP_EXFR_NOTAUTH = DP_ERR_BASE - 204,  /* reply without the AA bit */
+	DP_EXFR_NOSOA = DP_ERR_BASE - 205,    /* no SOA of the zone where one is required */
+	DP_EXFR_FORMAT = DP_ERR_BASE - 206,   /* record stream breaks the RFC 1995/5936 layout */
+	DP_EXFR_SERIAL = DP_ERR_BASE - 207,   /* IXFR serial chain broken */
+	DP_EXFR_OUTSIDE = DP_ERR_BASE - 208,  /* record outside the zone, or not class IN */
+	DP_EXFR_EOF = DP_ERR_BASE - 209,      /* stream ended before the closing SOA */
+	DP_EXFR_LIMIT = DP_ERR_BASE - 210,    /* over the record, byte or message limit */
+	DP_EXFR_OLD = DP_ERR_BASE - 211,      /* transferred serial not newer than ours */
+	DP_EXFR_TIMEOUT = DP_ERR_BASE - 212,  /* connect, read, idle or total timeout */
+	DP_EXFR_CONN = DP_ERR_BASE - 213,     /* socket error: refused, reset, unreachable */
+	DP_EXFR_CANCELED = DP_ERR_BASE - 214, /* the caller canceled the transfer */
+	DP_EXFR_STATE = DP_ERR_BASE - 215,    /* call out of order (no query, already done) */
 };
 
 /* Human-readable text for a code from this enum (or any errno negated). */

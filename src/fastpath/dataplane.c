@@ -373,9 +373,13 @@ const char *fp_dropx_name(unsigned r)
 	return r < FP_DROPX__COUNT ? names[r] : "?";
 }
 
-static const char *const answer_drop_names[ANSWER_DROP__COUNT] = {
-	"sent", "short", "response", "qdcount", "question", "space",
-};
+const char *fp_engine_drop_name(unsigned r)
+{
+	static const char *const names[ANSWER_DROP__COUNT] = {
+		"sent", "short", "response", "qdcount", "question", "space",
+	};
+	return r < ANSWER_DROP__COUNT ? names[r] : "?";
+}
 
 static struct fp_dp *tel_dp;
 
@@ -401,7 +405,7 @@ static void tel_fill(struct rte_tel_data *d, const struct fp_stats *s, bool tota
 		dt += s->drop[i];
 	}
 	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
-		tel_add(d, "drop_dns_", answer_drop_names[i], s->drop_dns[i]);
+		tel_add(d, "drop_engine_", fp_engine_drop_name(i), s->drop_dns[i]);
 		dt += s->drop_dns[i];
 	}
 	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {

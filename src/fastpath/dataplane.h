@@ -180,6 +180,7 @@ void fp_dp_stats(const struct fp_dp *dp, struct fp_stats *sum);
 /* Short names for counters ("noerror", ...). */
 const char *fp_rcode_class_name(unsigned c);
 const char *fp_dropx_name(unsigned r);
+const char *fp_engine_drop_name(unsigned r); /* enum answer_drop */
 
 /*
  * Registers DPDK telemetry commands /dpdns/stats (totals) and

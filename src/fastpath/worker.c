@@ -5,6 +5,7 @@
  * drops freed in bulk.  No allocation, locks, syscalls or logging here
  * (the optional idle nap is the one sleep, and only when configured).
  */
+#define _LGPL_SOURCE
 #include "fastpath/dataplane.h"
 
 #include <rte_cycles.h>

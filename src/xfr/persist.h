@@ -52,7 +52,7 @@
 #include "zone/contents.h"
 
 #define XFR_PERSIST_VERSION 1
-#define XFR_PERSIST_PRIMARY_MAX 64 /* octets of a primary's text, NUL included */
+#define XFR_PERSIST_PRIMARY_MAX 64 /* a primary's text, NUL included (= xfr_uv_result.primary) */
 
 /*
  * Longest NAME xfr_persist_name writes (without NUL): long enough for any

@@ -194,7 +194,7 @@ int xfr_timers_refresh_ok(struct xfr_timers *t, const struct xfr_timer_limits *l
 		enum dns_serial_order o = dns_serial_cmp(soa->serial, t->serial);
 		if (o == DNS_SERIAL_LT || o == DNS_SERIAL_UNDEF) {
 			xfr_timers_refresh_fail(t, l, now, rnd);
-			return DP_ESERIAL;
+			return DP_EXFR_OLD;
 		}
 	}
 	take_soa(t, l, soa);

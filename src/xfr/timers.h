@@ -173,8 +173,8 @@ enum xfr_serial_verdict xfr_timers_serial_verdict(const struct xfr_timers *t, ui
  * clamped by l, last_refresh = now, expire deadline = now + expire, next
  * refresh = now + jittered refresh (now if a NOTIFY came meanwhile).
  * A serial behind the one served (RFC 1982; equal is fine) is no success:
- * it is recorded as xfr_timers_refresh_fail does and DP_ESERIAL returned.
- * Returns 0 or DP_ESERIAL.
+ * it is recorded as xfr_timers_refresh_fail does and DP_EXFR_OLD returned.
+ * Returns 0 or DP_EXFR_OLD.
  */
 int xfr_timers_refresh_ok(struct xfr_timers *t, const struct xfr_timer_limits *l,
 			  const struct xfr_soa *soa, int64_t now, uint32_t rnd)

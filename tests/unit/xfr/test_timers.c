@@ -257,7 +257,7 @@ Test(timers, serial_backwards_is_a_failure)
 
 	have_data(&t, 100, 3600, 600, 86400);
 	xfr_timers_refresh_begin(&t);
-	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &older, T0 + 100, 0), DP_ESERIAL);
+	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &older, T0 + 100, 0), DP_EXFR_OLD);
 	cr_assert_eq(t.serial, 100);
 	cr_assert_eq(t.state, XFR_ZONE_VALID);
 	cr_assert_eq(t.failures, 1);
@@ -268,7 +268,7 @@ Test(timers, serial_backwards_is_a_failure)
 
 	/* Undefined distance: refused too. */
 	struct xfr_soa undef = soa(100 + 0x80000000u, 3600, 600, 86400);
-	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &undef, T0 + 200, 0), DP_ESERIAL);
+	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &undef, T0 + 200, 0), DP_EXFR_OLD);
 	cr_assert_eq(t.failures, 2);
 
 	/* Equal (a retransfer of the same version) is a success. */
@@ -283,7 +283,7 @@ Test(timers, serial_backwards_is_a_failure)
 	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &wrap, T0 + 1, 0), 0);
 	cr_assert_eq(t.serial, 0);
 	wrap = soa(4294967295u, 3600, 600, 86400);
-	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &wrap, T0 + 2, 0), DP_ESERIAL);
+	cr_assert_eq(xfr_timers_refresh_ok(&t, &lim, &wrap, T0 + 2, 0), DP_EXFR_OLD);
 	cr_assert_eq(t.serial, 0);
 }
 
