@@ -864,13 +864,44 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 	return 0;
 }
 
+/* A min-max pair of timer bounds must not cross; the message names the key written last. */
+static int zone_check_bounds(struct cf_parser *p, const struct conf_node *item, const char *what,
+			     uint32_t min, uint32_t max)
+{
+	char kmin[32], kmax[32];
+	const struct conf_node *vmin, *vmax, *at_node;
+
+	if (min <= max)
+		return 0;
+	snprintf(kmin, sizeof(kmin), "%s-min-interval", what);
+	snprintf(kmax, sizeof(kmax), "%s-max-interval", what);
+	vmin = map_get(item, kmin);
+	vmax = map_get(item, kmax);
+	/* At least one of them is written (the defaults do not cross). */
+	at_node = vmin && (!vmax || vmin->line >= vmax->line) ? vmin : vmax;
+	if (!at_node)
+		return cf_fail(p, item->line, "%s (%u) is above %s (%u)", kmin, min, kmax, max);
+	if (at_node == vmin) {
+		path_push_key(p, kmin, strlen(kmin));
+		return cf_fail(p, vmin->line, "%u is above %s (%u)", min, kmax, max);
+	}
+	path_push_key(p, kmax, strlen(kmax));
+	return cf_fail(p, vmax->line, "%u is below %s (%u)", max, kmin, min);
+}
+
 static int zone_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
 	const struct conf_zone *z = (const struct conf_zone *)items + i;
+	int rc;
 
 	if (!z->file && z->nprimaries == 0)
 		return cf_fail(p, item->line, "a zone needs 'file' or 'primary' (or both)");
-	return 0;
+	rc = zone_check_bounds(p, item, "refresh", z->refresh_min, z->refresh_max);
+	if (rc == 0)
+		rc = zone_check_bounds(p, item, "retry", z->retry_min, z->retry_max);
+	if (rc == 0)
+		rc = zone_check_bounds(p, item, "expire", z->expire_min, z->expire_max);
+	return rc;
 }
 
 static int zone_cmp(const void *a, const void *b)
@@ -949,6 +980,10 @@ static const struct cf_range r_udp = { 512, 4096, false, sizeof(uint16_t) };
 static const struct cf_range r_queue = { 64, 16384, true, sizeof(uint32_t) };
 static const struct cf_range r_mbufs = { 1023, 1048575, false, sizeof(uint32_t) };
 static const struct cf_range r_sleep = { 0, 10000, false, sizeof(uint32_t) };
+/* SOA timer bounds: Knot's lower limits; 2^31 - 1 like every TTL-sized time (RFC 2181 §8). */
+static const struct cf_range r_refresh = { 2, INT32_MAX, false, sizeof(uint32_t) };
+static const struct cf_range r_retry = { 1, INT32_MAX, false, sizeof(uint32_t) };
+static const struct cf_range r_expire = { 3, INT32_MAX, false, sizeof(uint32_t) };
 
 #define CS(m) offsetof(struct conf, m)
 
@@ -1043,10 +1078,20 @@ static const struct cf_list l_remotes = {
 	.check = remote_check,
 };
 
+#define CZ(m) offsetof(struct conf_zone, m)
+
 static const struct cf_field zone_fields[] = {
 	{ "domain", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_zone_domain, 0, NULL },
 	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_path, offsetof(struct conf_zone, file), NULL },
 	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },
+	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min), &r_refresh },
+	{ "refresh-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(refresh_max),
+	  &r_refresh },
+	{ "retry-min-interval", CF_SHAPE_SCALAR, 0, "1", cf_h_uint, CZ(retry_min), &r_retry },
+	{ "retry-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(retry_max), &r_retry },
+	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &r_expire },
+	{ "expire-max-interval", CF_SHAPE_SCALAR, 0, "2147483647", cf_h_uint, CZ(expire_max),
+	  &r_expire },
 	{ NULL },
 };
 

@@ -76,6 +76,14 @@ struct conf_zone {
 						* config was loaded with a directory */
 	const struct conf_remote **primaries; /* each points into conf.remotes */
 	unsigned nprimaries;		      /* file or primaries (or both) are set */
+	/*
+	 * Bounds (seconds) on the SOA refresh, retry and expire of a secondary
+	 * zone (src/xfr/timers.h); min <= max in each pair.  Set for every
+	 * zone, used only when it has primaries.
+	 */
+	uint32_t refresh_min, refresh_max; /* 2..2^31-1, default 2 and 86400 */
+	uint32_t retry_min, retry_max;	   /* 1..2^31-1, default 1 and 86400 */
+	uint32_t expire_min, expire_max;   /* 3..2^31-1, default 3 and 2^31-1 */
 	int line;
 };
 

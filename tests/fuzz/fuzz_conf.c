@@ -130,6 +130,12 @@ static char *emit(const struct conf *c, size_t *len)
 				fputc('\n', f);
 			}
 		}
+		fprintf(f,
+			"    refresh-min-interval: %u\n    refresh-max-interval: %u\n"
+			"    retry-min-interval: %u\n    retry-max-interval: %u\n"
+			"    expire-min-interval: %u\n    expire-max-interval: %u\n",
+			z->refresh_min, z->refresh_max, z->retry_min, z->retry_max, z->expire_min,
+			z->expire_max);
 	}
 	FUZZ_CHECK(fclose(f) == 0);
 	return text;
@@ -189,6 +195,12 @@ static void check_valid(const struct conf *c)
 		for (unsigned j = 0; j < z->nprimaries; j++)
 			FUZZ_CHECK(z->primaries[j] >= c->remotes &&
 				   z->primaries[j] < c->remotes + c->nremotes);
+		FUZZ_CHECK(z->refresh_min >= 2 && z->refresh_min <= z->refresh_max &&
+			   z->refresh_max <= INT32_MAX);
+		FUZZ_CHECK(z->retry_min >= 1 && z->retry_min <= z->retry_max &&
+			   z->retry_max <= INT32_MAX);
+		FUZZ_CHECK(z->expire_min >= 3 && z->expire_min <= z->expire_max &&
+			   z->expire_max <= INT32_MAX);
 	}
 }
 
@@ -235,6 +247,9 @@ static void check_same(const struct conf *a, const struct conf *b)
 		FUZZ_CHECK(opt_str_eq(x->file, y->file) && x->nprimaries == y->nprimaries);
 		for (unsigned j = 0; j < x->nprimaries; j++)
 			FUZZ_CHECK(x->primaries[j] - a->remotes == y->primaries[j] - b->remotes);
+		FUZZ_CHECK(x->refresh_min == y->refresh_min && x->refresh_max == y->refresh_max &&
+			   x->retry_min == y->retry_min && x->retry_max == y->retry_max &&
+			   x->expire_min == y->expire_min && x->expire_max == y->expire_max);
 	}
 }
 

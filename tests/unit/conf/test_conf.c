@@ -211,6 +211,22 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_null(z->file);
 	cr_assert_eq(z->nprimaries, 1);
 	cr_assert_eq(z->primaries[0], &c->remotes[1]);
+	cr_assert_eq(z->refresh_min, 60);
+	cr_assert_eq(z->refresh_max, 43200);
+	cr_assert_eq(z->retry_min, 30);
+	cr_assert_eq(z->retry_max, 3600);
+	cr_assert_eq(z->expire_min, 86400);
+	cr_assert_eq(z->expire_max, 2419200);
+	/* The other zones have the defaults. */
+	for (unsigned i = 0; i < 2; i++) {
+		z = &c->zones[i];
+		cr_assert_eq(z->refresh_min, 2);
+		cr_assert_eq(z->refresh_max, 86400);
+		cr_assert_eq(z->retry_min, 1);
+		cr_assert_eq(z->retry_max, 86400);
+		cr_assert_eq(z->expire_min, 3);
+		cr_assert_eq(z->expire_max, 2147483647);
+	}
 }
 
 Test(conf, example_file_loads)
@@ -914,6 +930,75 @@ Test(conf, bad_and_duplicate_zones)
 		    "  - domain: a.\n    file: c\n"
 		    "  - domain: b.\n    file: d\n",
 		 11, "zone[2].domain: duplicate zone 'a.' (also zone[1], line 9)");
+}
+
+/* The SOA timer bounds of a zone: defaults, edges, ranges, pairs that cross. */
+Test(conf, zone_timer_bounds)
+{
+#define ZT(keys) DP "zone:\n  - domain: example.com\n    file: f\n" keys
+	struct conf *c = load_ok(ZT(""));
+	const struct conf_zone *z = &c->zones[0];
+	cr_assert_eq(z->refresh_min, 2);
+	cr_assert_eq(z->refresh_max, 86400);
+	cr_assert_eq(z->retry_min, 1);
+	cr_assert_eq(z->retry_max, 86400);
+	cr_assert_eq(z->expire_min, 3);
+	cr_assert_eq(z->expire_max, 2147483647);
+	conf_free(c);
+
+	/* The edges of the ranges; min == max is allowed. */
+	c = load_ok(ZT("    refresh-min-interval: 2\n    refresh-max-interval: 2\n"
+		       "    retry-min-interval: 2147483647\n    retry-max-interval: 2147483647\n"
+		       "    expire-min-interval: 3\n    expire-max-interval: \"2147483647\"\n"));
+	z = &c->zones[0];
+	cr_assert_eq(z->refresh_min, 2);
+	cr_assert_eq(z->refresh_max, 2);
+	cr_assert_eq(z->retry_min, 2147483647);
+	cr_assert_eq(z->retry_max, 2147483647);
+	cr_assert_eq(z->expire_min, 3);
+	cr_assert_eq(z->expire_max, 2147483647);
+	conf_free(c);
+	c = load_ok(ZT("    retry-min-interval: 1\n    retry-max-interval: 1\n"));
+	cr_assert_eq(c->zones[0].retry_min, 1);
+	cr_assert_eq(c->zones[0].retry_max, 1);
+	conf_free(c);
+
+	/* Out of range, not numbers. */
+	load_err(ZT("    refresh-min-interval: 1\n"), 9,
+		 "zone[0].refresh-min-interval: 1 is out of range (2..2147483647)");
+	load_err(ZT("    refresh-max-interval: 2147483648\n"), 9,
+		 "zone[0].refresh-max-interval: 2147483648 is out of range (2..2147483647)");
+	load_err(ZT("    retry-min-interval: 0\n"), 9,
+		 "zone[0].retry-min-interval: 0 is out of range (1..2147483647)");
+	load_err(ZT("    retry-max-interval: 4294967296\n"), 9,
+		 "zone[0].retry-max-interval: 4294967296 is out of range");
+	load_err(ZT("    expire-min-interval: 2\n"), 9,
+		 "zone[0].expire-min-interval: 2 is out of range (3..2147483647)");
+	load_err(ZT("    expire-max-interval: 1d\n"), 9,
+		 "zone[0].expire-max-interval: expected an integer, got '1d'");
+	load_err(ZT("    expire-max-interval: -5\n"), 9,
+		 "zone[0].expire-max-interval: expected an integer, got '-5'");
+	load_err(ZT("    refresh-min-interval: [5]\n"), 9,
+		 "zone[0].refresh-min-interval: expected a scalar, got a list");
+	load_err(ZT("    retry-max-interval:\n"), 9, "zone[0].retry-max-interval: needs a value");
+
+	/* A pair that crosses: the key written last is named, with both values. */
+	load_err(ZT("    retry-max-interval: 300\n    retry-min-interval: 600\n"), 10,
+		 "zone[0].retry-min-interval: 600 is above retry-max-interval (300)");
+	load_err(ZT("    retry-min-interval: 600\n    retry-max-interval: 300\n"), 10,
+		 "zone[0].retry-max-interval: 300 is below retry-min-interval (600)");
+	/* Only one of the pair written: it crosses the default of the other. */
+	load_err(ZT("    refresh-min-interval: 86401\n"), 9,
+		 "zone[0].refresh-min-interval: 86401 is above refresh-max-interval (86400)");
+	load_err(ZT("    expire-max-interval: 60\n    expire-min-interval: 61\n"), 10,
+		 "zone[0].expire-min-interval: 61 is above expire-max-interval (60)");
+	load_err(ZT("    expire-min-interval: 61\n    file: g\n    expire-max-interval: 60\n"), 10,
+		 "zone[0].file: duplicate key");
+	/* The check runs per zone, after its keys: the second zone is named. */
+	load_err(DP "zone:\n  - domain: a.\n    file: f\n  - domain: b.\n    file: f\n"
+		    "    refresh-max-interval: 10\n    refresh-min-interval: 11\n",
+		 12, "zone[1].refresh-min-interval: 11 is above refresh-max-interval (10)");
+#undef ZT
 }
 
 /* ------------------------------------------------ strings and YAML corners */
