@@ -20,6 +20,7 @@ struct sp_conn {
 	struct sp_tcpserver *srv;
 	struct sp_tcpconn *tc;
 	struct sp_conn *prev, *next; /* the server's list of open connections */
+	struct sockaddr_storage peer; /* for sp_tcp_peer_answer_fn */
 	unsigned open_handles;
 	bool reading;
 	bool writing;
@@ -43,6 +44,7 @@ struct sp_listener {
 struct sp_tcpserver {
 	uv_loop_t *loop;
 	sp_tcp_answer_fn answer;
+	sp_tcp_peer_answer_fn peer_answer; /* when set, called instead of answer */
 	void *ctx;
 	struct sp_tcpconn_cfg conn_cfg;
 	unsigned max_conns;
@@ -350,6 +352,18 @@ static void reject(struct sp_tcpserver *s, uv_stream_t *server)
 	uv_close((uv_handle_t *)&r->tcp, on_reject_closed);
 }
 
+/* The connection as the tcpconn's context: adds the peer's address (sp_tcp_peer_answer_fn). */
+static size_t peer_trampoline(void *ctx, uint8_t *msg, size_t len, size_t cap)
+{
+	struct sp_conn *c = ctx;
+	return c->srv->peer_answer(c->srv->ctx, (const struct sockaddr *)&c->peer, msg, len, cap);
+}
+
+void sp_tcpserver_set_peer_answer(struct sp_tcpserver *s, sp_tcp_peer_answer_fn fn)
+{
+	s->peer_answer = fn;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct sp_tcpserver *s = server->data;
@@ -366,7 +380,10 @@ static void on_connection(uv_stream_t *server, int status)
 		reject(s, server);
 		return;
 	}
-	c->tc = sp_tcpconn_new(&s->conn_cfg, s->answer, s->ctx, uv_now(s->loop));
+	if (s->peer_answer)
+		c->tc = sp_tcpconn_new(&s->conn_cfg, peer_trampoline, c, uv_now(s->loop));
+	else
+		c->tc = sp_tcpconn_new(&s->conn_cfg, s->answer, s->ctx, uv_now(s->loop));
 	if (!c->tc) {
 		free(c);
 		reject(s, server);
@@ -394,6 +411,9 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	s->st.accepted++;
+	int plen = sizeof(c->peer);
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &plen) < 0)
+		c->peer.ss_family = AF_UNSPEC;
 	uv_tcp_nodelay(&c->tcp, 1); /* every write is whole responses: send them now */
 	conn_kick(c);
 }

@@ -72,6 +72,16 @@ struct sp_tcpserver_stats {
 struct sp_tcpserver;
 
 /*
+ * An answer callback that also gets the client's address (AF_UNSPEC when it
+ * could not be read), e.g. to authorize a NOTIFY by its source.
+ */
+typedef size_t (*sp_tcp_peer_answer_fn)(void *ctx, const struct sockaddr *peer, uint8_t *msg,
+					size_t len, size_t cap);
+
+/* Answers with fn(ctx, peer, ...) instead of the answer given to sp_tcpserver_new.  Before start. */
+void sp_tcpserver_set_peer_answer(struct sp_tcpserver *s, sp_tcp_peer_answer_fn fn);
+
+/*
  * New server on loop, answering with answer(ctx, ...).  Parses and checks
  * cfg (the address strings need not outlive the call); opens no socket.
  * Returns NULL on a bad cfg or address, or no memory.  The caller owns the

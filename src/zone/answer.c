@@ -9,6 +9,7 @@
 #include "zone/resolve.h"
 
 #define EDE_NOT_AUTHORITATIVE 20
+#define EDE_INVALID_DATA 24 /* RFC 8914: an expired secondary zone */
 
 void zone_answer_cfg_init(struct answer_cfg *cfg)
 {
@@ -182,9 +183,9 @@ static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, u
 
 /* Appends the OPT RR at *pos (room was reserved). */
 static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_cfg *cfg,
-		      const struct query *q, unsigned rcode, bool ede_not_auth)
+		      const struct query *q, unsigned rcode, unsigned ede)
 {
-	if (!ede_not_auth && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
+	if (!ede && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
 		uint8_t *o = pkt + pos; /* the usual OPT: no options */
 		o[0] = 0;
 		dns_put_u16(o + 1, DNS_T_OPT);
@@ -203,16 +204,16 @@ static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_
 	dns_wr_init(&ow, opts, sizeof(opts));
 	if (q->edns.nsid.data && cfg->nsid)
 		dns_edns_opt_write(&ow, DNS_OPT_NSID, cfg->nsid, cfg->nsid_len);
-	if (ede_not_auth) {
-		uint8_t ede[2] = { 0, EDE_NOT_AUTHORITATIVE };
-		dns_edns_opt_write(&ow, DNS_OPT_EDE, ede, sizeof(ede));
+	if (ede) { /* Extended DNS Error (RFC 8914): the code, no text */
+		uint8_t code[2] = { (uint8_t)(ede >> 8), (uint8_t)ede };
+		dns_edns_opt_write(&ow, DNS_OPT_EDE, code, sizeof(code));
 	}
 	dns_edns_write(&w, cfg->udp_payload, (uint8_t)(rcode >> 4),
 		       q->edns.flags & DNS_EDNS_DO, opts, ow.err ? 0 : ow.pos);
 	return w.err ? pos : w.pos;
 }
 
-static size_t opt_size(const struct answer_cfg *cfg, const struct query *q, bool ede)
+static size_t opt_size(const struct answer_cfg *cfg, const struct query *q, unsigned ede)
 {
 	if (!q->has_opt)
 		return 0;
@@ -229,7 +230,7 @@ static size_t opt_size(const struct answer_cfg *cfg, const struct query *q, bool
  * header, the question when there is one, the OPT when the query had one.
  */
 static size_t finish_empty(uint8_t *pkt, size_t cap, uint16_t hflags, const struct query *q,
-			   const struct answer_cfg *cfg, unsigned rcode, bool ede,
+			   const struct answer_cfg *cfg, unsigned rcode, unsigned ede,
 			   struct answer_info *info)
 {
 	size_t pos = q->has_q ? q->qend : DNS_HDR_LEN;
@@ -577,7 +578,7 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	c->limit = limit;
 
 	unsigned rcode;
-	bool ede = false;
+	unsigned ede = 0; /* Extended DNS Error code, 0: none */
 	if (q->formerr) {
 		rcode = DNS_R_FORMERR;
 	} else if (q->has_opt && q->edns.version > 0) {
@@ -602,6 +603,13 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 		rcode = DNS_R_REFUSED;
 	} else {
 		c->s = select_zone(t, q);
+		if (c->s && zone_table_is_expired(t, c->s)) {
+			/* A secondary past its expire deadline has nothing it may answer. */
+			info->zone = c->s;
+			*out = finish_empty(pkt, limit, hflags, q, cfg, DNS_R_SERVFAIL,
+					    EDE_INVALID_DATA, info);
+			return false;
+		}
 		if (c->s) {
 			info->zone = c->s;
 			if (q->qend + opt_size(cfg, q, false) <= limit)
@@ -610,7 +618,7 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 			return false;
 		}
 		rcode = DNS_R_REFUSED;
-		ede = true;
+		ede = EDE_NOT_AUTHORITATIVE;
 	}
 	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, ede, info);
 	return false;

@@ -483,6 +483,8 @@ static int finish(struct builder *b)
 struct zone_snap *zone_snap_build(struct zone_contents *z)
 {
 	struct zone_snap *s = calloc(1, sizeof(*s));
+	if (s)
+		s->refs = 1;
 	struct builder b = { .s = s };
 	if (!s)
 		goto fail;
@@ -519,9 +521,15 @@ fail:
 	return NULL;
 }
 
+struct zone_snap *zone_snap_ref(struct zone_snap *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
 void zone_snap_free(struct zone_snap *s)
 {
-	if (!s)
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	zone_contents_free(s->z);
 	free(s->nodes);
@@ -542,7 +550,8 @@ struct zone_table *zone_table_new(struct zone_snap **snaps, uint32_t n)
 		cap <<= 1;
 	t->htab = malloc((size_t)cap * sizeof(*t->htab));
 	t->zones = malloc((n ? n : 1) * sizeof(*t->zones));
-	if (!t->htab || !t->zones)
+	t->expired = calloc(n ? n : 1, 1);
+	if (!t->htab || !t->zones || !t->expired)
 		goto fail;
 	t->hmask = cap - 1;
 	for (uint32_t i = 0; i < cap; i++)
@@ -562,6 +571,7 @@ fail:
 	if (t) {
 		free(t->htab);
 		free(t->zones);
+		free(t->expired);
 		free(t);
 	}
 	for (uint32_t z = 0; z < n; z++)
@@ -577,7 +587,28 @@ void zone_table_free(struct zone_table *t)
 		zone_snap_free(t->zones[z]);
 	free(t->zones);
 	free(t->htab);
+	free(t->expired);
 	free(t);
+}
+
+void zone_table_set_expired(struct zone_table *t, uint32_t i, bool expired)
+{
+	if (i >= t->nzones)
+		return;
+	t->expired[i] = expired;
+	t->any_expired = false;
+	for (uint32_t z = 0; z < t->nzones; z++)
+		t->any_expired |= t->expired[z] != 0;
+}
+
+bool zone_table_is_expired(const struct zone_table *t, const struct zone_snap *s)
+{
+	if (!t->any_expired)
+		return false;
+	for (uint32_t z = 0; z < t->nzones; z++)
+		if (t->zones[z] == s)
+			return t->expired[z] != 0;
+	return false;
 }
 
 const struct zone_snap *zone_table_find(const struct zone_table *t, const uint8_t *name,

@@ -155,6 +155,7 @@ struct zone_snap {
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
 
 	size_t mem_bytes;             /* index + fragments, not counting contents */
+	uint32_t refs;                /* references (zone_snap_ref); atomic */
 };
 
 /* Hash of a lowercase wire name of len octets (the same function everywhere). */
@@ -189,6 +190,14 @@ static inline uint32_t zone_name_hash_final(uint64_t h)
 struct zone_snap *zone_snap_build(struct zone_contents *z) __attribute__((warn_unused_result));
 
 void zone_snap_free(struct zone_snap *s);
+
+/*
+ * Another reference to s (returns s).  A snapshot starts with one; each
+ * zone_snap_free drops one, the last frees it.  Tables sharing a snapshot
+ * hold one each (zone_table_new takes over the references it is given).
+ * Any thread: the count is atomic (tables are freed by the RCU thread).
+ */
+struct zone_snap *zone_snap_ref(struct zone_snap *s);
 
 /*
  * Equality of two short byte strings (names), word by word.  The last word
@@ -290,7 +299,18 @@ struct zone_table {
 	struct snap_bucket *htab;     /* by origin: ref = index into zones */
 	uint32_t hmask;
 	uint64_t label_mask[2];       /* bit k set: some zone origin has k labels */
+	uint8_t *expired;             /* per zone: past its expire deadline (SERVFAIL) */
+	bool any_expired;
 };
+
+/*
+ * Marks zone i of t expired (the engine answers SERVFAIL, with Extended DNS
+ * Error 24 under EDNS) or not.  Before t is published only.
+ */
+void zone_table_set_expired(struct zone_table *t, uint32_t i, bool expired);
+
+/* Whether the zone s (of t) is marked expired.  Fastpath-safe. */
+bool zone_table_is_expired(const struct zone_table *t, const struct zone_snap *s);
 
 /* Builds a table over n snapshots (takes ownership of them and of the array's contents). */
 struct zone_table *zone_table_new(struct zone_snap **snaps, uint32_t n)

@@ -836,3 +836,35 @@ Test(answer_many, longest_zone_by_hash)
 	zone_table_free(table);
 	table = saved;
 }
+
+/* A secondary past its expire deadline: SERVFAIL, EDE 24 under EDNS, no AA, no records. */
+Test(answer, expired_zone_servfail)
+{
+	/* Zone 0 is example.; zone 1 (child.example.) keeps answering. */
+	cr_assert_eq(table->zones[0]->origin_len, 9);
+	zone_table_set_expired(table, 0, true);
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A, 1232 });
+	cr_expect_eq(r->rcode, DNS_R_SERVFAIL);
+	cr_expect(!r->aa);
+	cr_expect_eq(r->an + r->ns, 0);
+	cr_expect(memmem(r->wire, r->len, "\x00\x0f\x00\x02\x00\x18", 6) != NULL, "EDE 24");
+	r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_SERVFAIL);
+	r = ask((struct q){ "www.child.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+	zone_table_set_expired(table, 0, false);
+	r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+}
+
+/* Tables share snapshots by reference: freeing one table leaves the other's intact. */
+Test(answer, shared_snapshots)
+{
+	struct zone_snap *s[2] = { zone_snap_ref(table->zones[0]), zone_snap_ref(table->zones[1]) };
+	struct zone_table *t2 = zone_table_new(s, 2);
+	cr_assert_not_null(t2);
+	zone_table_free(table);
+	table = t2;
+	struct resp *r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+}
