@@ -29,7 +29,7 @@
 #include "daemon/eal_args.h"
 #include "daemon/log.h"
 #include "daemon/slow.h"
-#include "daemon/zones.h"
+#include "daemon/zonemgr.h"
 #include "dns/errcode.h"
 #include "fastpath/dataplane.h"
 #include "fastpath/netif.h"
@@ -41,6 +41,7 @@ struct daemon {
 	pthread_t control;
 	bool control_started;
 	struct dd_slow *slow;
+	struct dd_zonemgr *zm;
 	int exit_code;
 };
 
@@ -89,23 +90,6 @@ static void log_stats(struct daemon *d)
 	dd_log(DD_LOG_INFO, "%s", line);
 }
 
-static void reload(struct daemon *d)
-{
-	char err[512];
-	unsigned n = 0;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct zone_table *t = dd_zones_load(d->conf, &n, err, sizeof(err));
-	if (!t) {
-		dd_log(DD_LOG_ERR, "reload failed, still serving the previous zones: %s", err);
-		return;
-	}
-	fp_dp_publish(&d->dp, t);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	dd_log(DD_LOG_INFO, "reloaded %u zones in %.3f s", n,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-}
-
 static void *control_main(void *arg)
 {
 	struct daemon *d = arg;
@@ -121,7 +105,9 @@ static void *control_main(void *arg)
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
 		if (sig == SIGHUP) {
-			reload(d);
+			/* The slow-path loop is the one RCU writer: it reloads. */
+			dd_log(DD_LOG_INFO, "SIGHUP: reloading the zone files");
+			dd_slow_reload(d->slow);
 		} else if (sig == SIGUSR1) {
 			log_stats(d);
 		} else if (sig == SIGINT || sig == SIGTERM) {
@@ -225,13 +211,16 @@ static int run(struct daemon *d)
 		dd_log(DD_LOG_ERR, "%s: dataplane.eal: %s", c->path, dp_strerror(rc));
 		return 1;
 	}
-	unsigned nzones = 0;
-	struct zone_table *t = dd_zones_load(c, &nzones, err, sizeof(err));
+	d->zm = dd_zonemgr_new(c, err, sizeof(err));
+	struct zone_table *t = d->zm ? dd_zonemgr_table(d->zm) : NULL;
 	if (!t) {
-		dd_log(DD_LOG_ERR, "%s", err);
+		dd_log(DD_LOG_ERR, "%s", d->zm ? "out of memory" : err);
+		dd_zonemgr_free(d->zm);
+		d->zm = NULL;
 		dd_eal_args_free(eargv);
 		return 1;
 	}
+	unsigned nzones = t->nzones;
 	/* rte_eal_init may permute argv; keep our copy to free. */
 	char **eal_copy = calloc((size_t)eargc + 1, sizeof(*eal_copy));
 	if (!eal_copy) {
@@ -283,7 +272,7 @@ static int run(struct daemon *d)
 		dd_log(DD_LOG_ERR, "%s", err);
 		goto out_dp;
 	}
-	d->slow = dd_slow_start(c, &d->dp);
+	d->slow = dd_slow_start(c, &d->dp, d->zm);
 	if (!d->slow)
 		goto out_dp;
 	if (pthread_create(&d->control, NULL, control_main, d) != 0) {
@@ -304,6 +293,7 @@ out_dp:
 	}
 	dd_slow_stop(d->slow);
 	fp_dp_deinit(&d->dp);
+	dd_zonemgr_free(d->zm);
 	if (code == 0)
 		log_stats(d);
 out_eal:
@@ -375,13 +365,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		dd_eal_args_free(eargv);
-		struct zone_table *t = dd_zones_load(d->conf, &n, zerr, sizeof(zerr));
+		struct dd_zonemgr *zm = dd_zonemgr_new(d->conf, zerr, sizeof(zerr));
+		struct zone_table *t = zm ? dd_zonemgr_table(zm) : NULL;
 		if (t) {
+			n = t->nzones;
 			printf("%s: configuration and %u zones OK\n", d->conf_path, n);
 			zone_table_free(t);
+			dd_zonemgr_free(zm);
 			code = 0;
 		} else {
-			fprintf(stderr, "%s\n", zerr);
+			fprintf(stderr, "%s\n", zm ? "out of memory" : zerr);
+			dd_zonemgr_free(zm);
 			code = 1;
 		}
 	} else {

@@ -13,11 +13,14 @@
 
 #include "daemon/log.h"
 #include "dns/errcode.h"
+#include "dns/msg.h"
 #include "slowpath/tcpserver.h"
 
 struct dd_slow {
 	uv_loop_t loop;
 	uv_async_t stop;
+	uv_async_t reload;
+	struct dd_zonemgr *zm;
 	struct sp_tcpserver *tcp;
 	struct fp_dp *dp;
 	pthread_t thread;
@@ -30,7 +33,7 @@ struct dd_slow {
 	bool started;
 };
 
-static size_t tcp_answer(void *ctx, uint8_t *msg, size_t len, size_t cap)
+static size_t engine_answer(void *ctx, uint8_t *msg, size_t len, size_t cap)
 {
 	struct dd_slow *s = ctx;
 	struct answer_info info;
@@ -41,11 +44,37 @@ static size_t tcp_answer(void *ctx, uint8_t *msg, size_t len, size_t cap)
 	return n;
 }
 
+static size_t tcp_answer(void *ctx, const struct sockaddr *peer, uint8_t *msg, size_t len,
+			 size_t cap)
+{
+	struct dd_slow *s = ctx;
+	/* NOTIFY is the zone manager's (the engine alone would say NOTAUTH). */
+	if (len >= DNS_HDR_LEN && !(msg[2] & 0x80) && ((msg[2] >> 3) & 0xf) == DNS_OP_NOTIFY) {
+		size_t n = dd_zonemgr_notify(s->zm, peer, msg, len, cap);
+		if (n)
+			return n;
+	}
+	return engine_answer(ctx, msg, len, cap);
+}
+
+static void publish(void *ctx, struct zone_table *t)
+{
+	fp_dp_publish(ctx, t);
+}
+
+static void on_reload(uv_async_t *a)
+{
+	struct dd_slow *s = a->data;
+	dd_zonemgr_reload(s->zm);
+}
+
 static void on_stop(uv_async_t *a)
 {
 	struct dd_slow *s = a->data;
+	dd_zonemgr_stop(s->zm);
 	sp_tcpserver_stop(s->tcp);
 	uv_close((uv_handle_t *)&s->stop, NULL);
+	uv_close((uv_handle_t *)&s->reload, NULL);
 }
 
 static void signal_started(struct dd_slow *s, int rc)
@@ -70,23 +99,39 @@ static void *slow_main(void *arg)
 	}
 	s->stop.data = s;
 	uv_async_init(&s->loop, &s->stop, on_stop);
+	s->reload.data = s;
+	uv_async_init(&s->loop, &s->reload, on_reload);
 	struct sp_tcpserver_cfg cfg;
 	sp_tcpserver_cfg_init(&cfg);
 	cfg.addrs = s->addr_ptrs;
 	cfg.n_addrs = s->naddrs;
-	s->tcp = sp_tcpserver_new(&s->loop, &cfg, tcp_answer, s);
+	s->tcp = sp_tcpserver_new(&s->loop, &cfg, engine_answer, s);
+	if (s->tcp)
+		sp_tcpserver_set_peer_answer(s->tcp, tcp_answer);
 	rc = s->tcp ? sp_tcpserver_start(s->tcp) : DP_ENOMEM;
 	if (rc < 0) {
 		dd_log(DD_LOG_ERR, "slow path: DNS over TCP on port 53: %s", dp_strerror(rc));
 		signal_started(s, rc);
 		sp_tcpserver_free(s->tcp);
 		uv_close((uv_handle_t *)&s->stop, NULL);
+		uv_close((uv_handle_t *)&s->reload, NULL);
 		uv_run(&s->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&s->loop);
 		goto out;
 	}
 	dd_log(DD_LOG_INFO, "DNS over TCP on port 53 of %u addresses, at most %u connections",
 	       s->naddrs, cfg.max_conns);
+	if (dd_zonemgr_start(s->zm, &s->loop, publish, s->dp) < 0) {
+		signal_started(s, DP_EIO);
+		sp_tcpserver_stop(s->tcp);
+		uv_close((uv_handle_t *)&s->stop, NULL);
+		uv_close((uv_handle_t *)&s->reload, NULL);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		sp_tcpserver_free(s->tcp);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&s->loop);
+		goto out;
+	}
 	signal_started(s, 0);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	sp_tcpserver_free(s->tcp);
@@ -98,12 +143,13 @@ out:
 	return NULL;
 }
 
-struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp)
+struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm)
 {
 	struct dd_slow *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->dp = dp;
+	s->zm = zm;
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
 		const struct conf_iface *ci = &c->dataplane.ifaces[i];
 		for (unsigned k = 0; k < ci->naddrs && s->naddrs < SP_TCPSERVER_ADDRS_MAX; k++) {
@@ -129,6 +175,11 @@ struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp)
 		return NULL;
 	}
 	return s;
+}
+
+void dd_slow_reload(struct dd_slow *s)
+{
+	uv_async_send(&s->reload);
 }
 
 void dd_slow_stop(struct dd_slow *s)

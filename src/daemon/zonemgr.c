@@ -1,0 +1,958 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "daemon/zonemgr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "daemon/log.h"
+#include "dns/errcode.h"
+#include "dns/msg.h"
+#include "dns/name.h"
+#include "dns/rrtype.h"
+#include "dns/wire.h"
+#include "xfr/apply.h"
+#include "xfr/persist.h"
+#include "xfr/timers.h"
+#include "xfr/tsig.h"
+#include "xfr/xfr_uv.h"
+#include "zone/load.h"
+
+#define NOTIFY_ADDRS_MAX 16
+#define NOTIFY_LOG_INTERVAL 10 /* seconds between "NOTIFY refused" lines */
+
+struct dd_zone {
+	struct dd_zonemgr *m;
+	const struct conf_zone *cz;
+	struct zone_snap *snap; /* served data (a reference), or NULL */
+	bool secondary;
+	bool expired;
+	struct xfr_timer_limits lim;
+	struct xfr_timers t;
+	struct xfr_remote *remotes; /* the zone's primaries, in order */
+	unsigned nremotes;
+	struct xfr_uv *xfr;	    /* the refresh running, or NULL */
+	bool working;		    /* a job (apply, build, persist) is in the thread pool */
+	bool want_axfr;		    /* the next transfer is an AXFR (an IXFR did not apply) */
+	char last_error[512];	    /* the last failure logged (repeats are not) */
+	struct xfr_persist_state pst; /* what rundir holds for the zone, when pst_valid */
+	bool pst_valid;
+};
+
+struct dd_zonemgr {
+	const struct conf *conf;
+	struct dd_zone *zones;
+	unsigned nzones;
+	struct xfr_tsig_key *keys; /* conf->keys, same order */
+	struct xfr_remote *remotes; /* conf->remotes, same order */
+	struct sockaddr_storage *addrs;
+	uv_loop_t *loop;
+	uv_timer_t timer;
+	bool timer_open;
+	uv_udp_t udp[NOTIFY_ADDRS_MAX];
+	unsigned nudp;
+	dd_publish_fn publish;
+	void *publish_ctx;
+	bool stopping;
+	unsigned jobs; /* in the thread pool */
+	uint64_t notify_refused;
+	int64_t notify_logged_at;
+	uint8_t udp_buf[65535];
+};
+
+static uint32_t rnd32(void)
+{
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)time(NULL) * 2654435761u;
+	return r;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- setup ---- */
+
+static void to_sockaddr(const struct conf_sockaddr *c, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (c->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(c->port);
+		memcpy(&in->sin_addr, c->addr, 4);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(c->port);
+		memcpy(&in6->sin6_addr, c->addr, 16);
+	}
+}
+
+static void limits_of(const struct conf_zone *cz, struct xfr_timer_limits *l)
+{
+	l->refresh_min = cz->refresh_min;
+	l->refresh_max = cz->refresh_max;
+	l->retry_min = cz->retry_min;
+	l->retry_max = cz->retry_max;
+	l->expire_min = cz->expire_min;
+	l->expire_max = cz->expire_max;
+}
+
+static void diag_log(void *ctx, enum zone_diag_level level, const char *line)
+{
+	(void)ctx;
+	dd_log(level == ZONE_DIAG_ERROR ? DD_LOG_ERR : DD_LOG_WARN, "%s", line);
+}
+
+static struct zone_snap *load_file(const struct conf_zone *cz, char *err, size_t errlen)
+{
+	struct zone_diag d;
+	zone_diag_init(&d, diag_log, NULL);
+	struct zone_contents *z = zone_load_file(cz->file, cz->domain, &d);
+	if (!z) {
+		snprintf(err, errlen, "zone %s: %s not loaded (%lu errors)", cz->domain, cz->file,
+			 d.errors);
+		return NULL;
+	}
+	struct zone_snap *s = zone_snap_build(z);
+	if (!s)
+		snprintf(err, errlen, "zone %s: out of memory building its snapshot", cz->domain);
+	return s;
+}
+
+/* A secondary zone's starting point: its persisted copy, else its file, else nothing. */
+static int start_secondary(struct dd_zonemgr *m, struct dd_zone *z, char *err, size_t errlen)
+{
+	const struct conf_zone *cz = z->cz;
+	struct xfr_persist_state st;
+	struct zone_contents *data = NULL;
+	char perr[512] = "";
+	int64_t now = now_s();
+	int rc = xfr_persist_load(m->conf->server.rundir, cz->origin, &st, &data, perr, sizeof(perr));
+	if (rc == 0) {
+		struct xfr_soa soa;
+		z->snap = zone_snap_build(data);
+		if (!z->snap) {
+			snprintf(err, errlen, "zone %s: out of memory", cz->domain);
+			return DP_ENOMEM;
+		}
+		if (xfr_soa_from_zone(z->snap->z, &soa) < 0) {
+			zone_snap_free(z->snap);
+			z->snap = NULL;
+			xfr_timers_init(&z->t, now);
+			return 0;
+		}
+		xfr_timers_restore(&z->t, &z->lim, &soa, st.last_refresh, st.expire_at, now, rnd32());
+		z->pst = st;
+		z->pst_valid = true;
+		z->expired = z->t.state == XFR_ZONE_EXPIRED;
+		dd_log(DD_LOG_INFO, "zone %s: serial %u from %s (persisted, last refresh %lld s ago%s)",
+		       cz->domain, soa.serial, m->conf->server.rundir, (long long)(now - st.last_refresh),
+		       z->expired ? ", expired" : "");
+		return 0;
+	}
+	if (rc != DP_ENOENT)
+		dd_log(DD_LOG_WARN, "zone %s: persisted copy not used: %s", cz->domain, perr);
+	xfr_timers_init(&z->t, now);
+	if (cz->file) {
+		z->snap = load_file(cz, err, errlen);
+		if (!z->snap)
+			return DP_EZONE;
+		struct xfr_soa soa;
+		if (xfr_soa_from_zone(z->snap->z, &soa) == 0) {
+			/* Served until its own expire runs out; refreshed at once. */
+			xfr_timers_restore(&z->t, &z->lim, &soa, now, now + soa.expire, now, 0);
+			z->t.next_refresh = now;
+		}
+		dd_log(DD_LOG_INFO, "zone %s: serial %u from %s until the first transfer", cz->domain,
+		       z->snap->serial, cz->file);
+	} else {
+		dd_log(DD_LOG_INFO, "zone %s: no data yet, transferring", cz->domain);
+	}
+	return 0;
+}
+
+struct dd_zonemgr *dd_zonemgr_new(const struct conf *c, char *err, size_t errlen)
+{
+	struct dd_zonemgr *m = calloc(1, sizeof(*m));
+	if (!m)
+		goto nomem;
+	m->conf = c;
+	m->keys = calloc(c->nkeys ? c->nkeys : 1, sizeof(*m->keys));
+	m->remotes = calloc(c->nremotes ? c->nremotes : 1, sizeof(*m->remotes));
+	m->zones = calloc(c->nzones ? c->nzones : 1, sizeof(*m->zones));
+	size_t naddr = 0;
+	for (unsigned i = 0; i < c->nremotes; i++)
+		naddr += c->remotes[i].naddrs;
+	m->addrs = calloc(naddr ? naddr : 1, sizeof(*m->addrs));
+	if (!m->keys || !m->remotes || !m->zones || !m->addrs)
+		goto nomem;
+	for (unsigned i = 0; i < c->nkeys; i++) {
+		const struct conf_key *k = &c->keys[i];
+		int rc = xfr_tsig_key_init(&m->keys[i], k->id, k->algorithm, k->secret);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%d: key %s: %s", c->path, k->line, k->id,
+				 xfr_tsig_strerror(rc));
+			goto fail;
+		}
+	}
+	naddr = 0;
+	for (unsigned i = 0; i < c->nremotes; i++) {
+		const struct conf_remote *r = &c->remotes[i];
+		m->remotes[i].id = r->id;
+		m->remotes[i].addrs = &m->addrs[naddr];
+		m->remotes[i].naddrs = r->naddrs;
+		m->remotes[i].key = r->key ? &m->keys[r->key - c->keys] : NULL;
+		for (unsigned k = 0; k < r->naddrs; k++)
+			to_sockaddr(&r->addrs[k], &m->addrs[naddr++]);
+	}
+	if (mkdir(c->server.rundir, 0750) < 0 && errno != EEXIST)
+		dd_log(DD_LOG_WARN, "rundir %s: %s", c->server.rundir, strerror(errno));
+	for (unsigned i = 0; i < c->nzones; i++) {
+		struct dd_zone *z = &m->zones[m->nzones++];
+		const struct conf_zone *cz = &c->zones[i];
+		z->m = m;
+		z->cz = cz;
+		limits_of(cz, &z->lim);
+		if (cz->nprimaries) {
+			z->secondary = true;
+			z->nremotes = cz->nprimaries;
+			z->remotes = calloc(cz->nprimaries, sizeof(*z->remotes));
+			if (!z->remotes)
+				goto nomem;
+			for (unsigned k = 0; k < cz->nprimaries; k++)
+				z->remotes[k] = m->remotes[cz->primaries[k] - c->remotes];
+			if (start_secondary(m, z, err, errlen) < 0)
+				goto fail;
+		} else {
+			z->snap = load_file(cz, err, errlen);
+			if (!z->snap)
+				goto fail;
+			dd_log(DD_LOG_INFO, "zone %s: serial %u from %s", cz->domain, z->snap->serial,
+			       cz->file);
+		}
+	}
+	return m;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	dd_zonemgr_free(m);
+	return NULL;
+}
+
+struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m)
+{
+	struct zone_snap **snaps = calloc(m->nzones ? m->nzones : 1, sizeof(*snaps));
+	bool *expired = calloc(m->nzones ? m->nzones : 1, sizeof(*expired));
+	uint32_t n = 0;
+	if (!snaps || !expired) {
+		free(snaps);
+		free(expired);
+		return NULL;
+	}
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = &m->zones[i];
+		if (!z->snap)
+			continue;
+		expired[n] = z->expired;
+		snaps[n++] = zone_snap_ref(z->snap);
+	}
+	struct zone_table *t = zone_table_new(snaps, n); /* drops the references if it fails */
+	free(snaps);
+	if (t)
+		for (uint32_t i = 0; i < n; i++)
+			if (expired[i])
+				zone_table_set_expired(t, i, true);
+	free(expired);
+	return t;
+}
+
+static void publish(struct dd_zonemgr *m)
+{
+	struct zone_table *t = dd_zonemgr_table(m);
+	if (!t) {
+		dd_log(DD_LOG_ERR, "out of memory building a zone table; serving the previous one");
+		return;
+	}
+	m->publish(m->publish_ctx, t);
+}
+
+/* ---- refresh ---- */
+
+static void arm(struct dd_zonemgr *m);
+static void start_refresh(struct dd_zone *z);
+
+/* A failure, logged unless it repeats the previous one word for word. */
+static void refresh_failed(struct dd_zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refresh_failed(struct dd_zone *z, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, z->last_error) != 0)
+		dd_log(DD_LOG_WARN, "zone %s: refresh failed: %s", z->cz->domain, msg);
+	snprintf(z->last_error, sizeof(z->last_error), "%s", msg);
+	xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), rnd32());
+}
+
+static void refresh_succeeded(struct dd_zone *z, const char *primary)
+{
+	struct xfr_soa soa;
+	if (!z->snap || xfr_soa_from_zone(z->snap->z, &soa) < 0) {
+		refresh_failed(z, "no SOA in the data served");
+		return;
+	}
+	if (xfr_timers_refresh_ok(&z->t, &z->lim, &soa, now_s(), rnd32()) < 0) {
+		refresh_failed(z, "serial %u is behind ours", soa.serial);
+		return;
+	}
+	z->last_error[0] = '\0';
+	if (z->expired) {
+		z->expired = false;
+		dd_log(DD_LOG_INFO, "zone %s: no longer expired", z->cz->domain);
+		publish(z->m);
+	}
+	/* The timers file follows every success, so a restart continues the expire clock. */
+	if (z->pst_valid && z->pst.serial == soa.serial) {
+		char perr[512];
+		z->pst.last_refresh = z->t.last_refresh;
+		z->pst.expire_at = z->t.expire_at;
+		snprintf(z->pst.primary, sizeof(z->pst.primary), "%s", primary);
+		if (xfr_persist_save_timers(z->m->conf->server.rundir, z->cz->origin, &z->pst, perr,
+					    sizeof(perr)) < 0)
+			dd_log(DD_LOG_WARN, "zone %s: %s", z->cz->domain, perr);
+	}
+}
+
+/* What the thread pool does with a transfer: apply, build, persist. */
+struct job {
+	uv_work_t req;
+	struct dd_zone *z;
+	struct zone_snap *base;		/* the version an IXFR applies to (a reference) */
+	struct zone_contents *axfr;	/* AXFR: the new version */
+	struct xfr_changeset *cs;	/* IXFR: the changesets */
+	enum xfr_kind kind;
+	char primary[64];
+	size_t records, bytes;
+	uint64_t xfr_ms;
+	struct zone_snap *out;
+	int rc;
+	bool ixfr_inconsistent;
+	char err[512];
+	char persist_err[512];
+	struct xfr_persist_state st; /* what was persisted (persisted) */
+	bool persisted;
+	struct timespec t0, t1;
+};
+
+static void job_diag(void *ctx, enum zone_diag_level level, const char *line)
+{
+	struct job *j = ctx;
+	if (level == ZONE_DIAG_ERROR && !j->err[0])
+		snprintf(j->err, sizeof(j->err), "%s", line);
+}
+
+static void job_work(uv_work_t *req)
+{
+	struct job *j = req->data;
+	struct dd_zone *z = j->z;
+	struct zone_contents *nz = j->axfr;
+	j->axfr = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	if (j->cs) {
+		struct zone_diag d;
+		zone_diag_init(&d, job_diag, j);
+		char name[300];
+		snprintf(name, sizeof(name), "zone %s from %s", z->cz->domain, j->primary);
+		j->rc = xfr_apply(j->base->z, j->cs, name, &d, &nz);
+		if (j->rc < 0) {
+			j->ixfr_inconsistent = true;
+			if (!j->err[0])
+				snprintf(j->err, sizeof(j->err), "IXFR does not apply: %s",
+					 dp_strerror(j->rc));
+			return;
+		}
+	}
+	j->out = zone_snap_build(nz);
+	if (!j->out) {
+		j->rc = DP_ENOMEM;
+		snprintf(j->err, sizeof(j->err), "out of memory building the snapshot");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->t1);
+	j->rc = 0;
+}
+
+/*
+ * After the new version is served: written to rundir (seconds for a large
+ * zone, so not on the way to serving it; after a crash in between, the older
+ * copy on disk is served and refreshed at once).
+ */
+static void persist_work(uv_work_t *req)
+{
+	struct job *j = req->data;
+	struct dd_zone *z = j->z;
+	struct xfr_persist_state *st = &j->st;
+	struct xfr_soa soa;
+	int64_t now = now_s();
+	if (xfr_soa_from_zone(j->out->z, &soa) == 0) {
+		st->last_refresh = now;
+		st->expire_at = now + xfr_timers_clamp(soa.expire, z->lim.expire_min, z->lim.expire_max);
+	}
+	snprintf(st->primary, sizeof(st->primary), "%s", j->primary);
+	if (xfr_persist_save(z->m->conf->server.rundir, z->cz->origin, j->out->z, st,
+			     j->persist_err, sizeof(j->persist_err)) < 0) {
+		if (!j->persist_err[0])
+			snprintf(j->persist_err, sizeof(j->persist_err), "not persisted");
+	} else {
+		j->persisted = true;
+	}
+}
+
+static void persist_done(uv_work_t *req, int status)
+{
+	struct job *j = req->data;
+	struct dd_zone *z = j->z;
+	z->m->jobs--;
+	if (status == 0 && !z->m->stopping) {
+		if (j->persist_err[0])
+			dd_log(DD_LOG_WARN, "zone %s: %s", z->cz->domain, j->persist_err);
+		/* Still the version served: rundir describes it now. */
+		if (j->persisted && z->snap == j->out) {
+			z->pst = j->st;
+			z->pst_valid = true;
+		}
+	}
+	zone_snap_free(j->out); /* the job's reference */
+	free(j);
+}
+
+static void job_done(uv_work_t *req, int status)
+{
+	struct job *j = req->data;
+	struct dd_zone *z = j->z;
+	struct dd_zonemgr *m = z->m;
+	m->jobs--;
+	z->working = false;
+	zone_snap_free(j->base);
+	zone_contents_free(j->axfr);
+	xfr_changeset_list_free(j->cs);
+	j->base = NULL;
+	j->axfr = NULL;
+	j->cs = NULL;
+	if (status < 0 || m->stopping) {
+		zone_snap_free(j->out);
+		free(j);
+		return;
+	}
+	if (j->rc < 0) {
+		if (j->ixfr_inconsistent) {
+			dd_log(DD_LOG_WARN, "zone %s: %s; AXFR from %s", z->cz->domain, j->err,
+			       j->primary);
+			z->want_axfr = true;
+			xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), 0);
+			z->t.next_refresh = now_s(); /* at once */
+		} else {
+			refresh_failed(z, "%s (from %s)", j->err, j->primary);
+		}
+		free(j);
+		arm(m);
+		return;
+	}
+	uint32_t old = z->snap ? z->snap->serial : 0;
+	bool had = z->snap != NULL;
+	zone_snap_free(z->snap);
+	z->snap = zone_snap_ref(j->out); /* the job keeps its reference for persisting */
+	z->want_axfr = false;
+	z->pst_valid = false;
+	publish(m);
+	double build = (double)(j->t1.tv_sec - j->t0.tv_sec) +
+		       (double)(j->t1.tv_nsec - j->t0.tv_nsec) / 1e9;
+	char from[32] = "";
+	if (had)
+		snprintf(from, sizeof(from), "%u -> ", old);
+	dd_log(DD_LOG_INFO,
+	       "zone %s: serial %s%u by %s from %s: %zu records, %zu bytes, transfer %llu ms, "
+	       "build %.0f ms",
+	       z->cz->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
+	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3);
+	refresh_succeeded(z, j->primary);
+	arm(m);
+	if (uv_queue_work(m->loop, &j->req, persist_work, persist_done) < 0) {
+		dd_log(DD_LOG_WARN, "zone %s: not persisted (cannot queue)", z->cz->domain);
+		zone_snap_free(j->out);
+		free(j);
+		return;
+	}
+	m->jobs++;
+}
+
+static void on_xfr_done(void *arg, struct xfr_uv_result *res)
+{
+	struct dd_zone *z = arg;
+	struct dd_zonemgr *m = z->m;
+	z->xfr = NULL;
+	if (m->stopping)
+		return;
+	if (res->ixfr_fallback[0])
+		dd_log(DD_LOG_INFO, "zone %s: IXFR from %s failed (%s), AXFR used", z->cz->domain,
+		       res->primary, res->ixfr_fallback);
+	if (res->rc < 0) {
+		refresh_failed(z, "%s", res->reason[0] ? res->reason : dp_strerror(res->rc));
+		arm(m);
+		return;
+	}
+	if (res->kind == XFR_KIND_UPTODATE) {
+		if (z->snap && xfr_timers_serial_verdict(&z->t, res->serial) == XFR_SERIAL_OLDER) {
+			refresh_failed(z, "%s has serial %u, behind ours (%u)", res->primary,
+				       res->serial, z->snap->serial);
+		} else {
+			refresh_succeeded(z, res->primary);
+		}
+		arm(m);
+		return;
+	}
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		refresh_failed(z, "out of memory");
+		arm(m);
+		return;
+	}
+	j->req.data = j;
+	j->z = z;
+	j->kind = res->kind;
+	snprintf(j->primary, sizeof(j->primary), "%s", res->primary);
+	j->records = res->records;
+	j->bytes = res->bytes;
+	j->xfr_ms = res->duration_ms;
+	if (res->kind == XFR_KIND_IXFR) {
+		j->cs = res->changesets;
+		res->changesets = NULL;
+		j->base = z->snap ? zone_snap_ref(z->snap) : NULL;
+		if (!j->base) {
+			xfr_changeset_list_free(j->cs);
+			free(j);
+			refresh_failed(z, "IXFR without data to apply it to");
+			arm(m);
+			return;
+		}
+	} else {
+		j->axfr = res->zone;
+		res->zone = NULL;
+	}
+	if (uv_queue_work(m->loop, &j->req, job_work, job_done) < 0) {
+		zone_snap_free(j->base);
+		zone_contents_free(j->axfr);
+		xfr_changeset_list_free(j->cs);
+		free(j);
+		refresh_failed(z, "cannot queue the build");
+		arm(m);
+		return;
+	}
+	z->working = true;
+	m->jobs++;
+}
+
+static void start_refresh(struct dd_zone *z)
+{
+	struct dd_zonemgr *m = z->m;
+	struct xfr_uv_request req;
+	memset(&req, 0, sizeof(req));
+	req.origin = z->cz->origin;
+	req.remotes = z->remotes;
+	req.nremotes = z->nremotes;
+	req.have_serial = z->snap != NULL && !z->want_axfr;
+	req.serial = z->snap ? z->snap->serial : 0;
+	/* After an IXFR that did not apply: AXFR at once, no SOA check. */
+	req.skip_soa = z->want_axfr;
+	xfr_timers_refresh_begin(&z->t);
+	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
+	if (!z->xfr)
+		refresh_failed(z, "cannot start a transfer (out of memory or bad primaries)");
+}
+
+static void on_timer(uv_timer_t *h)
+{
+	struct dd_zonemgr *m = h->data;
+	int64_t now = now_s();
+	bool republish = false;
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = &m->zones[i];
+		if (!z->secondary)
+			continue;
+		unsigned f = xfr_timers_tick(&z->t, now);
+		if (f & XFR_TIMERS_JUST_EXPIRED) {
+			dd_log(DD_LOG_WARN,
+			       "zone %s: expired (no successful refresh for %u s): answering SERVFAIL",
+			       z->cz->domain, z->t.expire);
+			z->expired = true;
+			republish = true;
+		}
+		if ((f & XFR_TIMERS_DO_REFRESH) && !z->xfr && !z->working)
+			start_refresh(z);
+	}
+	if (republish)
+		publish(m);
+	arm(m);
+}
+
+static void arm(struct dd_zonemgr *m)
+{
+	if (m->stopping || !m->timer_open)
+		return;
+	int64_t next = INT64_MAX;
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = &m->zones[i];
+		if (!z->secondary || z->xfr || z->working)
+			continue;
+		int64_t t = xfr_timers_next(&z->t);
+		if (t < next)
+			next = t;
+	}
+	if (next == INT64_MAX) {
+		uv_timer_stop(&m->timer);
+		return;
+	}
+	int64_t delay = next - now_s();
+	if (delay < 0)
+		delay = 0;
+	/* Whole seconds, plus a little so the tick finds the deadline passed. */
+	uv_timer_start(&m->timer, on_timer, (uint64_t)delay * 1000 + 10, 0);
+}
+
+/* ---- NOTIFY ---- */
+
+static bool same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa_family == AF_INET && b->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			       &((const struct sockaddr_in *)b)->sin_addr, 4);
+	if (a->sa_family == AF_INET6 && b->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+	return false;
+}
+
+static void peer_str(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	uint16_t port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(out, cap, "%s@%u", ip, port);
+}
+
+static void notify_refused_log(struct dd_zonemgr *m, const char *peer, const char *zone,
+			       const char *why)
+{
+	m->notify_refused++;
+	int64_t now = now_s();
+	if (now - m->notify_logged_at >= NOTIFY_LOG_INTERVAL) {
+		m->notify_logged_at = now;
+		dd_log(DD_LOG_WARN, "NOTIFY from %s for %s refused: %s (%llu refused so far)", peer,
+		       zone, why, (unsigned long long)m->notify_refused);
+	}
+}
+
+size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint8_t *msg,
+			 size_t len, size_t cap)
+{
+	struct dns_rd r;
+	struct dns_hdr h;
+	dns_rd_init(&r, msg, len);
+	if (dns_hdr_parse(&r, &h) < 0 || (h.flags & DNS_F_QR) ||
+	    dns_hdr_opcode(&h) != DNS_OP_NOTIFY)
+		return 0;
+	char from[80];
+	peer_str(peer, from, sizeof(from));
+	uint16_t rcode = DNS_R_NOERROR;
+	uint8_t qname[DNS_NAME_MAXLEN];
+	size_t qend = DNS_HDR_LEN;
+	struct dd_zone *z = NULL;
+	const struct xfr_tsig_key *key = NULL;
+	char zone_text[DNS_NAME_TEXT_MAX] = "?";
+	if (h.qdcount != 1 || dns_name_parse(&r, qname) < 0 || dns_rd_left(&r) < 4) {
+		rcode = DNS_R_FORMERR;
+		notify_refused_log(m, from, "?", "malformed");
+		goto reply_hdr;
+	}
+	dns_rd_skip(&r, 4);
+	qend = r.pos;
+	dns_name_lower(qname);
+	(void)dns_name_to_text(qname, zone_text, sizeof(zone_text));
+	for (unsigned i = 0; i < m->nzones; i++)
+		if (m->zones[i].secondary && dns_name_eq(m->zones[i].cz->origin, qname))
+			z = &m->zones[i];
+	if (!z) {
+		rcode = DNS_R_NOTAUTH;
+		notify_refused_log(m, from, zone_text, "not a secondary zone here");
+		goto reply;
+	}
+	/* From one of the zone's primaries' addresses (any port), as Knot and NSD require. */
+	for (unsigned i = 0; i < z->nremotes && !key; i++)
+		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
+			if (same_ip(peer, &z->remotes[i].addrs[k])) {
+				key = z->remotes[i].key;
+				goto found;
+			}
+	rcode = DNS_R_REFUSED;
+	notify_refused_log(m, from, zone_text, "not from a primary of the zone");
+	goto reply;
+found:;
+	struct xfr_tsig_ctx *ctx = NULL;
+	int trc = 0;
+	uint64_t now = (uint64_t)now_s();
+	if (key) {
+		ctx = xfr_tsig_ctx_new(key);
+		if (!ctx)
+			return 0;
+		trc = xfr_tsig_server_verify(ctx, msg, len, now);
+		if (trc == DP_EMALF || trc == XFR_TSIG_ENOSIG) {
+			/* Malformed: FORMERR; unsigned where a key is configured: REFUSED. No TSIG. */
+			notify_refused_log(m, from, zone_text, xfr_tsig_strerror(trc));
+			xfr_tsig_ctx_free(ctx);
+			rcode = trc == DP_EMALF ? DNS_R_FORMERR : DNS_R_REFUSED;
+			goto reply;
+		}
+		if (trc < 0) /* BADKEY, BADSIG, BADTIME, BADTRUNC: NOTAUTH with the TSIG error */
+			notify_refused_log(m, from, zone_text, xfr_tsig_strerror(trc));
+	}
+	if (trc == 0) {
+		bool due = xfr_timers_notify(&z->t, now_s());
+		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s", z->cz->domain, from,
+		       key ? " (TSIG verified)" : "",
+		       due ? ", refreshing" : ", refresh after the running one");
+		if (due && !z->xfr && !z->working)
+			start_refresh(z);
+		arm(m);
+	}
+	if (qend > cap) {
+		xfr_tsig_ctx_free(ctx);
+		return 0;
+	}
+	dns_put_u16(msg + 2, (uint16_t)(DNS_F_QR | DNS_F_AA | (h.flags & DNS_OPCODE_MASK)));
+	dns_put_u16(msg + 4, 1);
+	memset(msg + 6, 0, 6);
+	if (!ctx)
+		return qend;
+	struct dns_wr w;
+	dns_wr_init(&w, msg, cap);
+	w.pos = qend;
+	int src = xfr_tsig_server_sign(ctx, &w, now);
+	xfr_tsig_ctx_free(ctx);
+	return src < 0 ? 0 : w.pos;
+reply:
+	/* Header and question echoed, no records (RFC 1996 §4.7). */
+	if (qend > cap)
+		return 0;
+	dns_put_u16(msg + 2, (uint16_t)(DNS_F_QR | (rcode == DNS_R_NOERROR ? DNS_F_AA : 0) |
+					(h.flags & DNS_OPCODE_MASK) | rcode));
+	dns_put_u16(msg + 4, 1);
+	dns_put_u16(msg + 6, 0);
+	dns_put_u16(msg + 8, 0);
+	dns_put_u16(msg + 10, 0);
+	return qend;
+reply_hdr:
+	dns_put_u16(msg + 2, (uint16_t)(DNS_F_QR | (h.flags & DNS_OPCODE_MASK) | rcode));
+	memset(msg + 4, 0, 8);
+	return DNS_HDR_LEN;
+}
+
+static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct dd_zonemgr *m = h->data;
+	buf->base = (char *)m->udp_buf;
+	buf->len = sizeof(m->udp_buf);
+}
+
+static void on_udp_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *addr,
+			unsigned flags)
+{
+	struct dd_zonemgr *m = h->data;
+	(void)flags;
+	if (n <= 0 || !addr)
+		return;
+	size_t out = dd_zonemgr_notify(m, addr, (uint8_t *)buf->base, (size_t)n, sizeof(m->udp_buf));
+	if (!out)
+		return;
+	uv_buf_t b = uv_buf_init(buf->base, (unsigned)out);
+	(void)uv_udp_try_send(h, &b, 1, addr);
+}
+
+static void listen_notify(struct dd_zonemgr *m)
+{
+	const struct conf *c = m->conf;
+	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
+		const struct conf_iface *ci = &c->dataplane.ifaces[i];
+		for (unsigned k = 0; k < ci->naddrs && m->nudp < NOTIFY_ADDRS_MAX; k++) {
+			const struct conf_prefix *p = &ci->addrs[k];
+			struct sockaddr_storage ss;
+			struct conf_sockaddr ca = {.family = p->family, .port = 53};
+			memcpy(ca.addr, p->addr, 16);
+			to_sockaddr(&ca, &ss);
+			uv_udp_t *u = &m->udp[m->nudp];
+			uv_udp_init(m->loop, u);
+			u->data = m;
+			int rc = uv_udp_bind(u, (const struct sockaddr *)&ss,
+					     p->family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+			if (rc == 0)
+				rc = uv_udp_recv_start(u, on_udp_alloc, on_udp_recv);
+			char text[80];
+			peer_str((const struct sockaddr *)&ss, text, sizeof(text));
+			if (rc < 0) {
+				dd_log(DD_LOG_WARN, "NOTIFY over UDP on %s: %s", text, uv_strerror(rc));
+				uv_close((uv_handle_t *)u, NULL);
+				continue;
+			}
+			m->nudp++;
+		}
+	}
+}
+
+int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn pub, void *ctx)
+{
+	m->loop = loop;
+	m->publish = pub;
+	m->publish_ctx = ctx;
+	uv_timer_init(loop, &m->timer);
+	m->timer.data = m;
+	m->timer_open = true;
+	bool any = false;
+	for (unsigned i = 0; i < m->nzones; i++)
+		any |= m->zones[i].secondary;
+	if (any)
+		listen_notify(m);
+	/* The first tick at once: zones without data transfer now. */
+	uv_timer_start(&m->timer, on_timer, 0, 0);
+	return 0;
+}
+
+/* ---- reload ---- */
+
+struct reload_job {
+	uv_work_t req;
+	struct dd_zonemgr *m;
+	struct zone_snap **snaps; /* per zone: the new static version, or NULL */
+	bool failed;
+	char err[512];
+};
+
+static void reload_work(uv_work_t *req)
+{
+	struct reload_job *j = req->data;
+	for (unsigned i = 0; i < j->m->nzones && !j->failed; i++) {
+		struct dd_zone *z = &j->m->zones[i];
+		if (z->secondary)
+			continue;
+		j->snaps[i] = load_file(z->cz, j->err, sizeof(j->err));
+		if (!j->snaps[i])
+			j->failed = true;
+	}
+}
+
+static void reload_done(uv_work_t *req, int status)
+{
+	struct reload_job *j = req->data;
+	struct dd_zonemgr *m = j->m;
+	m->jobs--;
+	if (status < 0 || m->stopping || j->failed) {
+		if (j->failed && !m->stopping)
+			dd_log(DD_LOG_ERR, "reload failed, still serving the previous zones: %s",
+			       j->err);
+		for (unsigned i = 0; i < m->nzones; i++)
+			zone_snap_free(j->snaps[i]);
+	} else {
+		unsigned n = 0;
+		for (unsigned i = 0; i < m->nzones; i++) {
+			if (!j->snaps[i])
+				continue;
+			zone_snap_free(m->zones[i].snap);
+			m->zones[i].snap = j->snaps[i];
+			n++;
+		}
+		publish(m);
+		dd_log(DD_LOG_INFO, "dpdnsd: reloaded %u zones", n);
+	}
+	free(j->snaps);
+	free(j);
+}
+
+void dd_zonemgr_reload(struct dd_zonemgr *m)
+{
+	struct reload_job *j = calloc(1, sizeof(*j));
+	if (j)
+		j->snaps = calloc(m->nzones ? m->nzones : 1, sizeof(*j->snaps));
+	if (!j || !j->snaps) {
+		free(j);
+		dd_log(DD_LOG_ERR, "reload: out of memory");
+		return;
+	}
+	j->m = m;
+	j->req.data = j;
+	if (uv_queue_work(m->loop, &j->req, reload_work, reload_done) < 0) {
+		free(j->snaps);
+		free(j);
+		dd_log(DD_LOG_ERR, "reload: cannot queue");
+		return;
+	}
+	m->jobs++;
+}
+
+/* ---- teardown ---- */
+
+void dd_zonemgr_stop(struct dd_zonemgr *m)
+{
+	if (!m || m->stopping)
+		return;
+	m->stopping = true;
+	for (unsigned i = 0; i < m->nzones; i++)
+		if (m->zones[i].xfr) {
+			xfr_uv_cancel(m->zones[i].xfr);
+			m->zones[i].xfr = NULL;
+		}
+	if (m->timer_open) {
+		uv_close((uv_handle_t *)&m->timer, NULL);
+		m->timer_open = false;
+	}
+	for (unsigned i = 0; i < m->nudp; i++)
+		uv_close((uv_handle_t *)&m->udp[i], NULL);
+	m->nudp = 0;
+}
+
+void dd_zonemgr_free(struct dd_zonemgr *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->nzones; i++) {
+		zone_snap_free(m->zones[i].snap);
+		free(m->zones[i].remotes);
+	}
+	if (m->keys)
+		for (unsigned i = 0; i < m->conf->nkeys; i++)
+			xfr_tsig_key_deinit(&m->keys[i]);
+	free(m->keys);
+	free(m->remotes);
+	free(m->addrs);
+	free(m->zones);
+	free(m);
+}

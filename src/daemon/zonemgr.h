@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+/*
+ * The zones dpdnsd serves and how each is kept current:
+ *  - a static zone (`file` alone) is loaded from its file at start and on
+ *    reload (SIGHUP);
+ *  - a secondary zone (`primary`) starts from its persisted copy in rundir
+ *    (or from `file` when nothing is persisted, or with no data), and is
+ *    refreshed from its primaries on its SOA timers and on NOTIFY: SOA check,
+ *    IXFR with AXFR fallback, TSIG (src/xfr).  A transferred version is built
+ *    into a snapshot off the loop (libuv's thread pool), published, then
+ *    persisted; past its expire deadline a zone answers SERVFAIL with
+ *    Extended DNS Error 24 until a refresh succeeds.
+ *
+ * Every change of what is served is one new zone table, published with the
+ * callback given to dd_zonemgr_start (the fastpath's RCU writer); snapshots
+ * that did not change are shared between tables (zone_snap references).
+ *
+ * Threads: dd_zonemgr_new and dd_zonemgr_table run on the main thread before
+ * the loop starts; everything else on the slow-path loop's thread.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <uv.h>
+
+#include "conf/conf.h"
+#include "zone/snap.h"
+
+struct dd_zonemgr;
+
+/* Publishes t (ownership passes); the loop thread, a registered QSBR thread, calls it. */
+typedef void (*dd_publish_fn)(void *ctx, struct zone_table *t);
+
+/*
+ * Loads every zone of c: static zones from their files (any failure: NULL,
+ * the reason in err, problems logged), secondary zones from rundir (a
+ * damaged copy is logged and treated as absent).  c must outlive the
+ * manager.
+ */
+struct dd_zonemgr *dd_zonemgr_new(const struct conf *c, char *err, size_t errlen);
+
+/* A table of what is served now (caller owns), or NULL when out of memory. */
+struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m);
+
+/*
+ * Starts the timers and the NOTIFY listener (UDP port 53 on every
+ * configured address) on loop.  Returns 0 or a negative code (logged).
+ */
+int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn publish, void *ctx)
+	__attribute__((warn_unused_result));
+
+/* SIGHUP: re-reads the static zones' files (off the loop), then publishes. Loop thread. */
+void dd_zonemgr_reload(struct dd_zonemgr *m);
+
+/*
+ * Answers a NOTIFY (opcode 4) received over UDP or TCP from peer, in place
+ * in msg[0..len) (capacity cap).  Returns the response length, or 0 to send
+ * nothing (not a NOTIFY, unparsable).  Loop thread.
+ */
+size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint8_t *msg,
+			 size_t len, size_t cap);
+
+/*
+ * Cancels transfers and timers and closes the manager's handles; the loop
+ * must run on until they are closed (and running jobs returned).
+ */
+void dd_zonemgr_stop(struct dd_zonemgr *m);
+
+/* Frees m (after dd_zonemgr_stop and the loop's end); NULL is a no-op. */
+void dd_zonemgr_free(struct dd_zonemgr *m);
