@@ -980,6 +980,8 @@ static const struct cf_range r_udp = { 512, 4096, false, sizeof(uint16_t) };
 static const struct cf_range r_queue = { 64, 16384, true, sizeof(uint32_t) };
 static const struct cf_range r_mbufs = { 1023, 1048575, false, sizeof(uint32_t) };
 static const struct cf_range r_sleep = { 0, 10000, false, sizeof(uint32_t) };
+static const struct cf_range r_tcp_clients = { 1, 100000, false, sizeof(uint32_t) };
+static const struct cf_range r_tcp_idle = { 1, 3600, false, sizeof(uint32_t) };
 /* SOA timer bounds: Knot's lower limits; 2^31 - 1 like every TTL-sized time (RFC 2181 §8). */
 static const struct cf_range r_refresh = { 2, INT32_MAX, false, sizeof(uint32_t) };
 static const struct cf_range r_retry = { 1, INT32_MAX, false, sizeof(uint32_t) };
@@ -992,6 +994,10 @@ static const struct cf_field server_fields[] = {
 	{ "version", CF_SHAPE_SCALAR, 0, NULL, cf_h_string, CS(server.version), &s_txt },
 	{ "rundir", CF_SHAPE_SCALAR, 0, "/var/lib/dpdns", cf_h_path, CS(server.rundir), NULL },
 	{ "udp-payload", CF_SHAPE_SCALAR, 0, "1232", cf_h_uint, CS(server.udp_payload), &r_udp },
+	{ "tcp-max-clients", CF_SHAPE_SCALAR, 0, "100", cf_h_uint, CS(server.tcp_max_clients),
+	  &r_tcp_clients },
+	{ "tcp-idle-timeout", CF_SHAPE_SCALAR, 0, "10", cf_h_uint, CS(server.tcp_idle_timeout),
+	  &r_tcp_idle },
 	{ NULL },
 };
 

@@ -94,6 +94,8 @@ struct conf {
 		char *version;	      /* NULL: absent */
 		char *rundir;	      /* never NULL */
 		uint16_t udp_payload; /* 512..4096 */
+		uint32_t tcp_max_clients;  /* DNS over TCP connections at most, 1..100000 (100) */
+		uint32_t tcp_idle_timeout; /* seconds a TCP connection may idle, 1..3600 (10) */
 	} server;
 	struct {
 		char *eal; /* EAL arguments, verbatim */

@@ -21,6 +21,8 @@ struct dd_slow {
 	uv_async_t stop;
 	uv_async_t reload;
 	struct dd_zonemgr *zm;
+	unsigned tcp_max_clients;
+	uint32_t tcp_idle_ms;
 	struct sp_tcpserver *tcp;
 	struct fp_dp *dp;
 	pthread_t thread;
@@ -103,6 +105,8 @@ static void *slow_main(void *arg)
 	uv_async_init(&s->loop, &s->reload, on_reload);
 	struct sp_tcpserver_cfg cfg;
 	sp_tcpserver_cfg_init(&cfg);
+	cfg.max_conns = s->tcp_max_clients;
+	cfg.conn.idle_ms = s->tcp_idle_ms;
 	cfg.addrs = s->addr_ptrs;
 	cfg.n_addrs = s->naddrs;
 	s->tcp = sp_tcpserver_new(&s->loop, &cfg, engine_answer, s);
@@ -150,6 +154,8 @@ struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_
 		return NULL;
 	s->dp = dp;
 	s->zm = zm;
+	s->tcp_max_clients = c->server.tcp_max_clients;
+	s->tcp_idle_ms = c->server.tcp_idle_timeout * 1000u;
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
 		const struct conf_iface *ci = &c->dataplane.ifaces[i];
 		for (unsigned k = 0; k < ci->naddrs && s->naddrs < SP_TCPSERVER_ADDRS_MAX; k++) {

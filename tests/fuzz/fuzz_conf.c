@@ -65,6 +65,8 @@ static char *emit(const struct conf *c, size_t *len)
 	fputs("  rundir: ", f);
 	put_str(f, c->server.rundir);
 	fprintf(f, "\n  udp-payload: %u\n", c->server.udp_payload);
+	fprintf(f, "  tcp-max-clients: %u\n  tcp-idle-timeout: %u\n", c->server.tcp_max_clients,
+		c->server.tcp_idle_timeout);
 	fputs("dataplane:\n  eal: ", f);
 	put_str(f, c->dataplane.eal);
 	fputs("\n  interfaces:\n", f);
@@ -150,6 +152,8 @@ static void check_valid(const struct conf *c)
 {
 	FUZZ_CHECK(c->server.rundir && c->dataplane.eal && c->dataplane.exception);
 	FUZZ_CHECK(c->server.udp_payload >= 512 && c->server.udp_payload <= 4096);
+	FUZZ_CHECK(c->server.tcp_max_clients >= 1 && c->server.tcp_max_clients <= 100000);
+	FUZZ_CHECK(c->server.tcp_idle_timeout >= 1 && c->server.tcp_idle_timeout <= 3600);
 	FUZZ_CHECK(c->dataplane.nifaces >= 1 && c->dataplane.nifaces <= CONF_IFACES_MAX);
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
 		const struct conf_iface *ifc = &c->dataplane.ifaces[i];
@@ -210,6 +214,8 @@ static void check_same(const struct conf *a, const struct conf *b)
 	FUZZ_CHECK(opt_str_eq(a->server.version, b->server.version));
 	FUZZ_CHECK(!strcmp(a->server.rundir, b->server.rundir));
 	FUZZ_CHECK(a->server.udp_payload == b->server.udp_payload);
+	FUZZ_CHECK(a->server.tcp_max_clients == b->server.tcp_max_clients &&
+		   a->server.tcp_idle_timeout == b->server.tcp_idle_timeout);
 	FUZZ_CHECK(!strcmp(a->dataplane.eal, b->dataplane.eal));
 	FUZZ_CHECK(!strcmp(a->dataplane.exception, b->dataplane.exception));
 	FUZZ_CHECK(a->dataplane.rx_queue_size == b->dataplane.rx_queue_size &&

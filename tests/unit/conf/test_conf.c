@@ -306,6 +306,8 @@ Test(conf, defaults)
 	cr_assert_null(c->server.version);
 	cr_assert_str_eq(c->server.rundir, "/var/lib/dpdns");
 	cr_assert_eq(c->server.udp_payload, 1232);
+	cr_assert_eq(c->server.tcp_max_clients, 100);
+	cr_assert_eq(c->server.tcp_idle_timeout, 10);
 	cr_assert_str_eq(c->dataplane.exception, "dpdns0");
 	cr_assert_eq(c->dataplane.rx_queue_size, 1024);
 	cr_assert_eq(c->dataplane.tx_queue_size, 1024);
@@ -1098,4 +1100,16 @@ Test(conf, not_nul_terminated)
 		conf_load_string((const char *)g, len - 3, NAME, NULL, &c, errbuf, sizeof(errbuf)),
 		DP_ESYNTAX);
 	guard_free(g, len);
+}
+
+Test(conf, tcp_limits)
+{
+	struct conf *c = load_ok("server:\n  tcp-max-clients: 5000\n  tcp-idle-timeout: 30\n" DP);
+	cr_expect_eq(c->server.tcp_max_clients, 5000);
+	cr_expect_eq(c->server.tcp_idle_timeout, 30);
+	conf_free(c);
+	load_err("server:\n  tcp-max-clients: 0\n" DP, 2,
+		 "server.tcp-max-clients: 0 is out of range (1..100000)");
+	load_err("server:\n  tcp-idle-timeout: 3601\n" DP, 2,
+		 "server.tcp-idle-timeout: 3601 is out of range (1..3600)");
 }
