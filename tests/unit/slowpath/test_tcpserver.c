@@ -121,6 +121,9 @@ static const char *const v4[] = { "127.0.0.1" };
  * Runs client(e) against a server with cfg answering with answer (NULL:
  * echo_answer, called with e); returns after the loop has closed.
  */
+/* When set, run() installs it with sp_tcpserver_set_peer_answer. */
+static sp_tcp_peer_answer_fn run_peer_answer;
+
 static void run(struct env *e, const struct sp_tcpserver_cfg *cfg, void (*client)(struct env *),
 		sp_tcp_answer_fn answer)
 {
@@ -131,6 +134,8 @@ static void run(struct env *e, const struct sp_tcpserver_cfg *cfg, void (*client
 	cr_assert_eq(uv_loop_init(&e->loop), 0);
 	e->srv = sp_tcpserver_new(&e->loop, cfg, answer ? answer : echo_answer, e);
 	cr_assert_not_null(e->srv);
+	if (run_peer_answer)
+		sp_tcpserver_set_peer_answer(e->srv, run_peer_answer);
 	int rc = sp_tcpserver_start(e->srv);
 	cr_assert_eq(rc, 0, "start: %s", dp_strerror(rc));
 	e->port = sp_tcpserver_port(e->srv, 0);
@@ -885,4 +890,34 @@ Test(tcpserver, zone_engine_answers_and_refuses_transfers)
 	zone_table_free(ztable);
 	ztable = NULL;
 	sptest_leak_check();
+}
+
+/* ---- the peer-aware answer callback ---- */
+
+static struct sockaddr_storage seen_peer;
+static unsigned peer_calls;
+
+static size_t peer_echo(void *ctx, const struct sockaddr *peer, uint8_t *msg, size_t len,
+			size_t cap)
+{
+	memcpy(&seen_peer, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							       : sizeof(struct sockaddr_in));
+	peer_calls++;
+	return echo_answer(ctx, msg, len, cap);
+}
+
+Test(tcpserver, peer_answer_gets_the_client_address)
+{
+	struct env e;
+	struct sp_tcpserver_cfg cfg;
+	cfg_local(&cfg, v4, 1);
+	run_peer_answer = peer_echo;
+	run(&e, &cfg, client_burst, NULL);
+	run_peer_answer = NULL;
+	cr_assert_eq(peer_calls, 200);
+	cr_assert_eq(e.calls, 200, "the plain callback is not called besides");
+	cr_assert_eq(seen_peer.ss_family, AF_INET);
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&seen_peer;
+	cr_expect_eq(ntohl(in->sin_addr.s_addr), 0x7f000001u);
+	cr_expect_neq(in->sin_port, 0);
 }
