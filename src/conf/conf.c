@@ -986,6 +986,7 @@ static const struct cf_range r_tcp_idle = { 1, 3600, false, sizeof(uint32_t) };
 static const struct cf_range r_refresh = { 2, INT32_MAX, false, sizeof(uint32_t) };
 static const struct cf_range r_retry = { 1, INT32_MAX, false, sizeof(uint32_t) };
 static const struct cf_range r_expire = { 3, INT32_MAX, false, sizeof(uint32_t) };
+static const struct cf_range r_xfr_bytes = { 0, UINT32_MAX, false, sizeof(uint32_t) };
 
 #define CS(m) offsetof(struct conf, m)
 
@@ -1098,6 +1099,7 @@ static const struct cf_field zone_fields[] = {
 	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &r_expire },
 	{ "expire-max-interval", CF_SHAPE_SCALAR, 0, "2147483647", cf_h_uint, CZ(expire_max),
 	  &r_expire },
+	{ "zone-max-size", CF_SHAPE_SCALAR, 0, "0", cf_h_uint, CZ(max_size), &r_xfr_bytes },
 	{ NULL },
 };
 

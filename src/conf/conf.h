@@ -82,6 +82,7 @@ struct conf_zone {
 	 * zone, used only when it has primaries.
 	 */
 	uint32_t refresh_min, refresh_max; /* 2..2^31-1, default 2 and 86400 */
+	uint32_t max_size;		   /* octets a transfer may bring, 0: no limit */
 	uint32_t retry_min, retry_max;	   /* 1..2^31-1, default 1 and 86400 */
 	uint32_t expire_min, expire_max;   /* 3..2^31-1, default 3 and 2^31-1 */
 	int line;

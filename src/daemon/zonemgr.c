@@ -577,6 +577,8 @@ static void start_refresh(struct dd_zone *z)
 	req.serial = z->snap ? z->snap->serial : 0;
 	/* After an IXFR that did not apply: AXFR at once, no SOA check. */
 	req.skip_soa = z->want_axfr;
+	/* zone-max-size: a transfer bringing more is dropped (the old version keeps serving). */
+	req.opts.limits.max_bytes = z->cz->max_size;
 	xfr_timers_refresh_begin(&z->t);
 	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
 	if (!z->xfr)

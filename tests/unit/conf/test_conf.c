@@ -1113,3 +1113,15 @@ Test(conf, tcp_limits)
 	load_err("server:\n  tcp-idle-timeout: 3601\n" DP, 2,
 		 "server.tcp-idle-timeout: 3601 is out of range (1..3600)");
 }
+
+Test(conf, zone_max_size)
+{
+	struct conf *c = load_ok(DP "remote:\n  - id: p\n    address: 198.18.0.1\n"
+				 "zone:\n  - domain: a.\n    primary: p\n    zone-max-size: 1000000\n"
+				 "  - domain: b.\n    primary: p\n");
+	cr_expect_eq(c->zones[0].max_size, 1000000);
+	cr_expect_eq(c->zones[1].max_size, 0);
+	conf_free(c);
+	load_err(DP "zone:\n  - domain: a.\n    file: f\n    zone-max-size: 4294967296\n", 9,
+		 "zone[0].zone-max-size: 4294967296 is out of range");
+}
