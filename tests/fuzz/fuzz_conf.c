@@ -131,6 +131,14 @@ static char *emit(const struct conf *c, size_t *len)
 			}
 		}
 	}
+	fputs("control:\n  listen: ", f);
+	put_str(f, c->control.listen);
+	fputc('\n', f);
+	if (c->metrics.listen.family) {
+		fputs("metrics:\n  listen: \"", f);
+		put_ip(f, c->metrics.listen.family, c->metrics.listen.addr);
+		fprintf(f, "@%u\"\n", c->metrics.listen.port);
+	}
 	FUZZ_CHECK(fclose(f) == 0);
 	return text;
 }
@@ -190,6 +198,11 @@ static void check_valid(const struct conf *c)
 			FUZZ_CHECK(z->primaries[j] >= c->remotes &&
 				   z->primaries[j] < c->remotes + c->nremotes);
 	}
+	FUZZ_CHECK(c->control.listen && strlen(c->control.listen) >= 1 &&
+		   strlen(c->control.listen) <= CONF_SOCK_PATH_MAX);
+	const struct conf_sockaddr *ml = &c->metrics.listen;
+	FUZZ_CHECK(ml->family == 0 || ((ml->family == AF_INET || ml->family == AF_INET6) &&
+				       ml->port >= 1));
 }
 
 static void check_same(const struct conf *a, const struct conf *b)
@@ -236,6 +249,10 @@ static void check_same(const struct conf *a, const struct conf *b)
 		for (unsigned j = 0; j < x->nprimaries; j++)
 			FUZZ_CHECK(x->primaries[j] - a->remotes == y->primaries[j] - b->remotes);
 	}
+	FUZZ_CHECK(!strcmp(a->control.listen, b->control.listen));
+	const struct conf_sockaddr *ma = &a->metrics.listen, *mb = &b->metrics.listen;
+	FUZZ_CHECK(ma->family == mb->family && ma->port == mb->port &&
+		   !memcmp(ma->addr, mb->addr, 16));
 }
 
 /* The message of a rejection: one printable line naming the file and a line of the input. */
