@@ -265,6 +265,7 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 	char buf[SP_CTL_LINE_MAX];
 	const char *words[SP_CTL_ARGS_MAX + 2];
 	unsigned nw = 0;
+	bool overlong = len >= SP_CTL_LINE_MAX, too_many = false;
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
@@ -279,7 +280,7 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 					   c, i);
 		}
 	}
-	if (len >= SP_CTL_LINE_MAX) {
+	if (overlong) {
 		*close = true;
 		s->st.closed_overlong++;
 		return sp_ctl_fail(req, DP_ERANGE,
@@ -293,9 +294,10 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 			*p++ = '\0';
 		if (!*p)
 			break;
-		if (nw == SP_CTL_ARGS_MAX + 2)
-			return sp_ctl_fail(req, DP_EINVAL, "too many arguments (at most %u)",
-					   SP_CTL_ARGS_MAX);
+		if (nw == SP_CTL_ARGS_MAX + 2) {
+			too_many = true;
+			break;
+		}
 		words[nw++] = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
@@ -306,6 +308,9 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 		req->json = true;
 		w++;
 	}
+	if (too_many)
+		return sp_ctl_fail(req, DP_EINVAL, "too many arguments (at most %u)",
+				   SP_CTL_ARGS_MAX);
 	if (w == nw)
 		return sp_ctl_fail(req, DP_EINVAL, req->json ? "no command after --json" :
 							       "empty request (try 'help')");
