@@ -42,7 +42,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dpdnsctl [-s SOCKET | -c CONFIG] [-j|--json] [-t SECONDS] COMMAND [ARG...]\n"
+		"usage: dpdnsctl [-s SOCKET | -c CONFIG] [-j|--json] [-t SECONDS]\n"
+		"                COMMAND [ARG...]\n"
 		"\n"
 		"Sends COMMAND to dpdnsd's control socket and prints the answer.\n"
 		"  -s, --socket SOCKET    the control socket (default " DEFAULT_SOCKET ")\n"
@@ -165,8 +166,7 @@ static int connect_socket(const char *path)
 		     path);
 		break;
 	case EAGAIN:
-		fail("cannot connect to %s: the server is not accepting connections (busy)",
-		     path);
+		fail("cannot connect to %s: the server is not accepting connections (busy)", path);
 		break;
 	default: fail("cannot connect to %s: %s", path, strerror(e));
 	}

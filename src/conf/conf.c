@@ -925,8 +925,9 @@ static int cf_h_sock_path(struct cf_parser *p, const struct cf_field *f, const s
 		return rc;
 	size_t n = strlen(*(char **)at(obj, f->off));
 	if (n > CONF_SOCK_PATH_MAX)
-		return cf_fail(p, v->line, "too long for a UNIX socket path (%zu octets, at most %d)",
-			       n, CONF_SOCK_PATH_MAX);
+		return cf_fail(p, v->line,
+			       "too long for a UNIX socket path (%zu octets, at most %d)", n,
+			       CONF_SOCK_PATH_MAX);
 	return 0;
 }
 

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define CONF_IFACES_MAX 8
-#define CONF_ADDRS_MAX 8	 /* per family per interface, = FP_ADDRS_MAX */
+#define CONF_ADDRS_MAX 8       /* per family per interface, = FP_ADDRS_MAX */
 #define CONF_SOCK_PATH_MAX 107 /* octets of a UNIX socket path (sun_path less its NUL) */
 
 /* An interface address: the host address and the prefix length of its subnet. */

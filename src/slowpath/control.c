@@ -16,9 +16,9 @@
 #include "slowpath/json.h"
 
 #define CTL_BACKLOG 16
-#define CTL_HEADER_MAX 32	  /* "ERR 18446744073709551615\n" and then some */
+#define CTL_HEADER_MAX 32	 /* "ERR 18446744073709551615\n" and then some */
 #define CTL_KEEP_OUT (64u << 10) /* output memory a connection keeps between responses */
-#define CTL_QUOTE_MAX 64	  /* octets of user text quoted in a message */
+#define CTL_QUOTE_MAX 64	 /* octets of user text quoted in a message */
 
 struct ctl_cmd {
 	char name[SP_CTL_NAME_MAX + 1];
@@ -259,8 +259,7 @@ static void frame_error(struct sp_buf *resp, bool json, const char *msg)
  * negative code with req->msg set; *close is set for input that ends the
  * connection.
  */
-static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req *req,
-	       bool *close)
+static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req *req, bool *close)
 {
 	char buf[SP_CTL_LINE_MAX];
 	const char *words[SP_CTL_ARGS_MAX + 2];
@@ -312,8 +311,9 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 		return sp_ctl_fail(req, DP_EINVAL, "too many arguments (at most %u)",
 				   SP_CTL_ARGS_MAX);
 	if (w == nw)
-		return sp_ctl_fail(req, DP_EINVAL, req->json ? "no command after --json" :
-							       "empty request (try 'help')");
+		return sp_ctl_fail(req, DP_EINVAL,
+				   req->json ? "no command after --json" :
+					       "empty request (try 'help')");
 	if (words[w][0] == '-')
 		return sp_ctl_fail(req, DP_EINVAL,
 				   "unknown option '%.*s%s' (the only request option is --json)",
@@ -733,9 +733,8 @@ struct sp_ctl *sp_ctl_new(uv_loop_t *loop, const struct sp_ctl_cfg *cfg)
 		s->busy_len = b.len;
 	}
 	sp_buf_deinit(&b);
-	if (s->busy_len == 0 ||
-	    sp_ctl_register(s, "help", 0, 1, cmd_help, s, "[COMMAND]",
-			    "list the commands, or describe one") < 0) {
+	if (s->busy_len == 0 || sp_ctl_register(s, "help", 0, 1, cmd_help, s, "[COMMAND]",
+						"list the commands, or describe one") < 0) {
 		sp_ctl_free(s);
 		return NULL;
 	}

@@ -79,16 +79,19 @@ struct sp_ctl_cfg {
 	size_t max_response; /* > 0: body octets at most; larger responses become an ERR */
 };
 
-/* Defaults: no path, SP_CTL_MODE_DEFAULT, SP_CTL_MAX_CONNS_DEFAULT, ... _IDLE_MS_, _RESPONSE_MAX_. */
+/*
+ * Defaults: no path, SP_CTL_MODE_DEFAULT, SP_CTL_MAX_CONNS_DEFAULT,
+ * SP_CTL_IDLE_MS_DEFAULT, SP_CTL_RESPONSE_MAX_DEFAULT.
+ */
 void sp_ctl_cfg_init(struct sp_ctl_cfg *cfg);
 
 /* One request, as a handler sees it. */
 struct sp_ctl_req {
-	const char *cmd;	 /* the command name */
-	const char *const *argv; /* argc words after it, NUL-terminated */
-	unsigned argc;		 /* within the command's registered range */
-	bool json;		 /* the client asked for JSON (--json): write JSON to out */
-	struct sp_buf *out;	 /* the response body, empty at the call */
+	const char *cmd;	  /* the command name */
+	const char *const *argv;  /* argc words after it, NUL-terminated */
+	unsigned argc;		  /* within the command's registered range */
+	bool json;		  /* the client asked for JSON (--json): write JSON to out */
+	struct sp_buf *out;	  /* the response body, empty at the call */
 	char msg[SP_CTL_MSG_MAX]; /* the error message, set by sp_ctl_fail */
 };
 
@@ -186,7 +189,8 @@ enum sp_ctl_result {
  * dropped) and appends the whole response, header and body, to resp.
  * Returns an enum sp_ctl_result, or DP_ENOMEM when not even an error
  * response could be written (resp is then truncated back to its length at
- * the call) or resp already had an error.  Counts the request in the stats.  Loop thread (handlers run).
+ * the call) or resp already had an error.  Counts the request in the
+ * stats.  Loop thread (handlers run).
  */
 int sp_ctl_execute(struct sp_ctl *s, const char *line, size_t len, struct sp_buf *resp)
 	__attribute__((warn_unused_result));

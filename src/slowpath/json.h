@@ -33,8 +33,8 @@
 
 struct sp_json {
 	struct sp_buf *b;
-	int err;	/* DP_EINVAL after misuse, else 0 */
-	unsigned depth; /* open containers */
+	int err;			       /* DP_EINVAL after misuse, else 0 */
+	unsigned depth;			       /* open containers */
 	bool has_items[SP_JSON_DEPTH_MAX + 1]; /* [d]: container d has a member (0: top level) */
 	bool is_obj[SP_JSON_DEPTH_MAX + 1];
 	bool key_pending; /* in an object, a key was written and its value is next */
@@ -51,7 +51,7 @@ void sp_json_arr_end(struct sp_json *j);
 /* The key of the next member of the open object (any octets; escaped as strings are). */
 void sp_json_key(struct sp_json *j, const char *key);
 
-void sp_json_str(struct sp_json *j, const char *s);		/* NULL writes null */
+void sp_json_str(struct sp_json *j, const char *s);	       /* NULL writes null */
 void sp_json_strn(struct sp_json *j, const char *s, size_t n); /* s[0..n), NULs included */
 void sp_json_int(struct sp_json *j, int64_t v);
 void sp_json_uint(struct sp_json *j, uint64_t v);

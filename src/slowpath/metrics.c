@@ -576,8 +576,8 @@ static int open_socket(const struct sockaddr_storage *a, int *port)
 	if (fd < 0)
 		return -errno;
 	int one = 1;
-	socklen_t alen = a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						    sizeof(struct sockaddr_in);
+	socklen_t alen =
+		a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
 	if (a->ss_family == AF_INET6 &&

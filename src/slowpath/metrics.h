@@ -48,14 +48,17 @@
 #define SP_METRICS_LINGER_MS 1000u
 
 struct sp_metrics_cfg {
-	const char *addr;     /* numeric IPv4 or IPv6 address ("127.0.0.1", "::"), not kept */
-	uint16_t port;	      /* 0: an ephemeral port (tests) */
-	unsigned max_conns;   /* >= 1 */
-	uint32_t timeout_ms;  /* > 0: for the request head to arrive, and again for the response */
-	size_t max_response;  /* > 0: exposition octets at most */
+	const char *addr;    /* numeric IPv4 or IPv6 address ("127.0.0.1", "::"), not kept */
+	uint16_t port;	     /* 0: an ephemeral port (tests) */
+	unsigned max_conns;  /* >= 1 */
+	uint32_t timeout_ms; /* > 0: for the request head to arrive, and again for the response */
+	size_t max_response; /* > 0: exposition octets at most */
 };
 
-/* Defaults: no address, port 0, SP_METRICS_MAX_CONNS_DEFAULT, ... _TIMEOUT_MS_, _RESPONSE_MAX_. */
+/*
+ * Defaults: no address, port 0, SP_METRICS_MAX_CONNS_DEFAULT,
+ * SP_METRICS_TIMEOUT_MS_DEFAULT, SP_METRICS_RESPONSE_MAX_DEFAULT.
+ */
 void sp_metrics_cfg_init(struct sp_metrics_cfg *cfg);
 
 /*

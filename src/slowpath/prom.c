@@ -95,8 +95,7 @@ static const char *const type_names[] = {
 	[SP_PROM_UNTYPED] = "untyped",
 };
 
-void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type,
-		    const char *help)
+void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type, const char *help)
 {
 	if (p->err)
 		return;

@@ -30,7 +30,7 @@
 
 #include "slowpath/buf.h"
 
-#define SP_PROM_NAME_MAX 200	/* octets of a metric or label name */
+#define SP_PROM_NAME_MAX 200	  /* octets of a metric or label name */
 #define SP_PROM_FAMILIES_SEEN 512 /* hash slots; the first half as many families are checked */
 
 enum sp_prom_type {
@@ -48,7 +48,7 @@ struct sp_prom_label {
 struct sp_prom {
 	struct sp_buf *b;
 	int err;
-	char family[SP_PROM_NAME_MAX + 1]; /* declared last; "" before the first */
+	char family[SP_PROM_NAME_MAX + 1];    /* declared last; "" before the first */
 	uint64_t seen[SP_PROM_FAMILIES_SEEN]; /* hashes of the declared names (0: free) */
 	unsigned nseen;
 };
@@ -60,8 +60,7 @@ void sp_prom_init(struct sp_prom *p, struct sp_buf *b);
  * Declares the family name: "# HELP name help" (help may be NULL: no HELP
  * line) and "# TYPE name type".
  */
-void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type,
-		    const char *help);
+void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type, const char *help);
 
 /* A sample of the current family: name{labels} value.  labels may be NULL when n is 0. */
 void sp_prom_u64(struct sp_prom *p, const char *name, const struct sp_prom_label *labels,

@@ -201,8 +201,8 @@ static void check_valid(const struct conf *c)
 	FUZZ_CHECK(c->control.listen && strlen(c->control.listen) >= 1 &&
 		   strlen(c->control.listen) <= CONF_SOCK_PATH_MAX);
 	const struct conf_sockaddr *ml = &c->metrics.listen;
-	FUZZ_CHECK(ml->family == 0 || ((ml->family == AF_INET || ml->family == AF_INET6) &&
-				       ml->port >= 1));
+	FUZZ_CHECK(ml->family == 0 ||
+		   ((ml->family == AF_INET || ml->family == AF_INET6) && ml->port >= 1));
 }
 
 static void check_same(const struct conf *a, const struct conf *b)

@@ -291,7 +291,11 @@ static bool loop_ready;
 
 /* ---- the model ---- */
 
-enum { M_OK, M_ERR, M_CLOSE };
+enum {
+	M_OK,
+	M_ERR,
+	M_CLOSE
+};
 
 /* Predicts the result of line[0..len) and, for an echo, its text body. */
 static int model(const char *line, size_t len, bool *json, struct sp_buf *body)

@@ -402,7 +402,8 @@ Test(conf, control_socket_path)
 	longp[CONF_SOCK_PATH_MAX] = 'p';
 	longp[CONF_SOCK_PATH_MAX + 1] = '\0';
 	snprintf(text, sizeof(text), DP "control:\n  listen: %s\n", longp);
-	load_err(text, 7, "control.listen: too long for a UNIX socket path (108 octets, at most 107)");
+	load_err(text, 7,
+		 "control.listen: too long for a UNIX socket path (108 octets, at most 107)");
 	/* Made too long by the directory: 100 octets, 111 in /etc/dpdns/. */
 	memset(longp, 'p', 100);
 	longp[100] = '\0';
@@ -466,13 +467,13 @@ Test(conf, metrics_listen)
 		 "metrics.listen: '[::1]@9100' is not an IPv4 or IPv6");
 	load_err(DP "metrics:\n  listen: 224.0.0.1@9100\n", 7,
 		 "metrics.listen: '224.0.0.1@9100' cannot be listened on (multicast)");
-	load_err(DP "metrics:\n  listen: 255.255.255.255@9100\n", 7, "metrics.listen: ",
-		 "cannot be listened on (the broadcast address)");
-	load_err(DP "metrics:\n  listen: 0.1.2.3@9100\n", 7, "metrics.listen: ",
-		 "cannot be listened on (in 0.0.0.0/8");
+	load_err(DP "metrics:\n  listen: 255.255.255.255@9100\n", 7,
+		 "metrics.listen: ", "cannot be listened on (the broadcast address)");
+	load_err(DP "metrics:\n  listen: 0.1.2.3@9100\n", 7,
+		 "metrics.listen: ", "cannot be listened on (in 0.0.0.0/8");
 	load_err(DP "metrics:\n  listen: \"ff02::1@9100\"\n", 7, "metrics.listen: ", "(multicast)");
-	load_err(DP "metrics:\n  listen: \"::ffff:127.0.0.1@9100\"\n", 7, "metrics.listen: ",
-		 "(IPv4-mapped");
+	load_err(DP "metrics:\n  listen: \"::ffff:127.0.0.1@9100\"\n", 7,
+		 "metrics.listen: ", "(IPv4-mapped");
 	load_err(DP "metrics:\n  listen: [a, b]\n", 7, "metrics.listen: expected a scalar");
 	load_err(DP "metrics:\n  port: 9100\n", 7,
 		 "metrics.port: unknown key (expected one of: listen)");

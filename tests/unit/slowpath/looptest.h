@@ -111,8 +111,8 @@ static inline void lt_request_stop(struct lt_env *e)
 	uv_async_send(&e->wake);
 }
 
-__attribute__((format(printf, 2, 3))) static inline void lt_fail(struct lt_env *e,
-								  const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline void lt_fail(struct lt_env *e, const char *fmt,
+								 ...)
 {
 	if (e->err[0])
 		return;

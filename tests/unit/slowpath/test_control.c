@@ -359,8 +359,8 @@ static void client_errors(struct lt_env *e)
 	    !ask(e, fd, "ECHO\n", false, "unknown command 'ECHO'", false) ||
 	    !ask(e, fd, "--json nosuch\n", false,
 		 "{\"error\":\"unknown command 'nosuch' (try 'help')\"}\n", true) ||
-	    !ask(e, fd, "exact 1\n", false,
-		 "exact takes 2 arguments, got 1 (usage: exact A B)\n", true) ||
+	    !ask(e, fd, "exact 1\n", false, "exact takes 2 arguments, got 1 (usage: exact A B)\n",
+		 true) ||
 	    !ask(e, fd, "exact 1 2 3\n", false, "exact takes 2 arguments, got 3", false) ||
 	    !ask(e, fd, "range\n", false,
 		 "range takes 1 to 3 arguments, got 0 (usage: range A [B [C]])\n", true) ||
@@ -377,8 +377,8 @@ static void client_errors(struct lt_env *e)
 	char longw[300];
 	memset(longw, 'z', 200);
 	strcpy(longw + 200, "\n");
-	if (!ask(e, fd, longw, false, "'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'",
-		 false))
+	if (!ask(e, fd, longw, false,
+		 "'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'", false))
 		goto out;
 	/* After all that, the connection still works. */
 	if (!ask(e, fd, "echo still here\n", true, "still here\n", true))
@@ -951,7 +951,12 @@ Test(control, register_checks)
 	cfg.path = path;
 	struct sp_ctl *s = sp_ctl_new(&loop, &cfg);
 	cr_assert_not_null(s);
-	const char *bad[] = { "", "Zone", "-x", "a b", "a_b", "é",
+	const char *bad[] = { "",
+			      "Zone",
+			      "-x",
+			      "a b",
+			      "a_b",
+			      "é",
 			      "abcdefghijklmnopqrstuvwxyz0123456" /* 33 */ };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(sp_ctl_register(s, bad[i], 0, 0, cmd_echo, NULL, "", "h"), DP_EINVAL,
@@ -1010,6 +1015,14 @@ Test(control, execute_without_io)
 	cr_assert_eq(sp_ctl_execute(s, longl, sizeof(longl), &b), SP_CTL_R_ERR_CLOSE);
 	cr_assert_eq(sp_ctl_execute(s, longl, sizeof(longl) - 1, &b), SP_CTL_R_ERR,
 		     "4095 octets is a request (an unknown command)");
+	longl[sizeof(longl) - 1] = '\r';
+	cr_assert_eq(sp_ctl_execute(s, longl, sizeof(longl), &b), SP_CTL_R_ERR_CLOSE,
+		     "a full buffer ending in CR is still overlong");
+	/* Errors before the command is known still honour --json. */
+	sp_buf_reset(&b);
+	static const char many[] = "--json echo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17";
+	cr_assert_eq(sp_ctl_execute(s, many, sizeof(many) - 1, &b), SP_CTL_R_ERR);
+	cr_assert_str_eq(b.data, "ERR 44\n{\"error\":\"too many arguments (at most 16)\"}\n");
 	/* A resp buffer too small for the body: the response becomes an ERR that fits. */
 	struct sp_buf small;
 	sp_buf_init(&small, 64);
@@ -1031,9 +1044,9 @@ Test(control, execute_without_io)
 	sp_buf_deinit(&b);
 	struct sp_ctl_stats st;
 	sp_ctl_stats(s, &st);
-	cr_assert_eq(st.requests, 9);
+	cr_assert_eq(st.requests, 11);
 	cr_assert_eq(st.closed_binary, 1);
-	cr_assert_eq(st.closed_overlong, 1);
+	cr_assert_eq(st.closed_overlong, 2);
 	sp_ctl_free(s);
 	cr_assert_eq(uv_loop_close(&loop), 0);
 	sptest_leak_check();

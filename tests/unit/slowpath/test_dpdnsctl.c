@@ -107,8 +107,7 @@ static void run(struct lt_env *e, void (*client)(struct lt_env *))
 	struct sp_ctl *s = sp_ctl_new(&e->loop, &cfg);
 	cr_assert_not_null(s);
 	cr_assert_eq(sp_ctl_register(s, "status", 0, 0, cmd_status, s, NULL, "status"), 0);
-	cr_assert_eq(sp_ctl_register(s, "zone-status", 0, 1, cmd_zone_status, s, "[ZONE]", "z"),
-		     0);
+	cr_assert_eq(sp_ctl_register(s, "zone-status", 0, 1, cmd_zone_status, s, "[ZONE]", "z"), 0);
 	cr_assert_eq(sp_ctl_register(s, "big", 1, 1, cmd_big, s, "N", "N octets"), 0);
 	cr_assert_eq(sp_ctl_register(s, "stop", 0, 0, cmd_stop, s, NULL, "stop"), 0);
 	cr_assert_eq(sp_ctl_start(s), 0);
@@ -250,10 +249,9 @@ static bool expect(struct lt_env *e, const char *const *args, int status, const 
 static void client_commands(struct lt_env *e)
 {
 	if (!expect(e, A("-s", path, "status"), 0, "uptime: 42 s\nlcores: 2\n", NULL) ||
-	    !expect(e, A("--socket", path, "--json", "status"), 0,
-		    "{\"uptime\":42,\"lcores\":2}\n", NULL) ||
-	    !expect(e, A("-s", path, "-j", "status"), 0, "{\"uptime\":42,\"lcores\":2}\n",
+	    !expect(e, A("--socket", path, "--json", "status"), 0, "{\"uptime\":42,\"lcores\":2}\n",
 		    NULL) ||
+	    !expect(e, A("-s", path, "-j", "status"), 0, "{\"uptime\":42,\"lcores\":2}\n", NULL) ||
 	    !expect(e, A("-s", path, "zone-status", "example.com."), 0,
 		    "example.com. serial 2024010101\n", NULL) ||
 	    !expect(e, A("-s", path, "zone-status", "nosuch."), 1, "",

@@ -26,9 +26,9 @@
 
 struct host {
 	unsigned calls;
-	int fail;	  /* returned by the callback when not 0 */
-	size_t pad;	  /* extra samples, to make the exposition large */
-	bool misuse;	  /* write a sample outside its family */
+	int fail;    /* returned by the callback when not 0 */
+	size_t pad;  /* extra samples, to make the exposition large */
+	bool misuse; /* write a sample outside its family */
 	int port, port6;
 };
 
@@ -154,10 +154,10 @@ static int cli_connect(struct lt_env *e)
 
 struct http_resp {
 	int status;
-	char head[4096];  /* status line and headers, NUL-terminated */
-	char *body;	  /* into raw */
-	size_t body_len;  /* as received */
-	long clen;	  /* Content-Length, -1 if absent */
+	char head[4096]; /* status line and headers, NUL-terminated */
+	char *body;	 /* into raw */
+	size_t body_len; /* as received */
+	long clen;	 /* Content-Length, -1 if absent */
 	char raw[1 << 21];
 };
 
@@ -292,17 +292,17 @@ static void client_refusals(struct lt_env *e)
 	LT_CK(EXPECT(e, "GET http://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 404), "absolute");
 	static const char head_x[] = "HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n";
 	LT_CK(expect_status(e, head_x, sizeof(head_x) - 1, 404, true), "HEAD /x");
-	LT_CK(EXPECT(e, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
-		     405),
+	LT_CK(EXPECT(e, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405),
 	      "POST");
 	LT_CK(strstr(hr.head, "\r\nAllow: GET, HEAD"), "no Allow header: '%s'", hr.head);
 	LT_CK(EXPECT(e, "DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405), "DELETE");
-	LT_CK(EXPECT(e, "get /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405), "methods are case-sensitive");
+	LT_CK(EXPECT(e, "get /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+	      "methods are case-sensitive");
 	LT_CK(EXPECT(e, "GET /metrics HTTP/2.0\r\nHost: x\r\n\r\n", 505), "2.0");
 	LT_CK(EXPECT(e, "GET /metrics HTTP/1.2\r\nHost: x\r\n\r\n", 505), "1.2");
 	static const char *const garbage[] = {
 		"hello\r\n\r\n",
-		"GET /metrics\r\n\r\n",			      /* HTTP/0.9 */
+		"GET /metrics\r\n\r\n",			     /* HTTP/0.9 */
 		"GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n", /* two spaces */
 		"GET /metrics  HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /metrics HTTP/1.1 \r\nHost: x\r\n\r\n",
@@ -311,14 +311,13 @@ static void client_refusals(struct lt_env *e)
 		"GET /met\x01rics HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /metrics http/1.1\r\nHost: x\r\n\r\n",
 		"GET /metrics HTTP/11\r\nHost: x\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\n\r\n",			 /* no Host */
+		"GET /metrics HTTP/1.1\r\n\r\n",		       /* no Host */
 		"GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", /* two */
 		"GET /metrics HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
 		"GET /metrics HTTP/1.1\r\nHost: x\r\n: empty name\r\n\r\n",
 		"GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", /* space before the colon */
 		"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
-		"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\x01"
-		"b\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\001b\r\n\r\n",
 		"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", /* bare CR */
 		"GET /metrics HTTP/1.1\r\nHost: x\r\nX: a\x7f\r\n\r\n",
 		"\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03\n\n", /* TLS-like, two LFs */
