@@ -172,7 +172,8 @@ void sp_ctl_stats(const struct sp_ctl *s, struct sp_ctl_stats *out);
 /*
  * Stops s if needed and frees it; NULL is a no-op.  As with
  * sp_tcpserver_free, the memory goes once the last handle has closed, so the
- * loop must run again before uv_loop_close.
+ * loop must run again before uv_loop_close.  Not from a handler (which may
+ * call sp_ctl_stop instead).
  */
 void sp_ctl_free(struct sp_ctl *s);
 

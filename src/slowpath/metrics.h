@@ -64,7 +64,8 @@ void sp_metrics_cfg_init(struct sp_metrics_cfg *cfg);
 /*
  * Writes the exposition with p (sp_prom_family, sp_prom_u64, ...) and
  * returns 0, or a negative dp_errcode for a 500.  Runs on the loop's thread
- * for each GET or HEAD of /metrics.
+ * for each GET or HEAD of /metrics.  It may call sp_metrics_stop (the
+ * response is then not sent), not sp_metrics_free.
  */
 typedef int (*sp_metrics_fn)(void *ctx, struct sp_prom *p);
 
