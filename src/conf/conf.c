@@ -945,6 +945,76 @@ static int zones_done(struct cf_parser *p, const struct conf_node *list, void *o
 		       (size_t)(first - c->zones), first->line);
 }
 
+/* ------------------------------------------------- control and metrics */
+
+/* control.listen: a path, as cf_h_path makes it, that fits a UNIX socket address. */
+static int cf_h_sock_path(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			  void *obj)
+{
+	int rc = cf_h_path(p, f, v, obj);
+	if (rc < 0)
+		return rc;
+	size_t n = strlen(*(char **)at(obj, f->off));
+	if (n > CONF_SOCK_PATH_MAX)
+		return cf_fail(p, v->line,
+			       "too long for a UNIX socket path (%zu octets, at most %d)", n,
+			       CONF_SOCK_PATH_MAX);
+	return 0;
+}
+
+/* The control section; without listen, the socket is <rundir>/dpdnsd.sock. */
+static int cf_h_control(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			void *obj)
+{
+	struct conf *c = obj;
+	int rc = cf_map(p, v, f->arg, obj);
+	if (rc < 0 || c->control.listen)
+		return rc;
+	char *path = NULL;
+	if (asprintf(&path, "%s/dpdnsd.sock", c->server.rundir) < 0)
+		return cf_nomem(p);
+	c->control.listen = path;
+	size_t n = strlen(path);
+	if (n > CONF_SOCK_PATH_MAX)
+		return cf_fail(p, v->line,
+			       "the default socket '<rundir>/dpdnsd.sock' is too long for a UNIX "
+			       "socket path (%zu octets, at most %d): set control.listen",
+			       n, CONF_SOCK_PATH_MAX);
+	return 0;
+}
+
+/* metrics.listen: ADDR@PORT, any local address, the unspecified and loopback ones included. */
+static int cf_h_metrics_listen(struct cf_parser *p, const struct cf_field *f,
+			       const struct conf_node *v, void *obj)
+{
+	struct conf_sockaddr *sa = at(obj, f->off);
+	char q[QBUF];
+	int rc = check_text(p, v, CF_STRING_MAX);
+
+	if (rc < 0)
+		return rc;
+	const char *atp = memchr(v->str, '@', v->len);
+	if (!atp)
+		return cf_fail(p, v->line, "'%s' has no port (write ADDRESS@PORT)", Q(v, q));
+	size_t alen = (size_t)(atp - v->str);
+	int family = parse_ip(v->str, alen, sa->addr);
+	if (family < 0)
+		return cf_fail(p, v->line, "'%s' is not an IPv4 or IPv6 address@port", Q(v, q));
+	struct conf_node pn = { .kind = CONF_NODE_SCALAR,
+				.str = (char *)atp + 1,
+				.len = v->len - alen - 1 };
+	uint64_t port;
+	if (parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
+		return cf_fail(p, v->line, "bad port in '%s' (1..65535)", Q(v, q));
+	bool any = all_zero(sa->addr, family == AF_INET ? 4 : 16);
+	const char *why = any ? NULL : not_unicast(family, sa->addr);
+	if (why && strcmp(why, "loopback"))
+		return cf_fail(p, v->line, "'%s' cannot be listened on (%s)", Q(v, q), why);
+	sa->family = (uint8_t)family;
+	sa->port = (uint16_t)port;
+	return 0;
+}
+
 /* --------------------------------------------------------------- tables */
 
 static bool ifname_ok(const char *s, size_t len)
@@ -1112,6 +1182,16 @@ static const struct cf_list l_zones = {
 	.done = zones_done,
 };
 
+static const struct cf_field control_fields[] = {
+	{ "listen", CF_SHAPE_SCALAR, 0, NULL, cf_h_sock_path, CS(control.listen), NULL },
+	{ NULL },
+};
+
+static const struct cf_field metrics_fields[] = {
+	{ "listen", CF_SHAPE_SCALAR, 0, NULL, cf_h_metrics_listen, CS(metrics.listen), NULL },
+	{ NULL },
+};
+
 /* Sections in dependency order: a section may refer to the ones above it. */
 static const struct cf_field root_fields[] = {
 	{ "server", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, server_fields },
@@ -1119,6 +1199,8 @@ static const struct cf_field root_fields[] = {
 	{ "key", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(keys), &l_keys },
 	{ "remote", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(remotes), &l_remotes },
 	{ "zone", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(zones), &l_zones },
+	{ "control", CF_SHAPE_MAP, 0, NULL, cf_h_control, 0, control_fields }, /* after server */
+	{ "metrics", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, metrics_fields },
 	{ NULL },
 };
 
@@ -1162,6 +1244,7 @@ void conf_free(struct conf *c)
 	}
 	free(c->zones);
 	free(c->zones_by_origin);
+	free(c->control.listen);
 	free(c);
 }
 

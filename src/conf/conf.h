@@ -24,7 +24,8 @@
 #include <stdint.h>
 
 #define CONF_IFACES_MAX 8
-#define CONF_ADDRS_MAX 8 /* per family per interface, = FP_ADDRS_MAX */
+#define CONF_ADDRS_MAX 8       /* per family per interface, = FP_ADDRS_MAX */
+#define CONF_SOCK_PATH_MAX 107 /* octets of a UNIX socket path (sun_path less its NUL) */
 
 /* An interface address: the host address and the prefix length of its subnet. */
 struct conf_prefix {
@@ -113,6 +114,12 @@ struct conf {
 	unsigned nzones;
 	/* The zones ordered by origin (canonical order), for conf_zone_find. */
 	const struct conf_zone **zones_by_origin;
+	struct {
+		char *listen; /* control socket path, never NULL: <rundir>/dpdnsd.sock by default */
+	} control;
+	struct {
+		struct conf_sockaddr listen; /* family 0: no metrics endpoint */
+	} metrics;
 };
 
 /*

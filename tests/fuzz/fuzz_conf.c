@@ -139,6 +139,14 @@ static char *emit(const struct conf *c, size_t *len)
 			z->refresh_min, z->refresh_max, z->retry_min, z->retry_max, z->expire_min,
 			z->expire_max);
 	}
+	fputs("control:\n  listen: ", f);
+	put_str(f, c->control.listen);
+	fputc('\n', f);
+	if (c->metrics.listen.family) {
+		fputs("metrics:\n  listen: \"", f);
+		put_ip(f, c->metrics.listen.family, c->metrics.listen.addr);
+		fprintf(f, "@%u\"\n", c->metrics.listen.port);
+	}
 	FUZZ_CHECK(fclose(f) == 0);
 	return text;
 }
@@ -206,6 +214,11 @@ static void check_valid(const struct conf *c)
 		FUZZ_CHECK(z->expire_min >= 3 && z->expire_min <= z->expire_max &&
 			   z->expire_max <= INT32_MAX);
 	}
+	FUZZ_CHECK(c->control.listen && strlen(c->control.listen) >= 1 &&
+		   strlen(c->control.listen) <= CONF_SOCK_PATH_MAX);
+	const struct conf_sockaddr *ml = &c->metrics.listen;
+	FUZZ_CHECK(ml->family == 0 ||
+		   ((ml->family == AF_INET || ml->family == AF_INET6) && ml->port >= 1));
 }
 
 static void check_same(const struct conf *a, const struct conf *b)
@@ -257,6 +270,10 @@ static void check_same(const struct conf *a, const struct conf *b)
 			   x->retry_min == y->retry_min && x->retry_max == y->retry_max &&
 			   x->expire_min == y->expire_min && x->expire_max == y->expire_max);
 	}
+	FUZZ_CHECK(!strcmp(a->control.listen, b->control.listen));
+	const struct conf_sockaddr *ma = &a->metrics.listen, *mb = &b->metrics.listen;
+	FUZZ_CHECK(ma->family == mb->family && ma->port == mb->port &&
+		   !memcmp(ma->addr, mb->addr, 16));
 }
 
 /* The message of a rejection: one printable line naming the file and a line of the input. */

@@ -227,6 +227,12 @@ static void check_example(const struct conf *c, const char *dir)
 		cr_assert_eq(z->expire_min, 3);
 		cr_assert_eq(z->expire_max, 2147483647);
 	}
+
+	cr_assert_str_eq(c->control.listen, "/run/dpdns/dpdnsd.sock");
+	cr_assert_eq(c->metrics.listen.family, AF_INET);
+	cr_assert_eq(c->metrics.listen.port, 9100);
+	v4(a, "127.0.0.1");
+	cr_assert_arr_eq(c->metrics.listen.addr, a, 16);
 }
 
 Test(conf, example_file_loads)
@@ -321,12 +327,16 @@ Test(conf, defaults)
 	cr_assert_eq(c->nremotes, 0);
 	cr_assert_eq(c->nzones, 0);
 	cr_assert_str_eq(c->path, NAME);
+	cr_assert_str_eq(c->control.listen, "/var/lib/dpdns/dpdnsd.sock");
+	cr_assert_eq(c->metrics.listen.family, 0, "no metrics endpoint");
 	conf_free(c);
 
 	/* Null and empty sections are empty; an empty server section still
 	 * gets its defaults. */
-	c = load_ok("server:\nkey:\nremote: []\nzone:\n" DP);
+	c = load_ok("server:\nkey:\nremote: []\nzone:\ncontrol:\nmetrics: {}\n" DP);
 	cr_assert_str_eq(c->server.rundir, "/var/lib/dpdns");
+	cr_assert_str_eq(c->control.listen, "/var/lib/dpdns/dpdnsd.sock");
+	cr_assert_eq(c->metrics.listen.family, 0);
 	cr_assert_eq(c->server.udp_payload, 1232);
 	cr_assert_eq(c->nkeys + c->nremotes + c->nzones, 0);
 	conf_free(c);
@@ -377,6 +387,114 @@ Test(conf, relative_paths)
 	cr_assert_str_eq(c->zones[0].file, "a.zone");
 	cr_assert_str_eq(c->zones[2].file, "/abs/c.zone");
 	conf_free(c);
+}
+
+/* ---------------------------------------------- control and metrics */
+
+Test(conf, control_socket_path)
+{
+	/* The default follows rundir, itself resolved against the file's directory. */
+	struct conf *c = load_ok_dir("server:\n  rundir: run\n" DP, "/etc/dpdns");
+	cr_assert_str_eq(c->control.listen, "/etc/dpdns/run/dpdnsd.sock");
+	conf_free(c);
+	c = load_ok("server:\n  rundir: /srv/dpdns\n" DP "control: {}\n");
+	cr_assert_str_eq(c->control.listen, "/srv/dpdns/dpdnsd.sock");
+	conf_free(c);
+	/* Written: absolute, or relative to the file's directory like any path. */
+	c = load_ok(DP "control:\n  listen: /run/ctl.sock\n");
+	cr_assert_str_eq(c->control.listen, "/run/ctl.sock");
+	conf_free(c);
+	c = load_ok(DP "control:\n  listen: ctl.sock\n");
+	cr_assert_str_eq(c->control.listen, "/etc/dpdns/ctl.sock");
+	conf_free(c);
+
+	/* A UNIX socket path holds 107 octets. */
+	char text[512], longp[200];
+	memset(longp, 'p', sizeof(longp));
+	longp[0] = '/';
+	longp[CONF_SOCK_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), DP "control:\n  listen: %s\n", longp);
+	c = load_ok(text);
+	cr_assert_eq(strlen(c->control.listen), CONF_SOCK_PATH_MAX);
+	conf_free(c);
+	longp[CONF_SOCK_PATH_MAX] = 'p';
+	longp[CONF_SOCK_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), DP "control:\n  listen: %s\n", longp);
+	load_err(text, 7,
+		 "control.listen: too long for a UNIX socket path (108 octets, at most 107)");
+	/* Made too long by the directory: 100 octets, 111 in /etc/dpdns/. */
+	memset(longp, 'p', 100);
+	longp[100] = '\0';
+	snprintf(text, sizeof(text), DP "control:\n  listen: %s\n", longp);
+	load_err(text, 7, "control.listen: too long for a UNIX socket path (111 octets");
+	/* The default, made too long by rundir (/etc/dpdns/ + 100 + /dpdnsd.sock): the message
+	 * says what to do. */
+	longp[100] = '\0';
+	snprintf(text, sizeof(text), "server:\n  rundir: %s\n" DP, longp);
+	load_err(text, 1, "control: the default socket '<rundir>/dpdnsd.sock' is too long",
+		 "(123 octets, at most 107): set control.listen", NULL);
+	snprintf(text, sizeof(text), "server:\n  rundir: %s\n" DP "control:\n  listen: /r.sock\n",
+		 longp);
+	c = load_ok(text);
+	cr_assert_str_eq(c->control.listen, "/r.sock");
+	conf_free(c);
+
+	load_err(DP "control:\n  listen: \"\"\n", 7, "control.listen: must not be empty");
+	load_err(DP "control:\n  listen: [a]\n", 7, "control.listen: expected a scalar");
+	load_err(DP "control:\n  path: /x\n", 7,
+		 "control.path: unknown key (expected one of: listen)");
+	load_err(DP "control: /x.sock\n", 6, "control: expected a mapping, got a scalar");
+}
+
+Test(conf, metrics_listen)
+{
+	uint8_t a[16];
+	struct conf *c = load_ok(DP "metrics:\n  listen: 198.18.0.2@9100\n");
+	cr_assert_eq(c->metrics.listen.family, AF_INET);
+	cr_assert_eq(c->metrics.listen.port, 9100);
+	v4(a, "198.18.0.2");
+	cr_assert_arr_eq(c->metrics.listen.addr, a, 16);
+	conf_free(c);
+	c = load_ok(DP "metrics:\n  listen: \"2001:db8::2@1\"\n");
+	cr_assert_eq(c->metrics.listen.family, AF_INET6);
+	cr_assert_eq(c->metrics.listen.port, 1);
+	v6(a, "2001:db8::2");
+	cr_assert_arr_eq(c->metrics.listen.addr, a, 16);
+	conf_free(c);
+	/* Any address, and loopback. */
+	static const char *const ok[] = { "0.0.0.0@65535", "\"::@9100\"", "127.0.0.1@9100",
+					  "\"::1@9100\"" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), DP "metrics:\n  listen: %s\n", ok[i]);
+		c = load_ok(text);
+		cr_assert_neq(c->metrics.listen.family, 0);
+		conf_free(c);
+	}
+
+	load_err(DP "metrics:\n  listen: 127.0.0.1\n", 7,
+		 "metrics.listen: '127.0.0.1' has no port (write ADDRESS@PORT)");
+	load_err(DP "metrics:\n  listen: 127.0.0.1@0\n", 7,
+		 "metrics.listen: bad port in '127.0.0.1@0' (1..65535)");
+	load_err(DP "metrics:\n  listen: 127.0.0.1@65536\n", 7, "metrics.listen: bad port");
+	load_err(DP "metrics:\n  listen: 127.0.0.1@\n", 7, "metrics.listen: bad port");
+	load_err(DP "metrics:\n  listen: 127.0.0.1@http\n", 7, "metrics.listen: bad port");
+	load_err(DP "metrics:\n  listen: localhost@9100\n", 7,
+		 "metrics.listen: 'localhost@9100' is not an IPv4 or IPv6 address@port");
+	load_err(DP "metrics:\n  listen: \"[::1]@9100\"\n", 7,
+		 "metrics.listen: '[::1]@9100' is not an IPv4 or IPv6");
+	load_err(DP "metrics:\n  listen: 224.0.0.1@9100\n", 7,
+		 "metrics.listen: '224.0.0.1@9100' cannot be listened on (multicast)");
+	load_err(DP "metrics:\n  listen: 255.255.255.255@9100\n", 7,
+		 "metrics.listen: ", "cannot be listened on (the broadcast address)");
+	load_err(DP "metrics:\n  listen: 0.1.2.3@9100\n", 7,
+		 "metrics.listen: ", "cannot be listened on (in 0.0.0.0/8");
+	load_err(DP "metrics:\n  listen: \"ff02::1@9100\"\n", 7, "metrics.listen: ", "(multicast)");
+	load_err(DP "metrics:\n  listen: \"::ffff:127.0.0.1@9100\"\n", 7,
+		 "metrics.listen: ", "(IPv4-mapped");
+	load_err(DP "metrics:\n  listen: [a, b]\n", 7, "metrics.listen: expected a scalar");
+	load_err(DP "metrics:\n  port: 9100\n", 7,
+		 "metrics.port: unknown key (expected one of: listen)");
 }
 
 /* conf_load resolves against the file's directory, made absolute. */
@@ -476,7 +594,8 @@ Test(conf, top_level_shape)
 Test(conf, unknown_keys)
 {
 	load_err(DP "servr:\n  identity: x\n", 6,
-		 "servr: unknown key (expected one of: server, dataplane, key, remote, zone)");
+		 "servr: unknown key (expected one of: server, dataplane, key, remote, zone, "
+		 "control, metrics)");
 	load_err(DP "  exceptoin: x\n", 6, "dataplane.exceptoin: unknown key");
 	load_err(DP "      adress: 198.18.0.3\n", 6, "dataplane.interfaces[0].adress: unknown key",
 		 "port, address", NULL);
