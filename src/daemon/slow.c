@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include <urcu/urcu-qsbr.h>
@@ -14,6 +15,10 @@
 #include "daemon/log.h"
 #include "dns/errcode.h"
 #include "dns/msg.h"
+#include "slowpath/control.h"
+#include "slowpath/json.h"
+#include "slowpath/metrics.h"
+#include "slowpath/prom.h"
 #include "slowpath/tcpserver.h"
 
 struct dd_slow {
@@ -21,6 +26,10 @@ struct dd_slow {
 	uv_async_t stop;
 	uv_async_t reload;
 	struct dd_zonemgr *zm;
+	const struct conf *conf;
+	struct sp_ctl *ctl;
+	struct sp_metrics *metrics;
+	int64_t started_at;
 	unsigned tcp_max_clients;
 	uint32_t tcp_idle_ms;
 	struct sp_tcpserver *tcp;
@@ -64,6 +73,171 @@ static void publish(void *ctx, struct zone_table *t)
 	fp_dp_publish(ctx, t);
 }
 
+/* ---- control commands ---- */
+
+static int cmd_status(void *ctx, struct sp_ctl_req *req)
+{
+	struct dd_slow *s = ctx;
+	struct fp_stats st;
+	fp_dp_stats(s->dp, &st);
+	int64_t up = (int64_t)time(NULL) - s->started_at;
+	double qps = up > 0 ? (double)st.answered / (double)up : 0;
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kint(&j, "uptime", up);
+		sp_json_kuint(&j, "workers", s->dp->nworkers);
+		sp_json_key(&j, "ports");
+		sp_json_arr_begin(&j);
+		for (unsigned i = 0; i < s->dp->nports; i++)
+			sp_json_str(&j, s->dp->ports[i].name);
+		sp_json_arr_end(&j);
+		sp_json_kuint(&j, "answered", st.answered);
+		sp_json_kdouble(&j, "qps_average", qps);
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
+	sp_buf_printf(req->out, "uptime: %lld s\nworker lcores: %u\nports:", (long long)up,
+		      s->dp->nworkers);
+	for (unsigned i = 0; i < s->dp->nports; i++)
+		sp_buf_printf(req->out, " %s (%s)", s->dp->ports[i].name, s->dp->ports[i].tap_name);
+	sp_buf_printf(req->out, "\nanswered: %llu (%.0f per second on average)\n",
+		      (unsigned long long)st.answered, qps);
+	return sp_buf_error(req->out);
+}
+
+/* The counters, flat: the same names as DPDK telemetry's /dpdns/stats. */
+static void stats_each(const struct fp_stats *st, void (*put)(void *, const char *, uint64_t),
+		       void *arg)
+{
+	char key[96];
+	put(arg, "rx", st->rx);
+	put(arg, "tx", st->tx);
+	put(arg, "tx_drop", st->tx_drop);
+	put(arg, "answered", st->answered);
+	for (unsigned i = 0; i < FP_RC__COUNT; i++) {
+		snprintf(key, sizeof(key), "rcode_%s", fp_rcode_class_name(i));
+		put(arg, key, st->rcode[i]);
+	}
+	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
+		snprintf(key, sizeof(key), "drop_%s", fp_drop_reason_name(i));
+		put(arg, key, st->drop[i]);
+	}
+	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
+		snprintf(key, sizeof(key), "drop_engine_%s", fp_engine_drop_name(i));
+		put(arg, key, st->drop_dns[i]);
+	}
+	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {
+		snprintf(key, sizeof(key), "drop_%s", fp_dropx_name(i));
+		put(arg, key, st->dropx[i]);
+	}
+	for (unsigned i = 1; i < FP_EXC__COUNT; i++) {
+		snprintf(key, sizeof(key), "exc_%s", fp_exc_reason_name(i));
+		put(arg, key, st->exc[i]);
+	}
+	put(arg, "exc_ring_full", st->exc_ring_full);
+	put(arg, "kernel_rx", st->kernel_rx);
+}
+
+static void put_text(void *arg, const char *k, uint64_t v)
+{
+	sp_buf_printf(arg, "%s: %llu\n", k, (unsigned long long)v);
+}
+
+static void put_json(void *arg, const char *k, uint64_t v)
+{
+	sp_json_kuint(arg, k, v);
+}
+
+static int cmd_stats(void *ctx, struct sp_ctl_req *req)
+{
+	struct dd_slow *s = ctx;
+	struct fp_stats st;
+	fp_dp_stats(s->dp, &st);
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		stats_each(&st, put_json, &j);
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
+	stats_each(&st, put_text, req->out);
+	return sp_buf_error(req->out);
+}
+
+static int cmd_zone_status(void *ctx, struct sp_ctl_req *req)
+{
+	return dd_zonemgr_ctl_status(((struct dd_slow *)ctx)->zm, req);
+}
+
+static int cmd_zone_refresh(void *ctx, struct sp_ctl_req *req)
+{
+	return dd_zonemgr_ctl_refresh(((struct dd_slow *)ctx)->zm, req, false);
+}
+
+static int cmd_zone_retransfer(void *ctx, struct sp_ctl_req *req)
+{
+	return dd_zonemgr_ctl_refresh(((struct dd_slow *)ctx)->zm, req, true);
+}
+
+static int cmd_zone_show(void *ctx, struct sp_ctl_req *req)
+{
+	return dd_zonemgr_ctl_show(((struct dd_slow *)ctx)->zm, req);
+}
+
+static int cmd_reload(void *ctx, struct sp_ctl_req *req)
+{
+	struct dd_slow *s = ctx;
+	dd_zonemgr_reload(s->zm);
+	sp_buf_puts(req->out, "reloading the zone files (the log says when done)\n");
+	return sp_buf_error(req->out);
+}
+
+/* ---- metrics ---- */
+
+static int metrics_fn(void *ctx, struct sp_prom *p)
+{
+	struct dd_slow *s = ctx;
+	struct fp_stats st;
+	fp_dp_stats(s->dp, &st);
+	sp_prom_family(p, "dpdns_rx_frames_total", SP_PROM_COUNTER, "Frames received by workers");
+	sp_prom_u64(p, "dpdns_rx_frames_total", NULL, 0, st.rx);
+	sp_prom_family(p, "dpdns_responses_total", SP_PROM_COUNTER, "UDP responses by rcode");
+	for (unsigned i = 0; i < FP_RC__COUNT; i++) {
+		struct sp_prom_label l = {"rcode", fp_rcode_class_name(i)};
+		sp_prom_u64(p, "dpdns_responses_total", &l, 1, st.rcode[i]);
+	}
+	sp_prom_family(p, "dpdns_drops_total", SP_PROM_COUNTER, "Frames dropped, by reason");
+	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
+		struct sp_prom_label l = {"reason", fp_drop_reason_name(i)};
+		sp_prom_u64(p, "dpdns_drops_total", &l, 1, st.drop[i]);
+	}
+	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
+		char r[48];
+		snprintf(r, sizeof(r), "engine_%s", fp_engine_drop_name(i));
+		struct sp_prom_label l = {"reason", r};
+		sp_prom_u64(p, "dpdns_drops_total", &l, 1, st.drop_dns[i]);
+	}
+	sp_prom_family(p, "dpdns_exception_frames_total", SP_PROM_COUNTER,
+		       "Frames handed to the kernel, by reason");
+	for (unsigned i = 1; i < FP_EXC__COUNT; i++) {
+		struct sp_prom_label l = {"reason", fp_exc_reason_name(i)};
+		sp_prom_u64(p, "dpdns_exception_frames_total", &l, 1, st.exc[i]);
+	}
+	sp_prom_family(p, "dpdns_worker_rx_frames_total", SP_PROM_COUNTER,
+		       "Frames received, per worker lcore");
+	for (unsigned i = 0; i < s->dp->nworkers; i++) {
+		char lc[16];
+		snprintf(lc, sizeof(lc), "%u", s->dp->workers[i].lcore_id);
+		struct sp_prom_label l = {"lcore", lc};
+		sp_prom_u64(p, "dpdns_worker_rx_frames_total", &l, 1, s->dp->workers[i].st.rx);
+	}
+	dd_zonemgr_metrics(s->zm, p);
+	return 0;
+}
+
 static void on_reload(uv_async_t *a)
 {
 	struct dd_slow *s = a->data;
@@ -75,6 +249,10 @@ static void on_stop(uv_async_t *a)
 	struct dd_slow *s = a->data;
 	dd_zonemgr_stop(s->zm);
 	sp_tcpserver_stop(s->tcp);
+	if (s->ctl)
+		sp_ctl_stop(s->ctl);
+	if (s->metrics)
+		sp_metrics_stop(s->metrics);
 	uv_close((uv_handle_t *)&s->stop, NULL);
 	uv_close((uv_handle_t *)&s->reload, NULL);
 }
@@ -86,6 +264,60 @@ static void signal_started(struct dd_slow *s, int rc)
 	s->started = true;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* The control socket and the metrics endpoint; failures are logged, not fatal. */
+static void start_control(struct dd_slow *s)
+{
+	struct sp_ctl_cfg cc;
+	sp_ctl_cfg_init(&cc);
+	cc.path = s->conf->control.listen;
+	s->ctl = sp_ctl_new(&s->loop, &cc);
+	static const struct {
+		const char *name;
+		unsigned min, max;
+		sp_ctl_fn fn;
+		const char *args, *help;
+	} cmds[] = {
+		{"status", 0, 0, cmd_status, "", "uptime, worker lcores, ports, queries answered"},
+		{"stats", 0, 0, cmd_stats, "", "the dataplane's counters"},
+		{"zone-status", 0, 1, cmd_zone_status, "[ZONE]", "serials, refresh and expire timers"},
+		{"zone-refresh", 1, 1, cmd_zone_refresh, "ZONE", "refresh a secondary zone now"},
+		{"zone-retransfer", 1, 1, cmd_zone_retransfer, "ZONE", "AXFR a secondary zone now"},
+		{"zone-show", 1, 1, cmd_zone_show, "ZONE", "the records served, as zone text"},
+		{"reload", 0, 0, cmd_reload, "", "re-read the static zones' files (as SIGHUP)"},
+	};
+	int rc = s->ctl ? 0 : DP_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		rc = sp_ctl_register(s->ctl, cmds[i].name, cmds[i].min, cmds[i].max, cmds[i].fn, s,
+				     cmds[i].args, cmds[i].help);
+	if (rc == 0)
+		rc = sp_ctl_start(s->ctl);
+	if (rc < 0) {
+		dd_log(DD_LOG_WARN, "control socket %s: %s", cc.path, dp_strerror(rc));
+		sp_ctl_free(s->ctl);
+		s->ctl = NULL;
+	} else {
+		dd_log(DD_LOG_INFO, "control socket %s", cc.path);
+	}
+	const struct conf_sockaddr *ml = &s->conf->metrics.listen;
+	if (!ml->family)
+		return;
+	char addr[INET6_ADDRSTRLEN];
+	inet_ntop(ml->family, ml->addr, addr, sizeof(addr));
+	struct sp_metrics_cfg mc;
+	sp_metrics_cfg_init(&mc);
+	mc.addr = addr;
+	mc.port = ml->port;
+	s->metrics = sp_metrics_new(&s->loop, &mc, metrics_fn, s);
+	rc = s->metrics ? sp_metrics_start(s->metrics) : DP_ENOMEM;
+	if (rc < 0) {
+		dd_log(DD_LOG_WARN, "metrics on %s@%u: %s", addr, ml->port, dp_strerror(rc));
+		sp_metrics_free(s->metrics);
+		s->metrics = NULL;
+	} else {
+		dd_log(DD_LOG_INFO, "Prometheus metrics on http://%s@%u/metrics", addr, ml->port);
+	}
 }
 
 static void *slow_main(void *arg)
@@ -136,8 +368,11 @@ static void *slow_main(void *arg)
 		uv_loop_close(&s->loop);
 		goto out;
 	}
+	start_control(s);
 	signal_started(s, 0);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
+	sp_ctl_free(s->ctl);
+	sp_metrics_free(s->metrics);
 	sp_tcpserver_free(s->tcp);
 	uv_run(&s->loop, UV_RUN_DEFAULT); /* the last close callbacks */
 	uv_loop_close(&s->loop);
@@ -154,6 +389,8 @@ struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_
 		return NULL;
 	s->dp = dp;
 	s->zm = zm;
+	s->conf = c;
+	s->started_at = (int64_t)time(NULL);
 	s->tcp_max_clients = c->server.tcp_max_clients;
 	s->tcp_idle_ms = c->server.tcp_idle_timeout * 1000u;
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {

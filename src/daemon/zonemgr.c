@@ -22,7 +22,9 @@
 #include "xfr/timers.h"
 #include "xfr/tsig.h"
 #include "xfr/xfr_uv.h"
+#include "zone/dump.h"
 #include "zone/load.h"
+#include "slowpath/json.h"
 
 #define NOTIFY_ADDRS_MAX 16
 #define NOTIFY_LOG_INTERVAL 10 /* seconds between "NOTIFY refused" lines */
@@ -43,6 +45,14 @@ struct dd_zone {
 	char last_error[512];	    /* the last failure logged (repeats are not) */
 	struct xfr_persist_state pst; /* what rundir holds for the zone, when pst_valid */
 	bool pst_valid;
+	/* For zone-status. */
+	int64_t last_attempt;	  /* when the last refresh ended; 0: none yet */
+	int last_rc;		  /* its result (0: success) */
+	enum xfr_kind last_kind;  /* what the last successful refresh did */
+	char last_primary[64];	  /* who answered it */
+	bool primary_serial_known;
+	uint32_t primary_serial;  /* the serial the primary last reported */
+	uint64_t transfers, transfer_failures;
 };
 
 struct dd_zonemgr {
@@ -303,6 +313,9 @@ static void refresh_failed(struct dd_zone *z, const char *fmt, ...)
 	va_end(ap);
 	if (strcmp(msg, z->last_error) != 0)
 		dd_log(DD_LOG_WARN, "zone %s: refresh failed: %s", z->cz->domain, msg);
+	z->last_attempt = now_s();
+	z->last_rc = DP_EIO;
+	z->transfer_failures++;
 	snprintf(z->last_error, sizeof(z->last_error), "%s", msg);
 	xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), rnd32());
 }
@@ -319,6 +332,9 @@ static void refresh_succeeded(struct dd_zone *z, const char *primary)
 		return;
 	}
 	z->last_error[0] = '\0';
+	z->last_attempt = now_s();
+	z->last_rc = 0;
+	snprintf(z->last_primary, sizeof(z->last_primary), "%s", primary);
 	if (z->expired) {
 		z->expired = false;
 		dd_log(DD_LOG_INFO, "zone %s: no longer expired", z->cz->domain);
@@ -477,6 +493,7 @@ static void job_done(uv_work_t *req, int status)
 	z->snap = zone_snap_ref(j->out); /* the job keeps its reference for persisting */
 	z->want_axfr = false;
 	z->pst_valid = false;
+	z->transfers++;
 	publish(m);
 	double build = (double)(j->t1.tv_sec - j->t0.tv_sec) +
 		       (double)(j->t1.tv_nsec - j->t0.tv_nsec) / 1e9;
@@ -509,6 +526,12 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	if (res->ixfr_fallback[0])
 		dd_log(DD_LOG_INFO, "zone %s: IXFR from %s failed (%s), AXFR used", z->cz->domain,
 		       res->primary, res->ixfr_fallback);
+	if (res->rc == 0 || res->serial) {
+		z->primary_serial_known = true;
+		z->primary_serial = res->serial;
+	}
+	if (res->rc == 0)
+		z->last_kind = res->kind;
 	if (res->rc < 0) {
 		refresh_failed(z, "%s", res->reason[0] ? res->reason : dp_strerror(res->rc));
 		arm(m);
@@ -957,4 +980,214 @@ void dd_zonemgr_free(struct dd_zonemgr *m)
 	free(m->addrs);
 	free(m->zones);
 	free(m);
+}
+
+/* ---- control (zone-status, zone-refresh, zone-retransfer, zone-show) ---- */
+
+static struct dd_zone *find_zone(struct dd_zonemgr *m, const char *text)
+{
+	uint8_t name[DNS_NAME_MAXLEN];
+	char abs[DNS_NAME_TEXT_MAX + 2];
+	size_t n = strlen(text);
+	/* "example.com" and "example.com." alike, as dpdnsctl users type both. */
+	snprintf(abs, sizeof(abs), "%s%s", text, n && text[n - 1] == '.' ? "" : ".");
+	if (dns_name_from_text(abs, NULL, name) <= 0)
+		return NULL;
+	dns_name_lower(name);
+	for (unsigned i = 0; i < m->nzones; i++)
+		if (dns_name_eq(m->zones[i].cz->origin, name))
+			return &m->zones[i];
+	return NULL;
+}
+
+static const char *state_name(const struct dd_zone *z)
+{
+	if (!z->snap)
+		return "empty";
+	return z->expired ? "expired" : "valid";
+}
+
+static void status_text(struct sp_buf *b, const struct dd_zone *z, int64_t now)
+{
+	sp_buf_printf(b, "%s\n  type: %s\n  state: %s\n", z->cz->domain,
+		      z->secondary ? "secondary" : "static", state_name(z));
+	if (z->snap)
+		sp_buf_printf(b, "  serial: %u\n", z->snap->serial);
+	if (!z->secondary)
+		return;
+	if (z->primary_serial_known)
+		sp_buf_printf(b, "  primary serial: %u\n", z->primary_serial);
+	if (z->t.last_refresh)
+		sp_buf_printf(b, "  last refresh: %lld s ago (%s from %s)\n",
+			      (long long)(now - z->t.last_refresh), xfr_kind_str(z->last_kind),
+			      z->last_primary);
+	else
+		sp_buf_puts(b, "  last refresh: never\n");
+	if (z->last_attempt)
+		sp_buf_printf(b, "  last result: %s\n", z->last_rc == 0 ? "ok" : z->last_error);
+	if (z->xfr || z->working)
+		sp_buf_puts(b, "  next refresh: running\n");
+	else
+		sp_buf_printf(b, "  next refresh: in %lld s\n",
+			      (long long)(z->t.next_refresh > now ? z->t.next_refresh - now : 0));
+	if (z->snap)
+		sp_buf_printf(b, "  expires in: %lld s\n",
+			      (long long)(z->t.expire_at > now ? z->t.expire_at - now : 0));
+	sp_buf_printf(b, "  transfers: %llu, failed refreshes: %llu\n",
+		      (unsigned long long)z->transfers, (unsigned long long)z->transfer_failures);
+}
+
+static void status_json(struct sp_json *j, const struct dd_zone *z, int64_t now)
+{
+	sp_json_obj_begin(j);
+	sp_json_kstr(j, "zone", z->cz->domain);
+	sp_json_kstr(j, "type", z->secondary ? "secondary" : "static");
+	sp_json_kstr(j, "state", state_name(z));
+	if (z->snap)
+		sp_json_kuint(j, "serial", z->snap->serial);
+	else
+		sp_json_knull(j, "serial");
+	if (z->secondary) {
+		if (z->primary_serial_known)
+			sp_json_kuint(j, "primary_serial", z->primary_serial);
+		else
+			sp_json_knull(j, "primary_serial");
+		sp_json_kint(j, "last_refresh", z->t.last_refresh);
+		sp_json_kstr(j, "last_kind", z->t.last_refresh ? xfr_kind_str(z->last_kind) : NULL);
+		sp_json_kstr(j, "last_primary", z->last_primary[0] ? z->last_primary : NULL);
+		sp_json_kstr(j, "last_result",
+			     !z->last_attempt ? NULL : z->last_rc == 0 ? "ok" : "failed");
+		sp_json_kstr(j, "last_error", z->last_error[0] ? z->last_error : NULL);
+		sp_json_kbool(j, "refreshing", z->xfr || z->working);
+		sp_json_kint(j, "next_refresh", z->t.next_refresh);
+		sp_json_kint(j, "expires_in", z->snap ? z->t.expire_at - now : 0);
+		sp_json_kuint(j, "transfers", z->transfers);
+		sp_json_kuint(j, "failed_refreshes", z->transfer_failures);
+	}
+	sp_json_obj_end(j);
+}
+
+int dd_zonemgr_ctl_status(struct dd_zonemgr *m, struct sp_ctl_req *req)
+{
+	struct dd_zone *one = NULL;
+	if (req->argc) {
+		one = find_zone(m, req->argv[0]);
+		if (!one)
+			return sp_ctl_fail(req, DP_ENOENT, "no such zone: %s", req->argv[0]);
+	}
+	int64_t now = now_s();
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_arr_begin(&j);
+		for (unsigned i = 0; i < m->nzones; i++)
+			if (!one || one == &m->zones[i])
+				status_json(&j, &m->zones[i], now);
+		sp_json_arr_end(&j);
+		return sp_json_finish(&j);
+	}
+	for (unsigned i = 0; i < m->nzones; i++)
+		if (!one || one == &m->zones[i])
+			status_text(req->out, &m->zones[i], now);
+	return sp_buf_error(req->out);
+}
+
+int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool axfr)
+{
+	struct dd_zone *z = find_zone(m, req->argv[0]);
+	if (!z)
+		return sp_ctl_fail(req, DP_ENOENT, "no such zone: %s", req->argv[0]);
+	if (!z->secondary)
+		return sp_ctl_fail(req, DP_EINVAL, "%s is not a secondary zone", z->cz->domain);
+	if (axfr)
+		z->want_axfr = true;
+	if (z->xfr || z->working) {
+		(void)xfr_timers_notify(&z->t, now_s()); /* again, right after the running one */
+		sp_buf_printf(req->out, "%s: a refresh is running; another follows it\n",
+			      z->cz->domain);
+	} else {
+		start_refresh(z);
+		sp_buf_printf(req->out, "%s: %s started\n", z->cz->domain,
+			      axfr ? "AXFR" : "refresh");
+	}
+	arm(m);
+	return sp_buf_error(req->out);
+}
+
+int dd_zonemgr_ctl_show(struct dd_zonemgr *m, struct sp_ctl_req *req)
+{
+	struct dd_zone *z = find_zone(m, req->argv[0]);
+	if (!z)
+		return sp_ctl_fail(req, DP_ENOENT, "no such zone: %s", req->argv[0]);
+	if (!z->snap)
+		return sp_ctl_fail(req, DP_ENOENT, "%s has no data yet", z->cz->domain);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return sp_ctl_fail(req, DP_ENOMEM, "out of memory");
+	int rc = zone_dump(z->snap->z, f);
+	fclose(f);
+	if (rc < 0) {
+		free(text);
+		return sp_ctl_fail(req, rc, "%s: cannot print the zone", z->cz->domain);
+	}
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "zone", z->cz->domain);
+		sp_json_kuint(&j, "serial", z->snap->serial);
+		sp_json_key(&j, "text");
+		sp_json_strn(&j, text, len);
+		sp_json_obj_end(&j);
+		free(text);
+		return sp_json_finish(&j);
+	}
+	sp_buf_add(req->out, text, len);
+	free(text);
+	return sp_buf_error(req->out);
+}
+
+void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
+{
+	int64_t now = now_s();
+	sp_prom_family(p, "dpdns_zone_serial", SP_PROM_GAUGE, "SOA serial served");
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = &m->zones[i];
+		struct sp_prom_label l = {"zone", z->cz->domain};
+		if (z->snap)
+			sp_prom_u64(p, "dpdns_zone_serial", &l, 1, z->snap->serial);
+	}
+	sp_prom_family(p, "dpdns_zone_expired", SP_PROM_GAUGE,
+		       "1 when the secondary zone is past its expire deadline");
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct sp_prom_label l = {"zone", m->zones[i].cz->domain};
+		sp_prom_u64(p, "dpdns_zone_expired", &l, 1, m->zones[i].expired);
+	}
+	static const char *const fam[4][2] = {
+		{"dpdns_zone_seconds_since_refresh",
+		 "Seconds since the last successful refresh (secondary zones)"},
+		{"dpdns_zone_seconds_until_expire",
+		 "Seconds until the expire deadline (secondary zones with data)"},
+		{"dpdns_zone_transfers_total", "Transfers applied (IXFR or AXFR)"},
+		{"dpdns_zone_refresh_failures_total", "Failed refreshes"},
+	};
+	for (unsigned f = 0; f < 4; f++) {
+		sp_prom_family(p, fam[f][0], f < 2 ? SP_PROM_GAUGE : SP_PROM_COUNTER, fam[f][1]);
+		for (unsigned i = 0; i < m->nzones; i++) {
+			struct dd_zone *z = &m->zones[i];
+			struct sp_prom_label l = {"zone", z->cz->domain};
+			if (!z->secondary)
+				continue;
+			if (f == 0 && z->t.last_refresh)
+				sp_prom_i64(p, fam[f][0], &l, 1, now - z->t.last_refresh);
+			else if (f == 1 && z->snap)
+				sp_prom_i64(p, fam[f][0], &l, 1, z->t.expire_at - now);
+			else if (f == 2)
+				sp_prom_u64(p, fam[f][0], &l, 1, z->transfers);
+			else if (f == 3)
+				sp_prom_u64(p, fam[f][0], &l, 1, z->transfer_failures);
+		}
+	}
 }

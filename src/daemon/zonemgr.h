@@ -28,6 +28,8 @@
 #include <uv.h>
 
 #include "conf/conf.h"
+#include "slowpath/control.h"
+#include "slowpath/prom.h"
 #include "zone/snap.h"
 
 struct dd_zonemgr;
@@ -69,6 +71,18 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
  * must run on until they are closed (and running jobs returned).
  */
 void dd_zonemgr_stop(struct dd_zonemgr *m);
+
+/*
+ * Control handlers (loop thread): zone-status [ZONE] (text or JSON),
+ * zone-refresh ZONE / zone-retransfer ZONE (axfr), zone-show ZONE (the
+ * served records as zone text).  Unknown zones are an error.
+ */
+int dd_zonemgr_ctl_status(struct dd_zonemgr *m, struct sp_ctl_req *req);
+int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool axfr);
+int dd_zonemgr_ctl_show(struct dd_zonemgr *m, struct sp_ctl_req *req);
+
+/* Per-zone Prometheus families (serial, expired, refresh ages, transfers). */
+void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p);
 
 /* Frees m (after dd_zonemgr_stop and the loop's end); NULL is a no-op. */
 void dd_zonemgr_free(struct dd_zonemgr *m);
