@@ -169,6 +169,104 @@ static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned n
 	}
 }
 
+/*
+ * The common query, read without the cursor: opcode QUERY, QR clear, one
+ * question of class IN that is not a zone transfer, no answer or authority
+ * records, and after the question either nothing or one bare OPT of version
+ * 0 (root owner, no options).  Nearly every query has this shape, and for it
+ * the general reader's per-octet bounds checks, record walk and checks of
+ * rare conditions cost more than the rest of the answer.  Every read below is
+ * inside pkt[0..len): the name loop reads octet n only when n <= lim, which
+ * leaves room for the root, the type and the class; the OPT is read only
+ * when exactly its 11 octets follow.  Fills q exactly as read_qname and
+ * read_rest would; returns false (q undefined) when the query has another
+ * shape, for the general reader to decide about.
+ */
+static bool read_lean(const uint8_t *pkt, size_t len, struct query *q)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return false; /* the word tricks below assume little-endian */
+#endif
+	if (len < DNS_HDR_LEN + 5)
+		return false;
+	/* QR and opcode clear, QDCOUNT 1, ANCOUNT and NSCOUNT 0, ARCOUNT 0 or 1. */
+	uint16_t arcount = dns_get_u16(pkt + 10);
+	if ((pkt[2] & 0xf8) != 0 || dns_get_u16(pkt + 4) != 1 || dns_get_u16(pkt + 6) != 0 ||
+	    dns_get_u16(pkt + 8) != 0 || arcount > 1)
+		return false;
+
+	const uint8_t *name = pkt + DNS_HDR_LEN;
+	size_t lim = len - DNS_HDR_LEN - 5; /* last offset where the root label fits */
+	if (lim > DNS_NAME_MAXLEN - 1)
+		lim = DNS_NAME_MAXLEN - 1;
+	size_t n = 0;
+	unsigned labels = 0;
+	for (;;) {
+		if (n > lim)
+			return false;
+		unsigned l = name[n];
+		if (l == 0)
+			break;
+		if (l > DNS_LABEL_MAXLEN)
+			return false; /* a pointer or a reserved label type */
+		q->qn.loff[labels++] = (uint8_t)n;
+		n += 1u + l;
+	}
+	size_t nlen = n + 1;
+	size_t qend = DNS_HDR_LEN + nlen + 4;
+	uint16_t qtype = dns_get_u16(pkt + qend - 4);
+	if (dns_get_u16(pkt + qend - 2) != DNS_C_IN || qtype == DNS_T_AXFR || qtype == DNS_T_IXFR)
+		return false;
+	const uint8_t *o = pkt + qend;
+	if (arcount == 0) {
+		if (len != qend)
+			return false;
+		q->has_opt = false;
+	} else {
+		if (len - qend != DNS_EDNS_FIXED_LEN || o[0] != 0 ||
+		    dns_get_u16(o + 1) != DNS_T_OPT || o[6] != 0 || dns_get_u16(o + 9) != 0)
+			return false;
+		q->edns.payload = dns_get_u16(o + 3);
+		q->edns.ext_rcode = o[5];
+		q->edns.version = 0;
+		q->edns.flags = dns_get_u16(o + 7);
+		q->edns.nsid.data = NULL;
+		q->edns.owner_is_root = true;
+		q->has_opt = true;
+	}
+
+	/* Lowercase and hash eight octets at a time, as read_qname does.  A
+	 * word that would run past the packet is read as the eight octets
+	 * ending with the class and shifted down. */
+	uint64_t h = zone_name_hash_init(nlen);
+	for (size_t i = 0; i < nlen; i += 8) {
+		size_t rest = nlen - i;
+		uint64_t w;
+		if (DNS_HDR_LEN + i + 8 <= len) {
+			memcpy(&w, name + i, 8);
+		} else {
+			/* rest < 4 here: the class ends 4 octets after the name */
+			memcpy(&w, name + nlen - 4, 8);
+			w >>= 8 * (4 - rest);
+		}
+		if (rest < 8)
+			w &= ~UINT64_C(0) >> (64 - 8 * rest);
+		w = lower_word(w);
+		memcpy(q->lname + i, &w, 8);
+		h = zone_name_hash_step(h, w);
+	}
+	q->qn.name = q->lname;
+	q->qn.len = (uint8_t)nlen;
+	q->qn.labels = (uint8_t)labels;
+	q->qn.hash = zone_name_hash_final(h);
+	q->qtype = qtype;
+	q->qclass = DNS_C_IN;
+	q->qend = qend;
+	q->has_q = true;
+	q->formerr = false;
+	return true;
+}
+
 /* The response header after the ID: flags and the four section counts. */
 static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
 		       uint16_t ar)
@@ -507,6 +605,39 @@ struct answer_ctx {
 	uint16_t hflags;
 };
 
+/* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
+static size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
+			 bool tcp)
+{
+	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
+	if (!tcp && q->has_opt) {
+		size_t p = q->edns.payload < cfg->udp_payload ? q->edns.payload : cfg->udp_payload;
+		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
+	}
+	return limit > cap ? cap : limit;
+}
+
+/*
+ * The end of the first stage for a query of class IN: choose its zone.
+ * Returns true when the zone's answer is needed (c->s set); otherwise the
+ * response (REFUSED) or the drop is final and its length is in *out.
+ */
+static bool prepare_zone(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
+			 struct answer_ctx *c, struct answer_info *info, size_t *out)
+{
+	const struct query *q = &c->q;
+	c->s = select_zone(t, q);
+	if (c->s) {
+		info->zone = c->s;
+		if (q->qend + opt_size(cfg, q, false) <= c->limit)
+			return true;
+		info->drop = ANSWER_DROP_SPACE;
+		return false;
+	}
+	*out = finish_empty(pkt, c->limit, c->hflags, q, cfg, DNS_R_REFUSED, true, info);
+	return false;
+}
+
 /*
  * First stage: everything up to choosing the zone.  Returns true when the
  * query still needs its zone's answer (c->s set); otherwise the response
@@ -522,6 +653,14 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 		info->drop = ANSWER_DROP_SHORT;
 		return false;
 	}
+	struct query *q = &c->q;
+	if (read_lean(pkt, len, q)) {
+		info->qtype = q->qtype;
+		c->hflags = (uint16_t)(DNS_F_QR | (dns_get_u16(pkt + 2) & DNS_F_RD));
+		c->limit = size_limit(cfg, q, cap, tcp);
+		return prepare_zone(t, cfg, pkt, c, info, out);
+	}
+
 	struct dns_rd r;
 	dns_rd_init(&r, pkt, len);
 	/* len >= 12 was checked: read the header directly. */
@@ -537,7 +676,6 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 		return false;
 	}
 
-	struct query *q = &c->q;
 	q->has_q = false;
 	q->has_opt = false;
 	q->formerr = false;
@@ -566,18 +704,10 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	unsigned opcode = dns_hdr_opcode(&h);
 	uint16_t hflags = (uint16_t)(DNS_F_QR | (h.flags & (DNS_OPCODE_MASK | DNS_F_RD)));
 	c->hflags = hflags;
-
-	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
-	if (!tcp && q->has_opt) {
-		size_t p = q->edns.payload < cfg->udp_payload ? q->edns.payload : cfg->udp_payload;
-		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
-	}
-	if (limit > cap)
-		limit = cap;
+	size_t limit = size_limit(cfg, q, cap, tcp);
 	c->limit = limit;
 
 	unsigned rcode;
-	bool ede = false;
 	if (q->formerr) {
 		rcode = DNS_R_FORMERR;
 	} else if (q->has_opt && q->edns.version > 0) {
@@ -601,18 +731,9 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	} else if (q->qtype == DNS_T_IXFR) {
 		rcode = DNS_R_REFUSED;
 	} else {
-		c->s = select_zone(t, q);
-		if (c->s) {
-			info->zone = c->s;
-			if (q->qend + opt_size(cfg, q, false) <= limit)
-				return true;
-			info->drop = ANSWER_DROP_SPACE;
-			return false;
-		}
-		rcode = DNS_R_REFUSED;
-		ede = true;
+		return prepare_zone(t, cfg, pkt, c, info, out);
 	}
-	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, ede, info);
+	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, false, info);
 	return false;
 }
 
