@@ -450,49 +450,57 @@ static const struct snap_frag *nodata(const struct zone_snap *s)
 	return s->frag_nodata == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nodata);
 }
 
-/* The referral prepared at cut node c, or NULL when the resolver must answer. */
-static const struct snap_frag *referral(const struct zone_snap *s, const struct snap_node *c)
+/* The referral prepared at cut c, or NULL when the resolver must answer. */
+static const struct snap_frag *referral(const struct snap_hot *c)
 {
 	if ((c->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
 		return NULL; /* a DNAME, or a cut whose referral could not be prepared */
-	return zone_snap_frag(s, zone_snap_hot(s, c->hot), 0);
+	return zone_snap_frag(c, 0);
 }
 
 /*
  * Finds the prepared answer for the query in s; NULL means "ask the
  * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
- * reads the bucket and the name's hot block, nothing else.
+ * reads the bucket and the name's hot block, nothing else; the cut above a
+ * name and the wildcard below one are linked from its hot block.
  */
 static const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
 {
 	uint16_t qtype = q->qtype;
 	if (qtype == DNS_T_ANY)
 		return NULL;
-	const struct snap_hot *h = zone_snap_find_hot(s, q->lname, q->qn.len, q->qn.hash);
+	const struct snap_hot *h =
+		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
 	if (h) {
 		if (h->flags & SNAP_N_BELOW)
-			return referral(s, &s->nodes[s->nodes[h->node].cut]);
+			return referral(zone_snap_hot(s, h->link));
 		if (h->flags & SNAP_N_SLOW)
 			return NULL;
-		const struct snap_frag *f = zone_snap_frag(s, h, qtype);
+		const struct snap_frag *f = zone_snap_frag(h, qtype);
 		return f ? f : nodata(s);
 	}
+	/* The closest encloser: the longest existing ancestor, the apex at last. */
 	for (int k = q->qn.labels - 1; k >= s->origin_labels; k--) {
-		const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
-		size_t len = q->qn.len - (size_t)(suffix - q->lname);
-		uint32_t ai = zone_snap_find(s, suffix, len, zone_resolve_suffix_hash(&q->qn, (unsigned)k));
-		if (ai == SNAP_NONE)
-			continue;
-		const struct snap_node *a = &s->nodes[ai];
+		const struct snap_hot *a;
+		if (k == s->origin_labels) {
+			a = zone_snap_hot(s, s->apex_hot);
+		} else {
+			const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
+			size_t plen = q->qn.len - s->origin_len - (size_t)(suffix - q->lname);
+			a = zone_snap_find_hot(s, suffix, plen,
+					       zone_resolve_suffix_hash(&q->qn, (unsigned)k));
+			if (!a)
+				continue;
+		}
 		if (a->flags & SNAP_N_BELOW)
-			a = &s->nodes[a->cut];
+			a = zone_snap_hot(s, a->link);
 		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME))
-			return referral(s, a);
-		if (a->wild != SNAP_NONE) {
-			const struct snap_node *w = &s->nodes[a->wild];
+			return referral(a);
+		if (a->link != SNAP_NONE) {
+			const struct snap_hot *w = zone_snap_hot(s, a->link);
 			if (w->flags & SNAP_N_SLOW)
 				return NULL;
-			const struct snap_frag *f = zone_snap_frag(s, zone_snap_hot(s, w->hot), qtype);
+			const struct snap_frag *f = zone_snap_frag(w, qtype);
 			return f ? f : nodata(s);
 		}
 		break;
@@ -766,13 +774,21 @@ static inline void prefetch_block(const void *p)
 	__builtin_prefetch((const uint8_t *)p + 127);
 }
 
-/* Bucket of query c is in cache by now: start fetching its hot block. */
+/*
+ * Bucket line of query c is in cache by now: start fetching the hot block of
+ * the entry with its hash, if the line has one.
+ */
 static inline void prefetch_hot(const struct answer_ctx *c)
 {
 	const struct zone_snap *s = c->s;
-	const struct snap_bucket *b = &s->htab[c->q.qn.hash & s->hmask];
-	if (b->ref != SNAP_NONE)
-		prefetch_block(zone_snap_hot(s, b->ref));
+	uint32_t h = c->q.qn.hash;
+	const struct snap_bucket *b = &s->htab[snap_bucket_first(h, s->hmask)];
+	for (unsigned i = 0; i < SNAP_BUCKETS_PER_LINE && b[i].ref != SNAP_NONE; i++) {
+		if (b[i].hash == h) {
+			prefetch_block(zone_snap_hot(s, b[i].ref));
+			return;
+		}
+	}
 }
 
 /* How many queries ahead the bucket prefetch runs of the hot-block prefetch. */
@@ -798,7 +814,8 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
 		if (more[i])
-			__builtin_prefetch(&c[i].s->htab[c[i].q.qn.hash & c[i].s->hmask]);
+			__builtin_prefetch(&c[i].s->htab[snap_bucket_first(c[i].q.qn.hash,
+									    c[i].s->hmask)]);
 		else
 			lens[i] = (uint16_t)out;
 		if (hot && i >= PREFETCH_LAG && more[i - PREFETCH_LAG])

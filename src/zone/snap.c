@@ -98,11 +98,22 @@ struct builder {
 	uint16_t sites[512];
 };
 
-static int htab_resize(struct zone_snap *s, uint32_t want)
+/*
+ * Table size for n names: a power of two, at least 8/5 n, so the load stays
+ * at most 5/8: a hit then nearly always finds its name in the line it
+ * hashes to, and a miss an empty bucket there (see snap_bucket_first).
+ */
+static uint32_t htab_cap(uint32_t n)
 {
 	uint32_t cap = 16;
-	while (cap < want * 2)
+	while ((uint64_t)cap * 5 < (uint64_t)n * 8)
 		cap <<= 1;
+	return cap;
+}
+
+static int htab_resize(struct zone_snap *s, uint32_t want)
+{
+	uint32_t cap = htab_cap(want);
 	struct snap_bucket *t = malloc((size_t)cap * sizeof(*t));
 	if (!t)
 		return DP_ENOMEM;
@@ -111,7 +122,7 @@ static int htab_resize(struct zone_snap *s, uint32_t want)
 	for (uint32_t n = 0; n < s->nnodes; n++) {
 		const uint8_t *o = s->nodes[n].owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
-		uint32_t i = h & (cap - 1);
+		uint32_t i = snap_bucket_first(h, cap - 1);
 		while (t[i].ref != SNAP_NONE)
 			i = (i + 1) & (cap - 1);
 		t[i] = (struct snap_bucket){ h, n };
@@ -137,11 +148,11 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	uint32_t idx = s->nnodes++;
 	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
 					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0 };
-	if ((uint64_t)s->nnodes * 2 > (uint64_t)s->hmask + 1)
+	if ((uint64_t)s->nnodes * 8 > ((uint64_t)s->hmask + 1) * 5)
 		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
-	uint32_t i = h & s->hmask;
+	uint32_t i = snap_bucket_first(h, s->hmask);
 	while (s->htab[i].ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
 	s->htab[i] = (struct snap_bucket){ h, idx };
@@ -300,7 +311,10 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 
 /* One name's prepared answers while its hot block is assembled. */
 struct pending {
-	struct snap_ans ans[64];
+	struct {
+		uint16_t qtype;
+		uint32_t frag;        /* offset in b->tmp */
+	} ans[64];
 	unsigned n;
 };
 
@@ -321,7 +335,8 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 		b->s->nodes[node].flags |= SNAP_N_SLOW;
 		return 0;
 	}
-	p->ans[p->n++] = (struct snap_ans){ qtype, 0, f };
+	p->ans[p->n].qtype = qtype;
+	p->ans[p->n++].frag = f;
 	return 0;
 }
 
@@ -367,9 +382,10 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		return 0; /* ENT: NODATA; below a cut: the cut answers */
 	bool wild = n->flags & SNAP_N_WILDCARD;
 	if (n->flags & SNAP_N_DELEG) {
-		if ((rc = prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY)) < 0)
+		/* The referral first: it is what nearly every query here gets. */
+		if ((rc = prep(b, p, i, 0, true, false, FRAG_REFERRAL)) < 0)
 			return rc;
-		return prep(b, p, i, 0, true, false, FRAG_REFERRAL);
+		return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
 	}
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
@@ -401,37 +417,73 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 }
 
 /*
- * Lays out node i's hot block in the arena: header, owner, answer table,
- * then its fragments (from b->tmp), so that a hit reads one region.
+ * Lays out node i's hot block in the arena: header, owner labels, answer
+ * table, then its fragments (from b->tmp), so that a hit reads one region.
+ * The block starts at the next cache line when that makes it span fewer
+ * lines (a block of 64 octets or less then lies in one line).  A node whose
+ * block would be too large to address its fragments goes to the reference
+ * resolver instead.  The link is filled in by link_hot once every block
+ * has its place.
  */
 static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 {
 	struct zone_snap *s = b->s;
 	struct snap_node *n = &s->nodes[i];
-	size_t olen = dns_name_len(n->owner);
+	size_t plen = dns_name_len(n->owner) - s->origin_len;
+	size_t table = sizeof(struct snap_hot) + ((plen + 3) & ~(size_t)3);
+	size_t frags = (table + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
+	unsigned nans = p->n;
+	size_t size = frags + b->tmp.len;
+	if (size > SNAP_HOT_MAX) {
+		n->flags |= SNAP_N_SLOW;
+		nans = 0;
+		frags = table;
+		size = table;
+	}
 	if (bytes_align(&b->arena, 8) < 0)
 		return DP_ENOMEM;
+	size_t lines = (size + 63) / 64, at = b->arena.len % 64;
+	if ((at + size + 63) / 64 > lines) {
+		size_t pad = 64 - at;
+		if (bytes_reserve(&b->arena, pad) < 0)
+			return DP_ENOMEM;
+		memset(b->arena.buf + b->arena.len, 0, pad);
+		b->arena.len += pad;
+	}
 	size_t hot_off = b->arena.len;
-	size_t table = sizeof(struct snap_hot) + ((olen + 3) & ~(size_t)3);
-	size_t frags = (table + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
-	if (hot_off / 8 >= SNAP_NONE || hot_off + frags + b->tmp.len > UINT32_MAX)
+	if (hot_off / 8 >= SNAP_NONE || hot_off + size > UINT32_MAX)
 		return DP_ENOMEM; /* beyond what 32-bit offsets address */
-	if (bytes_reserve(&b->arena, frags + b->tmp.len) < 0)
+	if (bytes_reserve(&b->arena, size) < 0)
 		return DP_ENOMEM;
 	uint8_t *base = b->arena.buf + hot_off;
 	memset(base, 0, frags);
 	struct snap_hot *h = (struct snap_hot *)(void *)base;
-	*h = (struct snap_hot){ .node = i, .flags = n->flags, .owner_len = (uint8_t)olen,
-				.nans = (uint8_t)p->n };
-	memcpy(h->owner, n->owner, olen);
+	*h = (struct snap_hot){ .node = i, .link = SNAP_NONE, .flags = n->flags,
+				.plen = (uint8_t)plen, .nans = (uint8_t)nans };
+	memcpy(h->owner, n->owner, plen);
 	struct snap_ans *a = (struct snap_ans *)(void *)(base + table);
-	for (unsigned k = 0; k < p->n; k++)
-		a[k] = (struct snap_ans){ p->ans[k].qtype, 0,
-					  (uint32_t)(hot_off + frags + p->ans[k].frag) };
-	memcpy(base + frags, b->tmp.buf, b->tmp.len);
-	b->arena.len = hot_off + frags + b->tmp.len;
+	for (unsigned k = 0; k < nans; k++)
+		a[k] = (struct snap_ans){ p->ans[k].qtype,
+					  (uint16_t)((frags + p->ans[k].frag) / 4) };
+	if (nans)
+		memcpy(base + frags, b->tmp.buf, b->tmp.len);
+	b->arena.len = hot_off + size;
 	n->hot = (uint32_t)(hot_off / 8);
 	return 0;
+}
+
+/* Fills each hot block's link: the cut above it, or its wildcard child. */
+static void link_hot(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	for (uint32_t i = 0; i < s->nnodes; i++) {
+		const struct snap_node *n = &s->nodes[i];
+		struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
+		if (n->flags & SNAP_N_BELOW)
+			h->link = s->nodes[n->cut].hot;
+		else if (n->wild != SNAP_NONE)
+			h->link = s->nodes[n->wild].hot;
+	}
 }
 
 static int build_frags(struct builder *b)
@@ -453,6 +505,11 @@ static int build_frags(struct builder *b)
 		if ((rc = emit_hot(b, i, &p)) < 0)
 			return rc;
 	}
+	link_hot(b);
+	uint32_t apex = find_name(s, s->origin);
+	if (apex == SNAP_NONE)
+		return DP_EINVAL; /* cannot happen: the zone has an apex SOA */
+	s->apex_hot = s->nodes[apex].hot;
 	return 0;
 }
 

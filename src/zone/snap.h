@@ -52,38 +52,62 @@ struct snap_node {
 	uint16_t flags;
 };
 
-/* Prepared answer for one query type at a name; qtype 0 matches any other type. */
+/*
+ * Prepared answer for one query type at a name; qtype 0 matches any other
+ * type.  frag: where the fragment starts, counted in 4-octet units from the
+ * start of the hot block (a block is at most SNAP_HOT_MAX octets).
+ */
 struct snap_ans {
 	uint16_t qtype;
-	uint16_t pad;
-	uint32_t frag;                /* offset of a struct snap_frag in snap->arena */
+	uint16_t frag;
 };
 
+#define SNAP_HOT_MAX (UINT16_MAX * 4u)
+
 /*
- * Hot block: what an exact-match answer needs, in one place so that a hit
- * costs one random memory access after the bucket: the owner to compare,
- * the answer table, and that name's fragments right after it.  8-aligned in
- * snap->arena; laid out as this header, owner[owner_len], (4-aligned)
- * struct snap_ans[nans], then the fragments.
+ * Hot block: everything an answer at this name needs, in one place so that
+ * a hit costs one random memory access after the bucket (usually one cache
+ * line, two when the name has several prepared answers): the owner to
+ * compare, the links to the cut above and to the wildcard child (referrals
+ * and wildcard answers skip the node array), the answer table, and the
+ * fragments right after it.  Only the owner's labels before the zone's
+ * origin are stored: a name reaches a zone's index only once it is known to
+ * end with the origin.  8-aligned in snap->arena, and placed so that it
+ * spans no more cache lines than its size needs; laid out as this header,
+ * owner[plen] (padded to 4), struct snap_ans[nans], then the fragments.
  */
 struct snap_hot {
 	uint32_t node;                /* index in snap->nodes */
+	uint32_t link;                /* SNAP_N_BELOW: hot ref of the cut/DNAME above;
+				       * otherwise hot ref of "*.<owner>", or SNAP_NONE */
 	uint16_t flags;               /* the node's SNAP_N_* flags */
-	uint8_t owner_len;
+	uint8_t plen;                 /* octets of the owner before the origin */
 	uint8_t nans;
 	uint8_t owner[];
 };
 
 static inline const struct snap_ans *snap_hot_ans(const struct snap_hot *h)
 {
-	return (const struct snap_ans *)(const void *)(h->owner + ((h->owner_len + 3u) & ~3u));
+	return (const struct snap_ans *)(const void *)(h->owner + ((h->plen + 3u) & ~3u));
 }
 
-/* ref: the hot block's arena offset / 8 (while building: the node index). */
+/*
+ * ref: the hot block's arena offset / 8 (while building: the node index).
+ * Probing starts at the first bucket of the 64-octet line the hash picks and
+ * goes on linearly: at the table's load (at most 5/8) nearly every lookup,
+ * hit or miss, reads that one line.
+ */
 struct snap_bucket {
 	uint32_t hash;
 	uint32_t ref;                 /* SNAP_NONE when empty */
 };
+
+#define SNAP_BUCKETS_PER_LINE 8u
+
+static inline uint32_t snap_bucket_first(uint32_t hash, uint32_t mask)
+{
+	return hash & mask & ~(SNAP_BUCKETS_PER_LINE - 1);
+}
 
 /* A relocation: body offset of a compression pointer and what it points at. */
 #define SNAP_RELOC_FRAG 0x8000   /* val & 0x3fff: offset inside the body */
@@ -153,6 +177,7 @@ struct zone_snap {
 	size_t arena_len;
 	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
+	uint32_t apex_hot;            /* hot ref of the apex */
 
 	size_t mem_bytes;             /* index + fragments, not counting contents */
 };
@@ -220,18 +245,22 @@ static inline const struct snap_hot *zone_snap_hot(const struct zone_snap *s, ui
 	return (const struct snap_hot *)(const void *)(s->arena + (size_t)ref * 8);
 }
 
-/* The hot block of the name (lowercase, length len, hash h), or NULL.  Needs hot_ready. */
+/*
+ * The hot block of the name (lowercase, hash h) whose labels before s's
+ * origin are name[0..plen), or NULL.  The caller has checked that the name
+ * ends with the origin.  Needs hot_ready.  Fastpath-safe.
+ */
 static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *s,
-							const uint8_t *name, size_t len, uint32_t h)
+							const uint8_t *name, size_t plen, uint32_t h)
 {
-	uint32_t i = h & s->hmask;
+	uint32_t i = snap_bucket_first(h, s->hmask);
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
 			return NULL;
 		if (b->hash == h) {
 			const struct snap_hot *hot = zone_snap_hot(s, b->ref);
-			if (hot->owner_len == len && zone_bytes_eq(hot->owner, name, len))
+			if (hot->plen == plen && zone_bytes_eq(hot->owner, name, plen))
 				return hot;
 		}
 		i = (i + 1) & s->hmask;
@@ -242,11 +271,14 @@ static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *
 static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *name, size_t len,
 				      uint32_t h)
 {
+	if (len < s->origin_len ||
+	    !zone_bytes_eq(name + len - s->origin_len, s->origin, s->origin_len))
+		return SNAP_NONE;
 	if (s->hot_ready) {
-		const struct snap_hot *hot = zone_snap_find_hot(s, name, len, h);
+		const struct snap_hot *hot = zone_snap_find_hot(s, name, len - s->origin_len, h);
 		return hot ? hot->node : SNAP_NONE;
 	}
-	uint32_t i = h & s->hmask; /* while building: buckets hold node indexes */
+	uint32_t i = snap_bucket_first(h, s->hmask); /* while building: node indexes */
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
@@ -260,24 +292,26 @@ static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *
 	}
 }
 
+/* The fragment at offset off of the arena (zone-wide fragments: NXDOMAIN, NODATA). */
 static inline const struct snap_frag *zone_snap_frag_at(const struct zone_snap *s, uint32_t off)
 {
 	return (const struct snap_frag *)(const void *)(s->arena + off);
 }
 
 /* The prepared answer for qtype at a name (exact type, else the qtype-0 entry), or NULL. */
-static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
-						     const struct snap_hot *h, uint16_t qtype)
+static inline const struct snap_frag *zone_snap_frag(const struct snap_hot *h, uint16_t qtype)
 {
 	const struct snap_ans *a = snap_hot_ans(h);
-	uint32_t dflt = SNAP_NONE;
+	unsigned dflt = 0;
 	for (unsigned i = 0; i < h->nans; i++) {
 		if (a[i].qtype == qtype)
-			return zone_snap_frag_at(s, a[i].frag);
+			return (const struct snap_frag *)(const void *)((const uint8_t *)h +
+									  a[i].frag * 4u);
 		if (a[i].qtype == 0)
 			dflt = a[i].frag;
 	}
-	return dflt == SNAP_NONE ? NULL : zone_snap_frag_at(s, dflt);
+	return dflt ? (const struct snap_frag *)(const void *)((const uint8_t *)h + dflt * 4u)
+		    : NULL;
 }
 
 /*
