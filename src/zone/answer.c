@@ -235,23 +235,28 @@ static bool read_lean(const uint8_t *pkt, size_t len, struct query *q)
 		q->has_opt = true;
 	}
 
-	/* Lowercase and hash eight octets at a time, as read_qname does.  A
-	 * word that would run past the packet is read as the eight octets
-	 * ending with the class and shifted down. */
+	/* Lowercase and hash eight octets at a time, as read_qname does.  The
+	 * last, partial word is masked; when it would run past the packet it
+	 * is read as the eight octets ending with the class, shifted down. */
 	uint64_t h = zone_name_hash_init(nlen);
-	for (size_t i = 0; i < nlen; i += 8) {
+	size_t i = 0;
+	for (; i + 8 <= nlen; i += 8) {
+		uint64_t w;
+		memcpy(&w, name + i, 8);
+		w = lower_word(w);
+		memcpy(q->lname + i, &w, 8);
+		h = zone_name_hash_step(h, w);
+	}
+	if (i < nlen) {
 		size_t rest = nlen - i;
 		uint64_t w;
 		if (DNS_HDR_LEN + i + 8 <= len) {
 			memcpy(&w, name + i, 8);
 		} else {
-			/* rest < 4 here: the class ends 4 octets after the name */
-			memcpy(&w, name + nlen - 4, 8);
+			memcpy(&w, name + nlen - 4, 8); /* rest < 4 here */
 			w >>= 8 * (4 - rest);
 		}
-		if (rest < 8)
-			w &= ~UINT64_C(0) >> (64 - 8 * rest);
-		w = lower_word(w);
+		w = lower_word(w & (~UINT64_C(0) >> (64 - 8 * rest)));
 		memcpy(q->lname + i, &w, 8);
 		h = zone_name_hash_step(h, w);
 	}
@@ -278,19 +283,24 @@ static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, u
 	dns_put_u16(pkt + 10, ar);
 }
 
+/* The usual OPT: root owner, our payload, the extended rcode, DO echoed, no options. */
+static inline void put_opt_bare(uint8_t *o, uint16_t payload, unsigned rcode, uint16_t flags)
+{
+	o[0] = 0;
+	dns_put_u16(o + 1, DNS_T_OPT);
+	dns_put_u16(o + 3, payload);
+	o[5] = (uint8_t)(rcode >> 4);
+	o[6] = 0;
+	dns_put_u16(o + 7, flags & DNS_EDNS_DO);
+	dns_put_u16(o + 9, 0);
+}
+
 /* Appends the OPT RR at *pos (room was reserved). */
 static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_cfg *cfg,
 		      const struct query *q, unsigned rcode, bool ede_not_auth)
 {
 	if (!ede_not_auth && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
-		uint8_t *o = pkt + pos; /* the usual OPT: no options */
-		o[0] = 0;
-		dns_put_u16(o + 1, DNS_T_OPT);
-		dns_put_u16(o + 3, cfg->udp_payload);
-		o[5] = (uint8_t)(rcode >> 4);
-		o[6] = 0;
-		dns_put_u16(o + 7, q->edns.flags & DNS_EDNS_DO);
-		dns_put_u16(o + 9, 0);
+		put_opt_bare(pkt + pos, cfg->udp_payload, rcode, q->edns.flags);
 		return pos + DNS_EDNS_FIXED_LEN;
 	}
 	struct dns_wr w;
@@ -403,6 +413,17 @@ static const struct zone_snap *select_zone(const struct zone_table *t, const str
 {
 	if (!t)
 		return NULL;
+	if (t->nzones == 1) {
+		/* One zone: the name is in it or in none (no parent for DS). */
+		const struct zone_snap *s = t->zones[0];
+		if (s->origin_labels > q->qn.labels)
+			return NULL;
+		const uint8_t *suffix = zone_resolve_suffix(&q->qn, s->origin_labels);
+		if (q->lname + q->qn.len - suffix != s->origin_len ||
+		    !zone_bytes_eq(suffix, s->origin, s->origin_len))
+			return NULL;
+		return s;
+	}
 	const struct zone_snap *apex_zone = NULL;
 	if (t->nzones <= 8) {
 		/* Few zones (the usual POP): compare suffixes, no hashing. */
@@ -459,27 +480,13 @@ static const struct snap_frag *referral(const struct snap_hot *c)
 }
 
 /*
- * Finds the prepared answer for the query in s; NULL means "ask the
- * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
- * reads the bucket and the name's hot block, nothing else; the cut above a
- * name and the wildcard below one are linked from its hot block.
+ * find_frag for a name that is not in the index: the closest encloser, the
+ * longest existing ancestor (the apex at last), decides between a
+ * referral, a wildcard answer and NXDOMAIN.
  */
-static const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+static __attribute__((noinline)) const struct snap_frag *
+find_encloser(const struct zone_snap *s, const struct query *q)
 {
-	uint16_t qtype = q->qtype;
-	if (qtype == DNS_T_ANY)
-		return NULL;
-	const struct snap_hot *h =
-		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
-	if (h) {
-		if (h->flags & SNAP_N_BELOW)
-			return referral(zone_snap_hot(s, h->link));
-		if (h->flags & SNAP_N_SLOW)
-			return NULL;
-		const struct snap_frag *f = zone_snap_frag(h, qtype);
-		return f ? f : nodata(s);
-	}
-	/* The closest encloser: the longest existing ancestor, the apex at last. */
 	for (int k = q->qn.labels - 1; k >= s->origin_labels; k--) {
 		const struct snap_hot *a;
 		if (k == s->origin_labels) {
@@ -500,12 +507,32 @@ static const struct snap_frag *find_frag(const struct zone_snap *s, const struct
 			const struct snap_hot *w = zone_snap_hot(s, a->link);
 			if (w->flags & SNAP_N_SLOW)
 				return NULL;
-			const struct snap_frag *f = zone_snap_frag(w, qtype);
+			const struct snap_frag *f = zone_snap_frag(w, q->qtype);
 			return f ? f : nodata(s);
 		}
 		break;
 	}
 	return s->frag_nxdomain == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nxdomain);
+}
+
+/*
+ * Finds the prepared answer for the query in s; NULL means "ask the
+ * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
+ * reads the bucket and the name's hot block, nothing else; the cut above a
+ * name and the wildcard below one are linked from its hot block.
+ */
+static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+{
+	if (q->qtype == DNS_T_ANY)
+		return NULL;
+	const struct snap_hot *h =
+		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
+	if (!h)
+		return find_encloser(s, q);
+	if (h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))
+		return (h->flags & SNAP_N_BELOW) ? referral(zone_snap_hot(s, h->link)) : NULL;
+	const struct snap_frag *f = zone_snap_frag(h, q->qtype);
+	return f ? f : nodata(s);
 }
 
 /*
@@ -535,37 +562,50 @@ static int fit_cuts(const struct snap_cut *cuts, unsigned ncut, size_t room, boo
 	return keep;
 }
 
-static size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags, const struct query *q,
-			  const struct answer_cfg *cfg, const struct snap_frag *f,
-			  struct answer_info *info)
+/* Re-aims the compression pointers of a fragment written at pkt + body. */
+static void relocate(uint8_t *pkt, size_t body, const struct query *q, const struct snap_frag *f)
+{
+	const struct snap_reloc *r = snap_frag_relocs(f);
+	for (unsigned i = 0; i < f->nreloc; i++) {
+		uint16_t v = r[i].val;
+		size_t target;
+		if (v & SNAP_RELOC_FRAG)
+			target = body + (v & 0x3fff);
+		else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
+			target = DNS_HDR_LEN;
+		else
+			target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+		dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
+	}
+}
+
+/* Writes fragment f as the answer; the caller has checked that it fits in limit. */
+static inline size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags,
+				 const struct query *q, const struct answer_cfg *cfg,
+				 const struct snap_frag *f, struct answer_info *info)
 {
 	size_t body = q->qend;
 	uint16_t len = f->len;
 	copy_body(pkt + body, f->body, len);
-	if (f->nreloc) {
-		const struct snap_reloc *r = snap_frag_relocs(f);
-		for (unsigned i = 0; i < f->nreloc; i++) {
-			uint16_t v = r[i].val;
-			size_t target;
-			if (v & SNAP_RELOC_FRAG)
-				target = body + (v & 0x3fff);
-			else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
-				target = DNS_HDR_LEN;
-			else
-				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
-			dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
-		}
-	}
-	put_header(pkt, (uint16_t)(hflags | f->flags), 1, f->an, f->ns,
-		   (uint16_t)(f->ar + (q->has_opt ? 1 : 0)));
-	info->rcode = f->flags & DNS_RCODE_MASK;
+	if (f->nreloc)
+		relocate(pkt, body, q, f);
+	memcpy(pkt + 2, f->hdr, sizeof(f->hdr));
+	pkt[2] |= (uint8_t)(hflags >> 8);
+	pkt[3] |= (uint8_t)hflags;
+	info->rcode = (uint8_t)snap_frag_rcode(f);
 	size_t end = body + len;
-	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
+	if (!q->has_opt)
+		return end;
+	dns_put_u16(pkt + 10, (uint16_t)(dns_get_u16(pkt + 10) + 1));
+	if (q->edns.nsid.data && cfg->nsid)
+		return put_opt(pkt, end, limit, cfg, q, info->rcode, false);
+	put_opt_bare(pkt + end, cfg->udp_payload, info->rcode, q->edns.flags);
+	return end + DNS_EDNS_FIXED_LEN;
 }
 
-static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
-			  uint16_t hflags, const struct query *q, const struct answer_cfg *cfg,
-			  struct answer_info *info)
+static __attribute__((noinline)) size_t
+answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hflags,
+	    const struct query *q, const struct answer_cfg *cfg, struct answer_info *info)
 {
 	size_t optlen = opt_size(cfg, q, false);
 	struct resolve_out o;
@@ -605,17 +645,18 @@ static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
 	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
 }
 
-/* A query between the two stages of answering. */
+/* A query between the stages of answering. */
 struct answer_ctx {
 	struct query q;
 	const struct zone_snap *s;
 	size_t limit;
 	uint16_t hflags;
+	uint16_t optlen;        /* octets the OPT will take */
 };
 
 /* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
-static size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
-			 bool tcp)
+static inline size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
+				bool tcp)
 {
 	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
 	if (!tcp && q->has_opt) {
@@ -630,30 +671,30 @@ static size_t size_limit(const struct answer_cfg *cfg, const struct query *q, si
  * Returns true when the zone's answer is needed (c->s set); otherwise the
  * response (REFUSED) or the drop is final and its length is in *out.
  */
-static bool prepare_zone(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
-			 struct answer_ctx *c, struct answer_info *info, size_t *out)
+static inline bool prepare_zone(const struct zone_table *t, const struct answer_cfg *cfg,
+				uint8_t *pkt, struct answer_ctx *c, struct answer_info *info,
+				size_t *out)
 {
 	const struct query *q = &c->q;
 	c->s = select_zone(t, q);
 	if (c->s) {
 		info->zone = c->s;
-		if (q->qend + opt_size(cfg, q, false) <= c->limit)
+		c->optlen = (uint16_t)opt_size(cfg, q, false);
+		if (q->qend + c->optlen <= c->limit)
 			return true;
 		info->drop = ANSWER_DROP_SPACE;
+		*out = 0;
 		return false;
 	}
 	*out = finish_empty(pkt, c->limit, c->hflags, q, cfg, DNS_R_REFUSED, true, info);
 	return false;
 }
 
-/*
- * First stage: everything up to choosing the zone.  Returns true when the
- * query still needs its zone's answer (c->s set); otherwise the response
- * (or the drop) is final and its length is in *out.
- */
-static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *cfg,
-			   uint8_t *pkt, size_t len, size_t cap, bool tcp, struct answer_ctx *c,
-			   struct answer_info *info, size_t *out)
+/* answer_prepare for every query read_lean does not take. */
+static __attribute__((noinline)) bool
+prepare_general(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
+		size_t len, size_t cap, bool tcp, struct answer_ctx *c, struct answer_info *info,
+		size_t *out)
 {
 	*info = (struct answer_info){ 0 };
 	*out = 0;
@@ -661,14 +702,6 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 		info->drop = ANSWER_DROP_SHORT;
 		return false;
 	}
-	struct query *q = &c->q;
-	if (read_lean(pkt, len, q)) {
-		info->qtype = q->qtype;
-		c->hflags = (uint16_t)(DNS_F_QR | (dns_get_u16(pkt + 2) & DNS_F_RD));
-		c->limit = size_limit(cfg, q, cap, tcp);
-		return prepare_zone(t, cfg, pkt, c, info, out);
-	}
-
 	struct dns_rd r;
 	dns_rd_init(&r, pkt, len);
 	/* len >= 12 was checked: read the header directly. */
@@ -684,6 +717,7 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 		return false;
 	}
 
+	struct query *q = &c->q;
 	q->has_q = false;
 	q->has_opt = false;
 	q->formerr = false;
@@ -745,13 +779,32 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	return false;
 }
 
+/*
+ * First stage: everything up to choosing the zone.  Returns true when the
+ * query still needs its zone's answer (c->s set); otherwise the response
+ * (or the drop) is final and its length is in *out.
+ */
+static inline bool answer_prepare(const struct zone_table *t, const struct answer_cfg *cfg,
+				  uint8_t *pkt, size_t len, size_t cap, bool tcp,
+				  struct answer_ctx *c, struct answer_info *info, size_t *out)
+{
+	struct query *q = &c->q;
+	if (cap < len || !read_lean(pkt, len, q))
+		return prepare_general(t, cfg, pkt, len, cap, tcp, c, info, out);
+	*info = (struct answer_info){ .qtype = q->qtype };
+	c->hflags = (uint16_t)(DNS_F_QR | (dns_get_u16(pkt + 2) & DNS_F_RD));
+	c->limit = size_limit(cfg, q, cap, tcp);
+	return prepare_zone(t, cfg, pkt, c, info, out);
+}
+
 /* Second stage: the zone's answer. */
-static size_t answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, struct answer_ctx *c,
-			      struct answer_info *info)
+static inline __attribute__((always_inline)) size_t
+answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_ctx *c,
+		struct answer_info *info)
 {
 	const struct query *q = &c->q;
 	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
-	if (f && q->qend + f->len + opt_size(cfg, q, false) <= c->limit)
+	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 }
@@ -766,32 +819,37 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 	return answer_complete(cfg, pkt, &c, info);
 }
 
-/* A hot block is 8-aligned and usually under 128 octets: up to three cache lines. */
-static inline void prefetch_block(const void *p)
-{
-	__builtin_prefetch(p);
-	__builtin_prefetch((const uint8_t *)p + 64);
-	__builtin_prefetch((const uint8_t *)p + 127);
-}
-
 /*
- * Bucket line of query c is in cache by now: start fetching the hot block of
- * the entry with its hash, if the line has one.
+ * The bucket line of query c is in cache by now: start fetching the hot
+ * block of the entry with its hash, all the lines the block spans.
  */
 static inline void prefetch_hot(const struct answer_ctx *c)
 {
 	const struct zone_snap *s = c->s;
 	uint32_t h = c->q.qn.hash;
-	const struct snap_bucket *b = &s->htab[snap_bucket_first(h, s->hmask)];
-	for (unsigned i = 0; i < SNAP_BUCKETS_PER_LINE && b[i].ref != SNAP_NONE; i++) {
-		if (b[i].hash == h) {
-			prefetch_block(zone_snap_hot(s, b[i].ref));
+	uint32_t i = h & s->hmask;
+	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++, i = (i + 1) & s->hmask) {
+		const struct snap_bucket *b = &s->htab[i];
+		if (b->ref == SNAP_NONE)
+			return;
+		if (snap_bucket_match(b, h)) {
+			const uint8_t *p = (const uint8_t *)zone_snap_hot(s, b->ref);
+			unsigned lines = snap_bucket_lines(b);
+			__builtin_prefetch(p);
+			for (unsigned l = 1; l < lines; l++)
+				__builtin_prefetch(p + 64 * l);
 			return;
 		}
 	}
 }
 
-/* How many queries ahead the bucket prefetch runs of the hot-block prefetch. */
+/*
+ * The stages of a burst: each query is parsed and its bucket fetched; LAG
+ * queries later its bucket line has arrived and its hot block is fetched;
+ * once the whole burst is parsed the answers are written, by which time
+ * the hot blocks (mostly) have arrived.  The cache misses of a burst overlap
+ * with the parsing work and with each other instead of adding up.
+ */
 #define PREFETCH_LAG 8
 
 void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
@@ -804,18 +862,11 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		n = ANSWER_BURST_MAX;
 	bool hot = !cfg->reference_only;
 
-	/*
-	 * Parse each query and start fetching its hash bucket; a few queries
-	 * later its bucket has arrived, so start fetching its hot block.  By
-	 * the time the answers are written, both are (mostly) in cache: the
-	 * cache misses of the burst overlap instead of adding up.
-	 */
 	for (unsigned i = 0; i < n; i++) {
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
 		if (more[i])
-			__builtin_prefetch(&c[i].s->htab[snap_bucket_first(c[i].q.qn.hash,
-									    c[i].s->hmask)]);
+			__builtin_prefetch(&c[i].s->htab[c[i].q.qn.hash & c[i].s->hmask]);
 		else
 			lens[i] = (uint16_t)out;
 		if (hot && i >= PREFETCH_LAG && more[i - PREFETCH_LAG])

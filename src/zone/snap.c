@@ -100,8 +100,8 @@ struct builder {
 
 /*
  * Table size for n names: a power of two, at least 8/5 n, so the load stays
- * at most 5/8: a hit then nearly always finds its name in the line it
- * hashes to, and a miss an empty bucket there (see snap_bucket_first).
+ * at most 5/8: short probe sequences that nearly always stay in the line of
+ * the first bucket, in half the memory that a load of at most 1/2 needs.
  */
 static uint32_t htab_cap(uint32_t n)
 {
@@ -122,7 +122,7 @@ static int htab_resize(struct zone_snap *s, uint32_t want)
 	for (uint32_t n = 0; n < s->nnodes; n++) {
 		const uint8_t *o = s->nodes[n].owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
-		uint32_t i = snap_bucket_first(h, cap - 1);
+		uint32_t i = h & (cap - 1);
 		while (t[i].ref != SNAP_NONE)
 			i = (i + 1) & (cap - 1);
 		t[i] = (struct snap_bucket){ h, n };
@@ -147,12 +147,13 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	}
 	uint32_t idx = s->nnodes++;
 	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
-					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0 };
+					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
+					    .hot_lines = 1 };
 	if ((uint64_t)s->nnodes * 8 > ((uint64_t)s->hmask + 1) * 5)
 		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
-	uint32_t i = snap_bucket_first(h, s->hmask);
+	uint32_t i = h & s->hmask;
 	while (s->htab[i].ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
 	s->htab[i] = (struct snap_bucket){ h, idx };
@@ -284,8 +285,12 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	uint32_t off = (uint32_t)out->len;
 	struct snap_frag *f = (struct snap_frag *)(void *)(out->buf + off);
 	memset(f, 0, used);
-	*f = (struct snap_frag){ .flags = o.flags, .an = o.an, .ns = o.ns, .ar = o.ar,
-				 .len = (uint16_t)len, .nreloc = (uint16_t)nreloc };
+	*f = (struct snap_frag){ .len = (uint16_t)len, .nreloc = (uint16_t)nreloc };
+	dns_put_u16(f->hdr, o.flags);
+	dns_put_u16(f->hdr + 2, 1);
+	dns_put_u16(f->hdr + 4, o.an);
+	dns_put_u16(f->hdr + 6, o.ns);
+	dns_put_u16(f->hdr + 8, o.ar);
 	memcpy(f->body, buf + body, len);
 	struct snap_reloc *r = (struct snap_reloc *)(void *)snap_frag_relocs(f);
 	for (unsigned i = 0; i < nreloc; i++) {
@@ -469,6 +474,8 @@ static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 		memcpy(base + frags, b->tmp.buf, b->tmp.len);
 	b->arena.len = hot_off + size;
 	n->hot = (uint32_t)(hot_off / 8);
+	lines = (hot_off % 64 + size + 63) / 64;
+	n->hot_lines = (uint8_t)(lines < 4 ? lines : 4);
 	return 0;
 }
 
@@ -528,8 +535,11 @@ static int finish(struct builder *b)
 	s->arena_len = b->arena.len;
 	for (uint32_t i = 0; i <= s->hmask; i++) {
 		t[i] = s->htab[i];
-		if (t[i].ref != SNAP_NONE)
-			t[i].ref = s->nodes[t[i].ref].hot;
+		if (t[i].ref != SNAP_NONE) {
+			const struct snap_node *n = &s->nodes[t[i].ref];
+			t[i].hash = (t[i].hash & ~SNAP_HASH_LINES) | (n->hot_lines - 1u);
+			t[i].ref = n->hot;
+		}
 	}
 	free(s->htab);
 	s->htab = t;

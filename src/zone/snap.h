@@ -50,6 +50,7 @@ struct snap_node {
 	uint32_t cut;                 /* with SNAP_N_BELOW: the cut/DNAME node above */
 	uint32_t hot;                 /* its hot block (arena offset / 8) */
 	uint16_t flags;
+	uint8_t hot_lines;            /* cache lines the hot block spans (at most 4) */
 };
 
 /*
@@ -93,9 +94,8 @@ static inline const struct snap_ans *snap_hot_ans(const struct snap_hot *h)
 
 /*
  * ref: the hot block's arena offset / 8 (while building: the node index).
- * Probing starts at the first bucket of the 64-octet line the hash picks and
- * goes on linearly: at the table's load (at most 5/8) nearly every lookup,
- * hit or miss, reads that one line.
+ * Linear probing from the bucket the hash picks; at the table's load (at
+ * most 5/8) a lookup, hit or miss, nearly always ends in that bucket's line.
  */
 struct snap_bucket {
 	uint32_t hash;
@@ -104,9 +104,22 @@ struct snap_bucket {
 
 #define SNAP_BUCKETS_PER_LINE 8u
 
-static inline uint32_t snap_bucket_first(uint32_t hash, uint32_t mask)
+/*
+ * Once the snapshot is published (hot_ready), the low two bits of a
+ * bucket's hash say how many cache lines its hot block spans, minus one (3:
+ * four or more), so the engine can prefetch exactly those; lookups compare
+ * the other 30 bits and then the owner.
+ */
+#define SNAP_HASH_LINES 3u
+
+static inline bool snap_bucket_match(const struct snap_bucket *b, uint32_t h)
 {
-	return hash & mask & ~(SNAP_BUCKETS_PER_LINE - 1);
+	return ((b->hash ^ h) & ~SNAP_HASH_LINES) == 0;
+}
+
+static inline unsigned snap_bucket_lines(const struct snap_bucket *b)
+{
+	return (b->hash & SNAP_HASH_LINES) + 1;
 }
 
 /* A relocation: body offset of a compression pointer and what it points at. */
@@ -144,15 +157,24 @@ struct snap_cut {
  * Fragment header; followed in the arena by body[len], then (2-aligned)
  * relocs[nreloc].  A fragment is the complete answer; when it does not fit
  * the client's size limit the engine asks the reference resolver, which
- * truncates the way Knot does (rare: only large answers over UDP).
+ * truncates the way Knot does (rare: only large answers over UDP).  hdr is
+ * the response header after the ID as it goes on the wire, so the engine
+ * copies it and only ORs in the query's bits (QR, opcode, RD) and counts
+ * its OPT.
  */
 struct snap_frag {
-	uint16_t flags;       /* header bits to set: AA and the rcode */
-	uint16_t an, ns, ar;
+	uint8_t hdr[10];      /* big-endian: flags (AA, rcode), QDCOUNT 1, ANCOUNT, NSCOUNT,
+			       * ARCOUNT without the OPT */
 	uint16_t len;
 	uint16_t nreloc;      /* 0 for a fragment used only for its own name */
 	uint8_t body[];
 };
+
+/* The rcode a fragment answers (its header's low four bits). */
+static inline unsigned snap_frag_rcode(const struct snap_frag *f)
+{
+	return f->hdr[1] & 0x0f;
+}
 
 static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *f)
 {
@@ -218,7 +240,8 @@ void zone_snap_free(struct zone_snap *s);
 /*
  * Equality of two short byte strings (names), word by word.  The last word
  * overlaps the previous one instead of reading past the end, so only
- * a[0..n) and b[0..n) are ever touched.
+ * a[0..n) and b[0..n) are ever touched (under 8 octets: two overlapping
+ * 4-octet words, or octet by octet).
  */
 static inline bool zone_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -233,6 +256,14 @@ static inline bool zone_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 		memcpy(&x, a + n - 8, 8);
 		memcpy(&y, b + n - 8, 8);
 		return (acc | (x ^ y)) == 0;
+	}
+	if (n >= 4) {
+		uint32_t x, y, u, v;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return ((x ^ y) | (u ^ v)) == 0;
 	}
 	uint8_t acc = 0;
 	for (size_t i = 0; i < n; i++)
@@ -253,12 +284,12 @@ static inline const struct snap_hot *zone_snap_hot(const struct zone_snap *s, ui
 static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *s,
 							const uint8_t *name, size_t plen, uint32_t h)
 {
-	uint32_t i = snap_bucket_first(h, s->hmask);
+	uint32_t i = h & s->hmask;
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
 			return NULL;
-		if (b->hash == h) {
+		if (snap_bucket_match(b, h)) {
 			const struct snap_hot *hot = zone_snap_hot(s, b->ref);
 			if (hot->plen == plen && zone_bytes_eq(hot->owner, name, plen))
 				return hot;
@@ -278,12 +309,12 @@ static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *
 		const struct snap_hot *hot = zone_snap_find_hot(s, name, len - s->origin_len, h);
 		return hot ? hot->node : SNAP_NONE;
 	}
-	uint32_t i = snap_bucket_first(h, s->hmask); /* while building: node indexes */
+	uint32_t i = h & s->hmask; /* while building: buckets hold node indexes */
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
 			return SNAP_NONE;
-		if (b->hash == h) {
+		if (snap_bucket_match(b, h)) {
 			const uint8_t *o = s->nodes[b->ref].owner;
 			if (o[0] == name[0] && memcmp(o, name, len) == 0)
 				return b->ref;
