@@ -652,6 +652,7 @@ struct answer_ctx {
 	size_t limit;
 	uint16_t hflags;
 	uint16_t optlen;        /* octets the OPT will take */
+	uint32_t phash;         /* hash of the parent name, when it is below the apex */
 };
 
 /* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
@@ -819,14 +820,18 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 	return answer_complete(cfg, pkt, &c, info);
 }
 
-/*
- * The bucket line of query c is in cache by now: start fetching the hot
- * block of the entry with its hash, all the lines the block spans.
- */
-static inline void prefetch_hot(const struct answer_ctx *c)
+/* Starts fetching the bucket line of the name with hash h. */
+static inline void prefetch_bucket(const struct zone_snap *s, uint32_t h)
 {
-	const struct zone_snap *s = c->s;
-	uint32_t h = c->q.qn.hash;
+	__builtin_prefetch(&s->htab[h & s->hmask]);
+}
+
+/*
+ * The bucket line of hash h is in cache by now: start fetching the hot
+ * block of the entry with that hash, all the lines the block spans.
+ */
+static inline void prefetch_block(const struct zone_snap *s, uint32_t h)
+{
 	uint32_t i = h & s->hmask;
 	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++, i = (i + 1) & s->hmask) {
 		const struct snap_bucket *b = &s->htab[i];
@@ -841,6 +846,34 @@ static inline void prefetch_hot(const struct answer_ctx *c)
 			return;
 		}
 	}
+}
+
+/*
+ * A name two or more labels below the apex may be below a delegation or
+ * under a wildcard: when it is not in the index, its parent is looked up
+ * next.  Fetch the parent's bucket and block alongside the name's own, so
+ * that a referral costs no more memory latency than a hit (the price: one
+ * more line for the deep names that are hits).
+ */
+static inline bool deep(const struct answer_ctx *c)
+{
+	return c->q.qn.labels > c->s->origin_labels + 1u;
+}
+
+static inline void prefetch_first(struct answer_ctx *c)
+{
+	prefetch_bucket(c->s, c->q.qn.hash);
+	if (deep(c)) {
+		c->phash = zone_resolve_suffix_hash(&c->q.qn, c->q.qn.labels - 1u);
+		prefetch_bucket(c->s, c->phash);
+	}
+}
+
+static inline void prefetch_hot(const struct answer_ctx *c)
+{
+	prefetch_block(c->s, c->q.qn.hash);
+	if (deep(c))
+		prefetch_block(c->s, c->phash);
 }
 
 /*
@@ -865,10 +898,10 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 	for (unsigned i = 0; i < n; i++) {
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
-		if (more[i])
-			__builtin_prefetch(&c[i].s->htab[c[i].q.qn.hash & c[i].s->hmask]);
-		else
+		if (!more[i])
 			lens[i] = (uint16_t)out;
+		else if (hot)
+			prefetch_first(&c[i]);
 		if (hot && i >= PREFETCH_LAG && more[i - PREFETCH_LAG])
 			prefetch_hot(&c[i - PREFETCH_LAG]);
 	}

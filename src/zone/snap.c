@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "zone/snap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,20 +38,45 @@ uint32_t zone_name_hash(const uint8_t *name, size_t len)
  * 2 MiB-aligned memory advised for transparent huge pages: a lookup in a
  * million-name zone otherwise pays a TLB miss on top of each cache miss.
  * (The daemon's EAL hugepages serve the same purpose on the fastpath.)
+ * They get a fresh mapping, advised before its first touch: memory reused
+ * from the heap may already be backed by small pages, which the advice does
+ * not replace (the index of the 1M-name zone ended up so without this).
  */
-#define HUGE_ALIGN (2u << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static size_t huge_round(size_t len)
+{
+	return (len + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
+}
 
 static void *huge_alloc(size_t len)
 {
-	void *p = NULL;
-	size_t rounded = (len + HUGE_ALIGN - 1) & ~(size_t)(HUGE_ALIGN - 1);
-	if (len >= HUGE_ALIGN) {
-		if (posix_memalign(&p, HUGE_ALIGN, rounded) != 0)
-			return NULL;
-		(void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
-		return p;
-	}
-	return malloc(len ? len : 1);
+	if (len < HUGE_ALIGN)
+		return malloc(len ? len : 1);
+	size_t rounded = huge_round(len);
+	uint8_t *p = mmap(NULL, rounded + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Trim the mapping to a 2 MiB-aligned start. */
+	size_t head = (HUGE_ALIGN - (uintptr_t)p % HUGE_ALIGN) % HUGE_ALIGN;
+	if (head)
+		(void)munmap(p, head);
+	if (HUGE_ALIGN - head)
+		(void)munmap(p + head + rounded, HUGE_ALIGN - head);
+	(void)madvise(p + head, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
+	return p + head;
+}
+
+/* Frees what huge_alloc(len) returned; NULL is a no-op. */
+static void huge_free(void *p, size_t len)
+{
+	if (!p)
+		return;
+	if (len < HUGE_ALIGN)
+		free(p);
+	else
+		(void)munmap(p, huge_round(len));
 }
 
 /* ---- index construction ---- */
@@ -526,13 +552,13 @@ static int finish(struct builder *b)
 {
 	struct zone_snap *s = b->s;
 	s->arena = huge_alloc(b->arena.len);
-	struct snap_bucket *t = huge_alloc(((size_t)s->hmask + 1) * sizeof(*t));
-	if (!s->arena || !t) {
-		free(t);
+	if (!s->arena)
 		return DP_ENOMEM;
-	}
-	memcpy(s->arena, b->arena.buf, b->arena.len);
 	s->arena_len = b->arena.len;
+	struct snap_bucket *t = huge_alloc(((size_t)s->hmask + 1) * sizeof(*t));
+	if (!t)
+		return DP_ENOMEM;
+	memcpy(s->arena, b->arena.buf, b->arena.len);
 	for (uint32_t i = 0; i <= s->hmask; i++) {
 		t[i] = s->htab[i];
 		if (t[i].ref != SNAP_NONE) {
@@ -592,8 +618,11 @@ void zone_snap_free(struct zone_snap *s)
 		return;
 	zone_contents_free(s->z);
 	free(s->nodes);
-	free(s->htab);
-	free(s->arena);
+	if (s->hot_ready) /* else the builder's table, from malloc */
+		huge_free(s->htab, ((size_t)s->hmask + 1) * sizeof(*s->htab));
+	else
+		free(s->htab);
+	huge_free(s->arena, s->arena_len);
 	free(s);
 }
 
