@@ -281,8 +281,8 @@ static inline const struct snap_hot *zone_snap_hot(const struct zone_snap *s, ui
  * origin are name[0..plen), or NULL.  The caller has checked that the name
  * ends with the origin.  Needs hot_ready.  Fastpath-safe.
  */
-static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *s,
-							const uint8_t *name, size_t plen, uint32_t h)
+static inline const struct snap_hot *
+zone_snap_find_hot(const struct zone_snap *s, const uint8_t *name, size_t plen, uint32_t h)
 {
 	uint32_t i = h & s->hmask;
 	for (;;) {
