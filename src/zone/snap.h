@@ -95,7 +95,7 @@ static inline const struct snap_ans *snap_hot_ans(const struct snap_hot *h)
 /*
  * ref: the hot block's arena offset / 8 (while building: the node index).
  * Linear probing from the bucket the hash picks; at the table's load (at
- * most 5/8) a lookup, hit or miss, nearly always ends in that bucket's line.
+ * most 5/16) a lookup, hit or miss, nearly always ends in that bucket's line.
  */
 struct snap_bucket {
 	uint32_t hash;
