@@ -4,16 +4,21 @@
  *
  *   answer_bench ORIGIN ZONEFILE QUERYFILE [RUNS [MODE]]
  *
- * MODE "all" (default) or "burst": only the burst runs, for counting
- * instructions per query under callgrind (valgrind --tool=callgrind), which
- * unlike the clock does not depend on what else the machine is doing.
- * Loads the zone (timing the load and the snapshot build separately and
- * measuring resident memory), turns the query file ("NAME TYPE EDNS" per
- * line) into wire queries, then answers all of them RUNS times (default 7)
- * in bursts of 32 (as the fastpath does), RUNS times one at a time, and
- * RUNS times with the reference resolver only, and prints the median ns/query of each, queries/s, and the mix of
- * rcodes.  Times are thread CPU time (see cpu_s).  Each query is copied into the packet buffer before it is
- * answered, as the fastpath answers in place in the received buffer.
+ * MODE "all" (default): loads the zone (timing the load and the snapshot
+ * build separately and measuring resident memory), turns the query file
+ * ("NAME TYPE EDNS" per line) into wire queries, then answers all of them
+ * RUNS times (default 7) in bursts of 32 (as the fastpath does), RUNS times
+ * one at a time, and RUNS times with the reference resolver only, and
+ * prints the median ns/query of each, queries/s, and the mix of rcodes.
+ * "burst": only the burst runs (median and fastest); with RUNS 1 under
+ * callgrind (valgrind --tool=callgrind --toggle-collect=zone_answer_burst)
+ * it counts instructions per query, which unlike the clock does not depend
+ * on what else the machine is doing.  "digest": no timing, one FNV-1a
+ * digest over every response (bytes and answer_info) in bursts and one at
+ * a time, so that two builds can be shown to answer byte for byte the same.
+ * Times are thread CPU time (see cpu_s).  Each query is copied into the
+ * packet buffer before it is answered, as the fastpath answers in place in
+ * the received buffer.
  * Output is "key: value" lines that scripts/bench-answer.sh collects.
  */
 #include <stdbool.h>
@@ -150,6 +155,57 @@ static double run_burst(const struct zone_table *t, const struct answer_cfg *cfg
 	return dt * 1e9 / (double)qs->n;
 }
 
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* Digest of one response: its bytes and what the engine said about it. */
+static uint64_t digest_one(uint64_t h, const uint8_t *pkt, size_t len,
+			   const struct answer_info *info)
+{
+	uint8_t meta[6] = { info->drop, info->rcode, info->tc, info->slow, (uint8_t)info->qtype,
+			    (uint8_t)(info->qtype >> 8) };
+	h = fnv1a(h, &len, sizeof(len));
+	h = fnv1a(h, pkt, len);
+	return fnv1a(h, meta, sizeof(meta));
+}
+
+/* "digest" mode: every response, in bursts and one at a time. */
+static void digest(const struct zone_table *t, const struct answer_cfg *cfg,
+		   const struct qset *qs)
+{
+	static uint8_t bufs[ANSWER_BURST_MAX][2048];
+	uint8_t *pkts[ANSWER_BURST_MAX];
+	uint16_t lens[ANSWER_BURST_MAX];
+	struct answer_info infos[ANSWER_BURST_MAX];
+	uint64_t hb = UINT64_C(0xcbf29ce484222325), hs = hb;
+	for (unsigned i = 0; i < ANSWER_BURST_MAX; i++)
+		pkts[i] = bufs[i];
+	for (size_t i = 0; i < qs->n; i += ANSWER_BURST_MAX) {
+		size_t left = qs->n - i;
+		unsigned n = left < ANSWER_BURST_MAX ? (unsigned)left : ANSWER_BURST_MAX;
+		for (unsigned k = 0; k < n; k++) {
+			memcpy(bufs[k], qs->wire + qs->off[i + k], qs->len[i + k]);
+			lens[k] = qs->len[i + k];
+		}
+		zone_answer_burst(t, cfg, pkts, lens, sizeof(bufs[0]), false, infos, n);
+		for (unsigned k = 0; k < n; k++)
+			hb = digest_one(hb, bufs[k], lens[k], &infos[k]);
+		for (unsigned k = 0; k < n; k++) {
+			memcpy(bufs[k], qs->wire + qs->off[i + k], qs->len[i + k]);
+			size_t len = zone_answer(t, cfg, bufs[k], qs->len[i + k], sizeof(bufs[0]),
+						 false, &infos[k]);
+			hs = digest_one(hs, bufs[k], len, &infos[k]);
+		}
+	}
+	printf("queries: %zu\nburst_digest: %016llx\nsingle_digest: %016llx\n", qs->n,
+	       (unsigned long long)hb, (unsigned long long)hs);
+}
+
 /* One pass over all queries; returns ns/query and fills the rcode counts. */
 static double run(const struct zone_table *t, const struct answer_cfg *cfg,
 		  const struct qset *qs, unsigned long *rcodes, unsigned long *slow, size_t *bytes)
@@ -175,13 +231,15 @@ static double run(const struct zone_table *t, const struct answer_cfg *cfg,
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: answer_bench ORIGIN ZONEFILE QUERYFILE [RUNS]\n");
+		fprintf(stderr, "usage: answer_bench ORIGIN ZONEFILE QUERYFILE"
+				" [RUNS [all|burst|digest]]\n");
 		return 2;
 	}
 	int runs = argc > 4 ? atoi(argv[4]) : 7;
 	if (runs < 1 || runs > 99)
 		runs = 7;
 	bool burst_only = argc > 5 && strcmp(argv[5], "burst") == 0;
+	bool digest_only = argc > 5 && strcmp(argv[5], "digest") == 0;
 
 	size_t rss0 = rss_bytes();
 	double t0 = now_s();
@@ -214,9 +272,19 @@ int main(int argc, char **argv)
 
 	unsigned long rcodes[16] = { 0 }, slow = 0;
 	size_t bytes;
+	if (digest_only) {
+		digest(t, &cfg, &qs);
+		zone_table_free(t);
+		return 0;
+	}
 	if (burst_only) {
-		double ns = run_burst(t, &cfg, &qs);
-		printf("queries: %zu\nburst_ns_per_query: %.1f\n", qs.n, ns);
+		double ns[99];
+		for (int i = 0; i < runs; i++)
+			ns[i] = run_burst(t, &cfg, &qs);
+		qsort(ns, (size_t)runs, sizeof(double), cmp_double);
+		printf("queries: %zu\nruns: %d\nburst_ns_per_query_median: %.1f\n"
+		       "burst_ns_per_query_min: %.1f\nrss_zone_mb: %.1f\n",
+		       qs.n, runs, ns[runs / 2], ns[0], (double)(rss_built - rss0) / 1048576.0);
 		zone_table_free(t);
 		return 0;
 	}

@@ -9,6 +9,7 @@ Zone bench.test. with N names:
 The query file lists one query per line: "NAME TYPE EDNS" with the mix the
 answer-engine issue asks for: 70% A/AAAA hits, 15% NXDOMAIN, 5% CNAME,
 5% referral, 5% NODATA; half with EDNS.  Deterministic (fixed seed).
+--only KIND writes queries of that kind of the mix only.
 """
 import argparse
 import random
@@ -20,6 +21,8 @@ def main():
     ap.add_argument('--queries', type=int, default=1_000_000)
     ap.add_argument('--zone', required=True)
     ap.add_argument('--query-file', required=True)
+    ap.add_argument('--only', choices=['hit', 'nxdomain', 'cname', 'referral', 'nodata'],
+                    help='queries of one kind of the mix only (to see what each costs)')
     a = ap.parse_args()
     n = a.names
     with open(a.zone, 'w') as z:
@@ -39,6 +42,9 @@ def main():
         for k in range(a.queries):
             edns = k % 2
             r = rnd.random()
+            if a.only:
+                r = {'hit': 0.0, 'nxdomain': 0.70, 'cname': 0.85, 'referral': 0.90,
+                     'nodata': 0.95}[a.only]
             if r < 0.70:
                 i = rnd.randrange(n)
                 if rnd.random() < 0.5 or i % 2:

@@ -2,6 +2,9 @@
 #include "zone/answer.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dns/edns.h"
 #include "dns/msg.h"
@@ -170,6 +173,124 @@ static void read_rest(struct dns_rd *r, struct query *q, unsigned an, unsigned n
 	}
 }
 
+/*
+ * The common query, read without the cursor: opcode QUERY, QR clear, one
+ * question of class IN that is not a zone transfer, no answer or authority
+ * records, and after the question either nothing or one bare OPT of version
+ * 0 (root owner, no options).  Nearly every query has this shape, and for it
+ * the general reader's per-octet bounds checks, record walk and checks of
+ * rare conditions cost more than the rest of the answer.  Every read below is
+ * inside pkt[0..len): the name loop reads octet n only when n <= lim, which
+ * leaves room for the root, the type and the class; the OPT is read only
+ * when exactly its 11 octets follow.  Fills q exactly as read_qname and
+ * read_rest would; returns false (q undefined) when the query has another
+ * shape, for the general reader to decide about.
+ */
+static bool read_lean(const uint8_t *pkt, size_t len, struct query *q)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return false; /* the word tricks below assume little-endian */
+#endif
+	if (len < DNS_HDR_LEN + 5)
+		return false;
+	/* QR and opcode clear, QDCOUNT 1, ANCOUNT and NSCOUNT 0, ARCOUNT 0 or 1. */
+	uint16_t arcount = dns_get_u16(pkt + 10);
+	if ((pkt[2] & 0xf8) != 0 || dns_get_u16(pkt + 4) != 1 || dns_get_u16(pkt + 6) != 0 ||
+	    dns_get_u16(pkt + 8) != 0 || arcount > 1)
+		return false;
+
+	const uint8_t *name = pkt + DNS_HDR_LEN;
+	size_t lim = len - DNS_HDR_LEN - 5; /* last offset where the root label fits */
+	if (lim > DNS_NAME_MAXLEN - 1)
+		lim = DNS_NAME_MAXLEN - 1;
+	size_t n = 0;
+	unsigned labels = 0;
+	for (;;) {
+		if (n > lim)
+			return false;
+		unsigned l = name[n];
+		if (l == 0)
+			break;
+		if (l > DNS_LABEL_MAXLEN)
+			return false; /* a pointer or a reserved label type */
+		q->qn.loff[labels++] = (uint8_t)n;
+		n += 1u + l;
+	}
+	size_t nlen = n + 1;
+	size_t qend = DNS_HDR_LEN + nlen + 4;
+	uint16_t qtype = dns_get_u16(pkt + qend - 4);
+	if (dns_get_u16(pkt + qend - 2) != DNS_C_IN || qtype == DNS_T_AXFR || qtype == DNS_T_IXFR)
+		return false;
+	const uint8_t *o = pkt + qend;
+	if (arcount == 0) {
+		if (len != qend)
+			return false;
+		q->has_opt = false;
+	} else {
+		if (len - qend != DNS_EDNS_FIXED_LEN || o[0] != 0 ||
+		    dns_get_u16(o + 1) != DNS_T_OPT || o[6] != 0 || dns_get_u16(o + 9) != 0)
+			return false;
+		q->edns.payload = dns_get_u16(o + 3);
+		q->edns.ext_rcode = o[5];
+		q->edns.version = 0;
+		q->edns.flags = dns_get_u16(o + 7);
+		q->edns.nsid.data = NULL;
+		q->edns.owner_is_root = true;
+		q->has_opt = true;
+	}
+
+	/* Lowercase and hash eight octets at a time, as read_qname does.  The
+	 * last, partial word is masked; when it would run past the packet it
+	 * is read as the eight octets ending with the class, shifted down. */
+	uint64_t h = zone_name_hash_init(nlen);
+	size_t i = 0;
+#ifdef __SSE2__
+	/* Sixteen octets at a time where the name is that long: A-Z are the
+	 * bytes above 'A' - 1 and below 'Z' + 1 as signed octets (those of 128
+	 * and more are negative), as lower_word decides. */
+	const __m128i above = _mm_set1_epi8('A' - 1), below = _mm_set1_epi8('Z' + 1);
+	const __m128i bit = _mm_set1_epi8(0x20);
+	for (; i + 16 <= nlen; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(name + i));
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, below));
+		v = _mm_or_si128(v, _mm_and_si128(up, bit));
+		_mm_storeu_si128((__m128i *)(void *)(q->lname + i), v);
+		h = zone_name_hash_step(h, (uint64_t)_mm_cvtsi128_si64(v));
+		h = zone_name_hash_step(h, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)));
+	}
+#endif
+	for (; i + 8 <= nlen; i += 8) {
+		uint64_t w;
+		memcpy(&w, name + i, 8);
+		w = lower_word(w);
+		memcpy(q->lname + i, &w, 8);
+		h = zone_name_hash_step(h, w);
+	}
+	if (i < nlen) {
+		size_t rest = nlen - i;
+		uint64_t w;
+		if (DNS_HDR_LEN + i + 8 <= len) {
+			memcpy(&w, name + i, 8);
+		} else {
+			memcpy(&w, name + nlen - 4, 8); /* rest < 4 here */
+			w >>= 8 * (4 - rest);
+		}
+		w = lower_word(w & (~UINT64_C(0) >> (64 - 8 * rest)));
+		memcpy(q->lname + i, &w, 8);
+		h = zone_name_hash_step(h, w);
+	}
+	q->qn.name = q->lname;
+	q->qn.len = (uint8_t)nlen;
+	q->qn.labels = (uint8_t)labels;
+	q->qn.hash = zone_name_hash_final(h);
+	q->qtype = qtype;
+	q->qclass = DNS_C_IN;
+	q->qend = qend;
+	q->has_q = true;
+	q->formerr = false;
+	return true;
+}
+
 /* The response header after the ID: flags and the four section counts. */
 static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
 		       uint16_t ar)
@@ -181,19 +302,24 @@ static void put_header(uint8_t *pkt, uint16_t flags, uint16_t qd, uint16_t an, u
 	dns_put_u16(pkt + 10, ar);
 }
 
+/* The usual OPT: root owner, our payload, the extended rcode, DO echoed, no options. */
+static inline void put_opt_bare(uint8_t *o, uint16_t payload, unsigned rcode, uint16_t flags)
+{
+	o[0] = 0;
+	dns_put_u16(o + 1, DNS_T_OPT);
+	dns_put_u16(o + 3, payload);
+	o[5] = (uint8_t)(rcode >> 4);
+	o[6] = 0;
+	dns_put_u16(o + 7, flags & DNS_EDNS_DO);
+	dns_put_u16(o + 9, 0);
+}
+
 /* Appends the OPT RR at *pos (room was reserved). */
 static size_t put_opt(uint8_t *pkt, size_t pos, size_t cap, const struct answer_cfg *cfg,
 		      const struct query *q, unsigned rcode, unsigned ede)
 {
 	if (!ede && !(q->edns.nsid.data && cfg->nsid) && pos + DNS_EDNS_FIXED_LEN <= cap) {
-		uint8_t *o = pkt + pos; /* the usual OPT: no options */
-		o[0] = 0;
-		dns_put_u16(o + 1, DNS_T_OPT);
-		dns_put_u16(o + 3, cfg->udp_payload);
-		o[5] = (uint8_t)(rcode >> 4);
-		o[6] = 0;
-		dns_put_u16(o + 7, q->edns.flags & DNS_EDNS_DO);
-		dns_put_u16(o + 9, 0);
+		put_opt_bare(pkt + pos, cfg->udp_payload, rcode, q->edns.flags);
 		return pos + DNS_EDNS_FIXED_LEN;
 	}
 	struct dns_wr w;
@@ -306,6 +432,17 @@ static const struct zone_snap *select_zone(const struct zone_table *t, const str
 {
 	if (!t)
 		return NULL;
+	if (t->nzones == 1) {
+		/* One zone: the name is in it or in none (no parent for DS). */
+		const struct zone_snap *s = t->zones[0];
+		if (s->origin_labels > q->qn.labels)
+			return NULL;
+		const uint8_t *suffix = zone_resolve_suffix(&q->qn, s->origin_labels);
+		if (q->lname + q->qn.len - suffix != s->origin_len ||
+		    !zone_bytes_eq(suffix, s->origin, s->origin_len))
+			return NULL;
+		return s;
+	}
 	const struct zone_snap *apex_zone = NULL;
 	if (t->nzones <= 8) {
 		/* Few zones (the usual POP): compare suffixes, no hashing. */
@@ -353,54 +490,68 @@ static const struct snap_frag *nodata(const struct zone_snap *s)
 	return s->frag_nodata == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nodata);
 }
 
-/* The referral prepared at cut node c, or NULL when the resolver must answer. */
-static const struct snap_frag *referral(const struct zone_snap *s, const struct snap_node *c)
+/* The referral prepared at cut c, or NULL when the resolver must answer. */
+static const struct snap_frag *referral(const struct snap_hot *c)
 {
 	if ((c->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG)
 		return NULL; /* a DNAME, or a cut whose referral could not be prepared */
-	return zone_snap_frag(s, zone_snap_hot(s, c->hot), 0);
+	return zone_snap_frag(c, 0);
 }
 
 /*
- * Finds the prepared answer for the query in s; NULL means "ask the
- * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
- * reads the bucket and the name's hot block, nothing else.
+ * find_frag for a name that is not in the index: the closest encloser, the
+ * longest existing ancestor (the apex at last), decides between a
+ * referral, a wildcard answer and NXDOMAIN.
  */
-static const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+static __attribute__((noinline)) const struct snap_frag *
+find_encloser(const struct zone_snap *s, const struct query *q)
 {
-	uint16_t qtype = q->qtype;
-	if (qtype == DNS_T_ANY)
-		return NULL;
-	const struct snap_hot *h = zone_snap_find_hot(s, q->lname, q->qn.len, q->qn.hash);
-	if (h) {
-		if (h->flags & SNAP_N_BELOW)
-			return referral(s, &s->nodes[s->nodes[h->node].cut]);
-		if (h->flags & SNAP_N_SLOW)
-			return NULL;
-		const struct snap_frag *f = zone_snap_frag(s, h, qtype);
-		return f ? f : nodata(s);
-	}
 	for (int k = q->qn.labels - 1; k >= s->origin_labels; k--) {
-		const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
-		size_t len = q->qn.len - (size_t)(suffix - q->lname);
-		uint32_t ai = zone_snap_find(s, suffix, len, zone_resolve_suffix_hash(&q->qn, (unsigned)k));
-		if (ai == SNAP_NONE)
-			continue;
-		const struct snap_node *a = &s->nodes[ai];
+		const struct snap_hot *a;
+		if (k == s->origin_labels) {
+			a = zone_snap_hot(s, s->apex_hot);
+		} else {
+			const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
+			size_t plen = q->qn.len - s->origin_len - (size_t)(suffix - q->lname);
+			a = zone_snap_find_hot(s, suffix, plen,
+					       zone_resolve_suffix_hash(&q->qn, (unsigned)k));
+			if (!a)
+				continue;
+		}
 		if (a->flags & SNAP_N_BELOW)
-			a = &s->nodes[a->cut];
+			a = zone_snap_hot(s, a->link);
 		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME))
-			return referral(s, a);
-		if (a->wild != SNAP_NONE) {
-			const struct snap_node *w = &s->nodes[a->wild];
+			return referral(a);
+		if (a->link != SNAP_NONE) {
+			const struct snap_hot *w = zone_snap_hot(s, a->link);
 			if (w->flags & SNAP_N_SLOW)
 				return NULL;
-			const struct snap_frag *f = zone_snap_frag(s, zone_snap_hot(s, w->hot), qtype);
+			const struct snap_frag *f = zone_snap_frag(w, q->qtype);
 			return f ? f : nodata(s);
 		}
 		break;
 	}
 	return s->frag_nxdomain == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nxdomain);
+}
+
+/*
+ * Finds the prepared answer for the query in s; NULL means "ask the
+ * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
+ * reads the bucket and the name's hot block, nothing else; the cut above a
+ * name and the wildcard below one are linked from its hot block.
+ */
+static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+{
+	if (q->qtype == DNS_T_ANY)
+		return NULL;
+	const struct snap_hot *h =
+		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
+	if (!h)
+		return find_encloser(s, q);
+	if (h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))
+		return (h->flags & SNAP_N_BELOW) ? referral(zone_snap_hot(s, h->link)) : NULL;
+	const struct snap_frag *f = zone_snap_frag(h, q->qtype);
+	return f ? f : nodata(s);
 }
 
 /*
@@ -430,37 +581,50 @@ static int fit_cuts(const struct snap_cut *cuts, unsigned ncut, size_t room, boo
 	return keep;
 }
 
-static size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags, const struct query *q,
-			  const struct answer_cfg *cfg, const struct snap_frag *f,
-			  struct answer_info *info)
+/* Re-aims the compression pointers of a fragment written at pkt + body. */
+static void relocate(uint8_t *pkt, size_t body, const struct query *q, const struct snap_frag *f)
+{
+	const struct snap_reloc *r = snap_frag_relocs(f);
+	for (unsigned i = 0; i < f->nreloc; i++) {
+		uint16_t v = r[i].val;
+		size_t target;
+		if (v & SNAP_RELOC_FRAG)
+			target = body + (v & 0x3fff);
+		else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
+			target = DNS_HDR_LEN;
+		else
+			target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+		dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
+	}
+}
+
+/* Writes fragment f as the answer; the caller has checked that it fits in limit. */
+static inline size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags,
+				 const struct query *q, const struct answer_cfg *cfg,
+				 const struct snap_frag *f, struct answer_info *info)
 {
 	size_t body = q->qend;
 	uint16_t len = f->len;
 	copy_body(pkt + body, f->body, len);
-	if (f->nreloc) {
-		const struct snap_reloc *r = snap_frag_relocs(f);
-		for (unsigned i = 0; i < f->nreloc; i++) {
-			uint16_t v = r[i].val;
-			size_t target;
-			if (v & SNAP_RELOC_FRAG)
-				target = body + (v & 0x3fff);
-			else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
-				target = DNS_HDR_LEN;
-			else
-				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
-			dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
-		}
-	}
-	put_header(pkt, (uint16_t)(hflags | f->flags), 1, f->an, f->ns,
-		   (uint16_t)(f->ar + (q->has_opt ? 1 : 0)));
-	info->rcode = f->flags & DNS_RCODE_MASK;
+	if (f->nreloc)
+		relocate(pkt, body, q, f);
+	memcpy(pkt + 2, f->hdr, sizeof(f->hdr));
+	pkt[2] |= (uint8_t)(hflags >> 8);
+	pkt[3] |= (uint8_t)hflags;
+	info->rcode = (uint8_t)snap_frag_rcode(f);
 	size_t end = body + len;
-	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
+	if (!q->has_opt)
+		return end;
+	dns_put_u16(pkt + 10, (uint16_t)(dns_get_u16(pkt + 10) + 1));
+	if (q->edns.nsid.data && cfg->nsid)
+		return put_opt(pkt, end, limit, cfg, q, info->rcode, false);
+	put_opt_bare(pkt + end, cfg->udp_payload, info->rcode, q->edns.flags);
+	return end + DNS_EDNS_FIXED_LEN;
 }
 
-static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
-			  uint16_t hflags, const struct query *q, const struct answer_cfg *cfg,
-			  struct answer_info *info)
+static __attribute__((noinline)) size_t
+answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hflags,
+	    const struct query *q, const struct answer_cfg *cfg, struct answer_info *info)
 {
 	size_t optlen = opt_size(cfg, q, false);
 	struct resolve_out o;
@@ -500,22 +664,65 @@ static size_t answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit,
 	return q->has_opt ? put_opt(pkt, end, limit, cfg, q, info->rcode, false) : end;
 }
 
-/* A query between the two stages of answering. */
+/* A query between the stages of answering. */
 struct answer_ctx {
 	struct query q;
 	const struct zone_snap *s;
 	size_t limit;
 	uint16_t hflags;
+	uint16_t optlen;        /* octets the OPT will take */
+	uint32_t phash;         /* hash of the parent name, when it is below the apex */
 };
 
+/* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
+static inline size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
+				bool tcp)
+{
+	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
+	if (!tcp && q->has_opt) {
+		size_t p = q->edns.payload < cfg->udp_payload ? q->edns.payload : cfg->udp_payload;
+		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
+	}
+	return limit > cap ? cap : limit;
+}
+
 /*
- * First stage: everything up to choosing the zone.  Returns true when the
- * query still needs its zone's answer (c->s set); otherwise the response
- * (or the drop) is final and its length is in *out.
+ * The end of the first stage for a query of class IN: choose its zone.
+ * Returns true when the zone's answer is needed (c->s set); otherwise the
+ * response (REFUSED) or the drop is final and its length is in *out.
  */
-static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *cfg,
-			   uint8_t *pkt, size_t len, size_t cap, bool tcp, struct answer_ctx *c,
-			   struct answer_info *info, size_t *out)
+static inline bool prepare_zone(const struct zone_table *t, const struct answer_cfg *cfg,
+				uint8_t *pkt, struct answer_ctx *c, struct answer_info *info,
+				size_t *out)
+{
+	const struct query *q = &c->q;
+	c->s = select_zone(t, q);
+	if (c->s && zone_table_is_expired(t, c->s)) {
+		/* A secondary past its expire deadline has nothing it may answer. */
+		info->zone = c->s;
+		*out = finish_empty(pkt, c->limit, c->hflags, q, cfg, DNS_R_SERVFAIL,
+				    EDE_INVALID_DATA, info);
+		return false;
+	}
+	if (c->s) {
+		info->zone = c->s;
+		c->optlen = (uint16_t)opt_size(cfg, q, false);
+		if (q->qend + c->optlen <= c->limit)
+			return true;
+		info->drop = ANSWER_DROP_SPACE;
+		*out = 0;
+		return false;
+	}
+	*out = finish_empty(pkt, c->limit, c->hflags, q, cfg, DNS_R_REFUSED, EDE_NOT_AUTHORITATIVE,
+			    info);
+	return false;
+}
+
+/* answer_prepare for every query read_lean does not take. */
+static __attribute__((noinline)) bool
+prepare_general(const struct zone_table *t, const struct answer_cfg *cfg, uint8_t *pkt,
+		size_t len, size_t cap, bool tcp, struct answer_ctx *c, struct answer_info *info,
+		size_t *out)
 {
 	*info = (struct answer_info){ 0 };
 	*out = 0;
@@ -567,18 +774,10 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	unsigned opcode = dns_hdr_opcode(&h);
 	uint16_t hflags = (uint16_t)(DNS_F_QR | (h.flags & (DNS_OPCODE_MASK | DNS_F_RD)));
 	c->hflags = hflags;
-
-	size_t limit = tcp ? 65535 : DNS_UDP_MIN;
-	if (!tcp && q->has_opt) {
-		size_t p = q->edns.payload < cfg->udp_payload ? q->edns.payload : cfg->udp_payload;
-		limit = p > DNS_UDP_MIN ? p : DNS_UDP_MIN;
-	}
-	if (limit > cap)
-		limit = cap;
+	size_t limit = size_limit(cfg, q, cap, tcp);
 	c->limit = limit;
 
 	unsigned rcode;
-	unsigned ede = 0; /* Extended DNS Error code, 0: none */
 	if (q->formerr) {
 		rcode = DNS_R_FORMERR;
 	} else if (q->has_opt && q->edns.version > 0) {
@@ -602,35 +801,38 @@ static bool answer_prepare(const struct zone_table *t, const struct answer_cfg *
 	} else if (q->qtype == DNS_T_IXFR) {
 		rcode = DNS_R_REFUSED;
 	} else {
-		c->s = select_zone(t, q);
-		if (c->s && zone_table_is_expired(t, c->s)) {
-			/* A secondary past its expire deadline has nothing it may answer. */
-			info->zone = c->s;
-			*out = finish_empty(pkt, limit, hflags, q, cfg, DNS_R_SERVFAIL,
-					    EDE_INVALID_DATA, info);
-			return false;
-		}
-		if (c->s) {
-			info->zone = c->s;
-			if (q->qend + opt_size(cfg, q, false) <= limit)
-				return true;
-			info->drop = ANSWER_DROP_SPACE;
-			return false;
-		}
-		rcode = DNS_R_REFUSED;
-		ede = EDE_NOT_AUTHORITATIVE;
+		return prepare_zone(t, cfg, pkt, c, info, out);
 	}
-	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, ede, info);
+	*out = finish_empty(pkt, limit, hflags, q, cfg, rcode, false, info);
 	return false;
 }
 
+/*
+ * First stage: everything up to choosing the zone.  Returns true when the
+ * query still needs its zone's answer (c->s set); otherwise the response
+ * (or the drop) is final and its length is in *out.
+ */
+static inline bool answer_prepare(const struct zone_table *t, const struct answer_cfg *cfg,
+				  uint8_t *pkt, size_t len, size_t cap, bool tcp,
+				  struct answer_ctx *c, struct answer_info *info, size_t *out)
+{
+	struct query *q = &c->q;
+	if (cap < len || !read_lean(pkt, len, q))
+		return prepare_general(t, cfg, pkt, len, cap, tcp, c, info, out);
+	*info = (struct answer_info){ .qtype = q->qtype };
+	c->hflags = (uint16_t)(DNS_F_QR | (dns_get_u16(pkt + 2) & DNS_F_RD));
+	c->limit = size_limit(cfg, q, cap, tcp);
+	return prepare_zone(t, cfg, pkt, c, info, out);
+}
+
 /* Second stage: the zone's answer. */
-static size_t answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, struct answer_ctx *c,
-			      struct answer_info *info)
+static inline __attribute__((always_inline)) size_t
+answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_ctx *c,
+		struct answer_info *info)
 {
 	const struct query *q = &c->q;
 	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
-	if (f && q->qend + f->len + opt_size(cfg, q, false) <= c->limit)
+	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 }
@@ -645,24 +847,69 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 	return answer_complete(cfg, pkt, &c, info);
 }
 
-/* A hot block is 8-aligned and usually under 128 octets: up to three cache lines. */
-static inline void prefetch_block(const void *p)
+/* Starts fetching the bucket line of the name with hash h. */
+static inline void prefetch_bucket(const struct zone_snap *s, uint32_t h)
 {
-	__builtin_prefetch(p);
-	__builtin_prefetch((const uint8_t *)p + 64);
-	__builtin_prefetch((const uint8_t *)p + 127);
+	__builtin_prefetch(&s->htab[h & s->hmask]);
 }
 
-/* Bucket of query c is in cache by now: start fetching its hot block. */
+/*
+ * The bucket line of hash h is in cache by now: start fetching the hot
+ * block of the entry with that hash, all the lines the block spans.
+ */
+static inline void prefetch_block(const struct zone_snap *s, uint32_t h)
+{
+	uint32_t i = h & s->hmask;
+	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++, i = (i + 1) & s->hmask) {
+		const struct snap_bucket *b = &s->htab[i];
+		if (b->ref == SNAP_NONE)
+			return;
+		if (snap_bucket_match(b, h)) {
+			const uint8_t *p = (const uint8_t *)zone_snap_hot(s, b->ref);
+			unsigned lines = snap_bucket_lines(b);
+			__builtin_prefetch(p);
+			for (unsigned l = 1; l < lines; l++)
+				__builtin_prefetch(p + 64 * l);
+			return;
+		}
+	}
+}
+
+/*
+ * A name two or more labels below the apex may be below a delegation or
+ * under a wildcard: when it is not in the index, its parent is looked up
+ * next.  Fetch the parent's bucket and block alongside the name's own, so
+ * that a referral costs no more memory latency than a hit (the price: one
+ * more line for the deep names that are hits).
+ */
+static inline bool deep(const struct answer_ctx *c)
+{
+	return c->q.qn.labels > c->s->origin_labels + 1u;
+}
+
+static inline void prefetch_first(struct answer_ctx *c)
+{
+	prefetch_bucket(c->s, c->q.qn.hash);
+	if (deep(c)) {
+		c->phash = zone_resolve_suffix_hash(&c->q.qn, c->q.qn.labels - 1u);
+		prefetch_bucket(c->s, c->phash);
+	}
+}
+
 static inline void prefetch_hot(const struct answer_ctx *c)
 {
-	const struct zone_snap *s = c->s;
-	const struct snap_bucket *b = &s->htab[c->q.qn.hash & s->hmask];
-	if (b->ref != SNAP_NONE)
-		prefetch_block(zone_snap_hot(s, b->ref));
+	prefetch_block(c->s, c->q.qn.hash);
+	if (deep(c))
+		prefetch_block(c->s, c->phash);
 }
 
-/* How many queries ahead the bucket prefetch runs of the hot-block prefetch. */
+/*
+ * The stages of a burst: each query is parsed and its bucket fetched; LAG
+ * queries later its bucket line has arrived and its hot block is fetched;
+ * once the whole burst is parsed the answers are written, by which time
+ * the hot blocks (mostly) have arrived.  The cache misses of a burst overlap
+ * with the parsing work and with each other instead of adding up.
+ */
 #define PREFETCH_LAG 8
 
 void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
@@ -675,19 +922,13 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		n = ANSWER_BURST_MAX;
 	bool hot = !cfg->reference_only;
 
-	/*
-	 * Parse each query and start fetching its hash bucket; a few queries
-	 * later its bucket has arrived, so start fetching its hot block.  By
-	 * the time the answers are written, both are (mostly) in cache: the
-	 * cache misses of the burst overlap instead of adding up.
-	 */
 	for (unsigned i = 0; i < n; i++) {
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
-		if (more[i])
-			__builtin_prefetch(&c[i].s->htab[c[i].q.qn.hash & c[i].s->hmask]);
-		else
+		if (!more[i])
 			lens[i] = (uint16_t)out;
+		else if (hot)
+			prefetch_first(&c[i]);
 		if (hot && i >= PREFETCH_LAG && more[i - PREFETCH_LAG])
 			prefetch_hot(&c[i - PREFETCH_LAG]);
 	}

@@ -50,40 +50,77 @@ struct snap_node {
 	uint32_t cut;                 /* with SNAP_N_BELOW: the cut/DNAME node above */
 	uint32_t hot;                 /* its hot block (arena offset / 8) */
 	uint16_t flags;
-};
-
-/* Prepared answer for one query type at a name; qtype 0 matches any other type. */
-struct snap_ans {
-	uint16_t qtype;
-	uint16_t pad;
-	uint32_t frag;                /* offset of a struct snap_frag in snap->arena */
+	uint8_t hot_lines;            /* cache lines the hot block spans (at most 4) */
 };
 
 /*
- * Hot block: what an exact-match answer needs, in one place so that a hit
- * costs one random memory access after the bucket: the owner to compare,
- * the answer table, and that name's fragments right after it.  8-aligned in
- * snap->arena; laid out as this header, owner[owner_len], (4-aligned)
- * struct snap_ans[nans], then the fragments.
+ * Prepared answer for one query type at a name; qtype 0 matches any other
+ * type.  frag: where the fragment starts, counted in 4-octet units from the
+ * start of the hot block (a block is at most SNAP_HOT_MAX octets).
+ */
+struct snap_ans {
+	uint16_t qtype;
+	uint16_t frag;
+};
+
+#define SNAP_HOT_MAX (UINT16_MAX * 4u)
+
+/*
+ * Hot block: everything an answer at this name needs, in one place so that
+ * a hit costs one random memory access after the bucket (usually one cache
+ * line, two when the name has several prepared answers): the owner to
+ * compare, the links to the cut above and to the wildcard child (referrals
+ * and wildcard answers skip the node array), the answer table, and the
+ * fragments right after it.  Only the owner's labels before the zone's
+ * origin are stored: a name reaches a zone's index only once it is known to
+ * end with the origin.  8-aligned in snap->arena, and placed so that it
+ * spans no more cache lines than its size needs; laid out as this header,
+ * owner[plen] (padded to 4), struct snap_ans[nans], then the fragments.
  */
 struct snap_hot {
 	uint32_t node;                /* index in snap->nodes */
+	uint32_t link;                /* SNAP_N_BELOW: hot ref of the cut/DNAME above;
+				       * otherwise hot ref of "*.<owner>", or SNAP_NONE */
 	uint16_t flags;               /* the node's SNAP_N_* flags */
-	uint8_t owner_len;
+	uint8_t plen;                 /* octets of the owner before the origin */
 	uint8_t nans;
 	uint8_t owner[];
 };
 
 static inline const struct snap_ans *snap_hot_ans(const struct snap_hot *h)
 {
-	return (const struct snap_ans *)(const void *)(h->owner + ((h->owner_len + 3u) & ~3u));
+	return (const struct snap_ans *)(const void *)(h->owner + ((h->plen + 3u) & ~3u));
 }
 
-/* ref: the hot block's arena offset / 8 (while building: the node index). */
+/*
+ * ref: the hot block's arena offset / 8 (while building: the node index).
+ * Linear probing from the bucket the hash picks; at the table's load (at
+ * most 5/16) a lookup, hit or miss, nearly always ends in that bucket's line.
+ */
 struct snap_bucket {
 	uint32_t hash;
 	uint32_t ref;                 /* SNAP_NONE when empty */
 };
+
+#define SNAP_BUCKETS_PER_LINE 8u
+
+/*
+ * Once the snapshot is published (hot_ready), the low two bits of a
+ * bucket's hash say how many cache lines its hot block spans, minus one (3:
+ * four or more), so the engine can prefetch exactly those; lookups compare
+ * the other 30 bits and then the owner.
+ */
+#define SNAP_HASH_LINES 3u
+
+static inline bool snap_bucket_match(const struct snap_bucket *b, uint32_t h)
+{
+	return ((b->hash ^ h) & ~SNAP_HASH_LINES) == 0;
+}
+
+static inline unsigned snap_bucket_lines(const struct snap_bucket *b)
+{
+	return (b->hash & SNAP_HASH_LINES) + 1;
+}
 
 /* A relocation: body offset of a compression pointer and what it points at. */
 #define SNAP_RELOC_FRAG 0x8000   /* val & 0x3fff: offset inside the body */
@@ -120,15 +157,24 @@ struct snap_cut {
  * Fragment header; followed in the arena by body[len], then (2-aligned)
  * relocs[nreloc].  A fragment is the complete answer; when it does not fit
  * the client's size limit the engine asks the reference resolver, which
- * truncates the way Knot does (rare: only large answers over UDP).
+ * truncates the way Knot does (rare: only large answers over UDP).  hdr is
+ * the response header after the ID as it goes on the wire, so the engine
+ * copies it and only ORs in the query's bits (QR, opcode, RD) and counts
+ * its OPT.
  */
 struct snap_frag {
-	uint16_t flags;       /* header bits to set: AA and the rcode */
-	uint16_t an, ns, ar;
+	uint8_t hdr[10];      /* big-endian: flags (AA, rcode), QDCOUNT 1, ANCOUNT, NSCOUNT,
+			       * ARCOUNT without the OPT */
 	uint16_t len;
 	uint16_t nreloc;      /* 0 for a fragment used only for its own name */
 	uint8_t body[];
 };
+
+/* The rcode a fragment answers (its header's low four bits). */
+static inline unsigned snap_frag_rcode(const struct snap_frag *f)
+{
+	return f->hdr[1] & 0x0f;
+}
 
 static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *f)
 {
@@ -153,6 +199,7 @@ struct zone_snap {
 	size_t arena_len;
 	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
+	uint32_t apex_hot;            /* hot ref of the apex */
 
 	size_t mem_bytes;             /* index + fragments, not counting contents */
 	uint32_t refs;                /* references (zone_snap_ref); atomic */
@@ -202,7 +249,8 @@ struct zone_snap *zone_snap_ref(struct zone_snap *s);
 /*
  * Equality of two short byte strings (names), word by word.  The last word
  * overlaps the previous one instead of reading past the end, so only
- * a[0..n) and b[0..n) are ever touched.
+ * a[0..n) and b[0..n) are ever touched (under 8 octets: two overlapping
+ * 4-octet words, or octet by octet).
  */
 static inline bool zone_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -218,6 +266,14 @@ static inline bool zone_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 		memcpy(&y, b + n - 8, 8);
 		return (acc | (x ^ y)) == 0;
 	}
+	if (n >= 4) {
+		uint32_t x, y, u, v;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
 	uint8_t acc = 0;
 	for (size_t i = 0; i < n; i++)
 		acc |= (uint8_t)(a[i] ^ b[i]);
@@ -229,18 +285,22 @@ static inline const struct snap_hot *zone_snap_hot(const struct zone_snap *s, ui
 	return (const struct snap_hot *)(const void *)(s->arena + (size_t)ref * 8);
 }
 
-/* The hot block of the name (lowercase, length len, hash h), or NULL.  Needs hot_ready. */
-static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *s,
-							const uint8_t *name, size_t len, uint32_t h)
+/*
+ * The hot block of the name (lowercase, hash h) whose labels before s's
+ * origin are name[0..plen), or NULL.  The caller has checked that the name
+ * ends with the origin.  Needs hot_ready.  Fastpath-safe.
+ */
+static inline const struct snap_hot *
+zone_snap_find_hot(const struct zone_snap *s, const uint8_t *name, size_t plen, uint32_t h)
 {
 	uint32_t i = h & s->hmask;
 	for (;;) {
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
 			return NULL;
-		if (b->hash == h) {
+		if (snap_bucket_match(b, h)) {
 			const struct snap_hot *hot = zone_snap_hot(s, b->ref);
-			if (hot->owner_len == len && zone_bytes_eq(hot->owner, name, len))
+			if (hot->plen == plen && zone_bytes_eq(hot->owner, name, plen))
 				return hot;
 		}
 		i = (i + 1) & s->hmask;
@@ -251,8 +311,11 @@ static inline const struct snap_hot *zone_snap_find_hot(const struct zone_snap *
 static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *name, size_t len,
 				      uint32_t h)
 {
+	if (len < s->origin_len ||
+	    !zone_bytes_eq(name + len - s->origin_len, s->origin, s->origin_len))
+		return SNAP_NONE;
 	if (s->hot_ready) {
-		const struct snap_hot *hot = zone_snap_find_hot(s, name, len, h);
+		const struct snap_hot *hot = zone_snap_find_hot(s, name, len - s->origin_len, h);
 		return hot ? hot->node : SNAP_NONE;
 	}
 	uint32_t i = h & s->hmask; /* while building: buckets hold node indexes */
@@ -260,7 +323,7 @@ static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *
 		const struct snap_bucket *b = &s->htab[i];
 		if (b->ref == SNAP_NONE)
 			return SNAP_NONE;
-		if (b->hash == h) {
+		if (snap_bucket_match(b, h)) {
 			const uint8_t *o = s->nodes[b->ref].owner;
 			if (o[0] == name[0] && memcmp(o, name, len) == 0)
 				return b->ref;
@@ -269,24 +332,26 @@ static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *
 	}
 }
 
+/* The fragment at offset off of the arena (zone-wide fragments: NXDOMAIN, NODATA). */
 static inline const struct snap_frag *zone_snap_frag_at(const struct zone_snap *s, uint32_t off)
 {
 	return (const struct snap_frag *)(const void *)(s->arena + off);
 }
 
 /* The prepared answer for qtype at a name (exact type, else the qtype-0 entry), or NULL. */
-static inline const struct snap_frag *zone_snap_frag(const struct zone_snap *s,
-						     const struct snap_hot *h, uint16_t qtype)
+static inline const struct snap_frag *zone_snap_frag(const struct snap_hot *h, uint16_t qtype)
 {
 	const struct snap_ans *a = snap_hot_ans(h);
-	uint32_t dflt = SNAP_NONE;
+	unsigned dflt = 0;
 	for (unsigned i = 0; i < h->nans; i++) {
 		if (a[i].qtype == qtype)
-			return zone_snap_frag_at(s, a[i].frag);
+			return (const struct snap_frag *)(const void *)((const uint8_t *)h +
+									  a[i].frag * 4u);
 		if (a[i].qtype == 0)
 			dflt = a[i].frag;
 	}
-	return dflt == SNAP_NONE ? NULL : zone_snap_frag_at(s, dflt);
+	return dflt ? (const struct snap_frag *)(const void *)((const uint8_t *)h + dflt * 4u)
+		    : NULL;
 }
 
 /*
