@@ -33,6 +33,7 @@ struct dd_zone {
 	struct dd_zonemgr *m;
 	const struct conf_zone *cz;
 	struct zone_snap *snap; /* served data (a reference), or NULL */
+	struct zone_snap *placeholder; /* in tables while a secondary has no data: SERVFAIL */
 	bool secondary;
 	bool expired;
 	struct xfr_timer_limits lim;
@@ -271,6 +272,16 @@ struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m)
 	}
 	for (unsigned i = 0; i < m->nzones; i++) {
 		struct dd_zone *z = &m->zones[i];
+		if (!z->snap && z->secondary) {
+			/* Configured, no data yet: SERVFAIL, as Knot and NSD answer. */
+			if (!z->placeholder)
+				z->placeholder = zone_snap_placeholder(z->cz->origin);
+			if (z->placeholder) {
+				expired[n] = true;
+				snaps[n++] = zone_snap_ref(z->placeholder);
+			}
+			continue;
+		}
 		if (!z->snap)
 			continue;
 		expired[n] = z->expired;
@@ -970,6 +981,7 @@ void dd_zonemgr_free(struct dd_zonemgr *m)
 		return;
 	for (unsigned i = 0; i < m->nzones; i++) {
 		zone_snap_free(m->zones[i].snap);
+		zone_snap_free(m->zones[i].placeholder);
 		free(m->zones[i].remotes);
 	}
 	if (m->keys)

@@ -617,6 +617,24 @@ fail:
 	return NULL;
 }
 
+struct zone_snap *zone_snap_placeholder(const uint8_t *origin)
+{
+	size_t len = dns_name_len(origin);
+	struct zone_snap *s = calloc(1, sizeof(*s) + len);
+	if (!s)
+		return NULL;
+	uint8_t *o = (uint8_t *)(s + 1);
+	memcpy(o, origin, len);
+	dns_name_lower(o);
+	s->refs = 1;
+	s->origin = o;
+	s->origin_len = (uint8_t)len;
+	s->origin_labels = (uint8_t)dns_name_labels(o);
+	s->frag_nxdomain = SNAP_NONE;
+	s->frag_nodata = SNAP_NONE;
+	return s;
+}
+
 struct zone_snap *zone_snap_ref(struct zone_snap *s)
 {
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);

@@ -247,6 +247,15 @@ void zone_snap_free(struct zone_snap *s);
 struct zone_snap *zone_snap_ref(struct zone_snap *s);
 
 /*
+ * A stand-in for a configured zone without data yet (a secondary before its
+ * first transfer): selected by origin like any zone, never answered from —
+ * the table must mark it expired (zone_table_set_expired), so its names get
+ * SERVFAIL as Knot and NSD answer for a zone they cannot serve, rather than
+ * REFUSED.  origin is copied.  NULL when out of memory.
+ */
+struct zone_snap *zone_snap_placeholder(const uint8_t *origin) __attribute__((warn_unused_result));
+
+/*
  * Equality of two short byte strings (names), word by word.  The last word
  * overlaps the previous one instead of reading past the end, so only
  * a[0..n) and b[0..n) are ever touched (under 8 octets: two overlapping

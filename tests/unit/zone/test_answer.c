@@ -868,3 +868,26 @@ Test(answer, shared_snapshots)
 	struct resp *r = ask((struct q){ "www.example.", DNS_T_A });
 	cr_expect_eq(r->rcode, DNS_R_NOERROR);
 }
+
+/* A configured zone without data: selected by origin, answered SERVFAIL (not REFUSED). */
+Test(answer, placeholder_zone_servfail)
+{
+	uint8_t origin[DNS_NAME_MAXLEN];
+	cr_assert_gt(dns_name_from_text("Pending.Example.", NULL, origin), 0);
+	struct zone_snap *s[3] = { zone_snap_ref(table->zones[0]), zone_snap_ref(table->zones[1]),
+				   zone_snap_placeholder(origin) };
+	cr_assert_not_null(s[2]);
+	struct zone_table *t2 = zone_table_new(s, 3);
+	cr_assert_not_null(t2);
+	zone_table_set_expired(t2, 2, true);
+	zone_table_free(table);
+	table = t2;
+	struct resp *r = ask((struct q){ "www.pending.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_SERVFAIL);
+	cr_expect(!r->aa);
+	r = ask((struct q){ "pending.example.", DNS_T_SOA });
+	cr_expect_eq(r->rcode, DNS_R_SERVFAIL);
+	/* The parent zone still answers its own names. */
+	r = ask((struct q){ "www.example.", DNS_T_A });
+	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+}
