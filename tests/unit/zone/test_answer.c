@@ -778,6 +778,65 @@ Test(answer, fast_path_equals_reference)
 	cr_expect_gt(compared, 1000);
 }
 
+/*
+ * The usual query shape (one question of class IN, no OPT or a bare one) is
+ * read by a lean reader, every other by the general reader; both must read
+ * the same question.  The same question goes through the general reader
+ * when its OPT carries an option the engine ignores (a client cookie: the
+ * response is then byte for byte the same) or, without EDNS, when its class
+ * is ANY (answered as IN: the same records).  First labels of every length
+ * from 1 to 63 octets in mixed case put the end of the name at every offset
+ * within a word, in a packet that ends right after the question or after the
+ * OPT; the wildcard below wild.example. gives each of them an answer, which
+ * must be there: a misread name would not find it.
+ */
+Test(answer, lean_reader_equals_general_reader)
+{
+	for (unsigned k = 1; k <= DNS_LABEL_MAXLEN; k++) {
+		char name[96];
+		for (unsigned i = 0; i < k; i++)
+			name[i] = (char)((i % 3 ? 'a' : 'A') + i % 26);
+		strcpy(name + k, ".wild.example.");
+		for (int edns = 0; edns < 2; edns++) {
+			uint8_t q1[160], q2[160], a1[1024], a2[1024];
+			size_t n1 = build(&(struct q){ name, DNS_T_A, edns ? 1232 : 0 }, q1,
+					  sizeof(q1));
+			size_t n2;
+			if (edns) {
+				/* The same query with a client cookie in its OPT. */
+				struct dns_wr w;
+				dns_wr_init(&w, q2, sizeof(q2));
+				dns_wr_bytes(&w, q1, n1 - DNS_EDNS_FIXED_LEN);
+				uint8_t cookie[12] = { 0, DNS_OPT_COOKIE, 0, 8,
+						       1, 2, 3, 4, 5, 6, 7, 8 };
+				dns_edns_write(&w, 1232, 0, 0, cookie, sizeof(cookie));
+				cr_assert_eq(w.err, 0);
+				n2 = w.pos;
+			} else {
+				n2 = build(&(struct q){ name, DNS_T_A, 0, .qclass = DNS_C_ANY }, q2,
+					   sizeof(q2));
+			}
+			struct answer_info i1, i2;
+			memcpy(a1, q1, n1);
+			memcpy(a2, q2, n2);
+			size_t l1 = zone_answer(table, &cfg, a1, n1, sizeof(a1), false, &i1);
+			size_t l2 = zone_answer(table, &cfg, a2, n2, sizeof(a2), false, &i2);
+			cr_assert_gt(l1, 0, "%s edns %d: dropped", name, edns);
+			if (edns)
+				cr_expect(l1 == l2 && memcmp(a1, a2, l1) == 0,
+					  "%s: the readers answer differently", name);
+			static char t1[32768], t2[32768];
+			render(a1, l1, t1, sizeof(t1));
+			render(a2, l2, t2, sizeof(t2));
+			cr_expect_str_eq(t1, t2, "%s edns %d: readers differ", name, edns);
+			struct resp *r = ask_raw(q1, n1, false);
+			cr_expect(r->rcode == DNS_R_NOERROR && r->an == 1, "%s edns %d: no answer",
+				  name, edns);
+			has(r->sec[0], "192.0.2.99");
+		}
+	}
+}
+
 /* ---- many zones: selection by hash (more than 8 zones) ---- */
 
 static struct zone_snap *zone_from_text(const char *origin, const char *ns_ip)
