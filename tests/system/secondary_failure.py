@@ -3,21 +3,21 @@
 """secondary_failure: dpdnsd as a secondary when its primary fails (issue 5's bad-input and timer tests).
 
 knotd is the primary of example.com (client namespace, 198.18.0.1@53 and [2001:db8:ffff::1]@53, TSIG
-hmac-sha256; SOA refresh 2 s, retry 60 s, expire 10 s; dpdnsd's bounds refresh-min 2, retry-min 1,
+hmac-sha256; SOA refresh 2 s, retry 60 s, expire 15 s; dpdnsd's bounds refresh-min 2, retry-min 1,
 expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.4@53 serves fake.test
 (SOA refresh 3600 s, retry 3 s).  dpdnsd runs on net_af_packet in the server namespace.
   1. Both zones are transferred at start; every successful refresh rewrites the timers file.
   2. knotd stopped: the old data keeps being served; four failed refreshes (the timer's and three started by
      NOTIFYs from the primary's address) give one "refresh failed" line.
-  3. Expire: at the expire deadline recorded in rundir (not before, at most 1.5 s after: dpdnsd's timer works
-     in whole seconds, and the machine may be loaded) the zone answers
+  3. Expire: at the expire deadline recorded in rundir (not before, at most 2.5 s after: dpdnsd's timer works
+     in whole seconds, up to 1 s late, and a loaded machine adds more) the zone answers
      SERVFAIL with Extended DNS Error 24 (OPT option 15, info-code 24) over UDP with EDNS and over TCP,
      SERVFAIL without OPT to a query without EDNS, the log says "expired"; fake.test still answers.
   4. knotd back with serial 2 + its NOTIFY: "no longer expired" and the new data within 2 s (the retry
      timer is 60 s away: only the NOTIFY can have done it); IXFR 1 -> 2.
-  5. dpdnsd restarted while knotd is down, 3 s into the expire interval: the persisted zone is served as soon
+  5. dpdnsd restarted while knotd is down, 4 s into the expire interval: the persisted zone is served as soon
      as dpdnsd is ready (before any refresh; nothing is transferred) and it expires at the deadline persisted
-     before the restart, not 10 s after the restart.
+     before the restart (within 2.5 s), not 15 s after the restart (at least 4 s later).
   6. NOTIFY: from 198.18.0.3 (not a primary) -> REFUSED (UDP and TCP), logged; from 198.18.0.1 with a bad TSIG
      -> NOTAUTH with TSIG error BADSIG, no refresh; unsigned -> REFUSED; for a zone not served -> NOTAUTH; a
      good one over TCP, and one over IPv6 -> NOERROR, signed, logged as TSIG verified.
@@ -48,11 +48,11 @@ ZRX = re.escape('zone ' + ORIGIN)
 FRX = re.escape('zone ' + FAKE)
 STRAY = '198.18.0.3'    # an address of the client namespace that is no primary
 FAKE_ADDR = '198.18.0.4'
-EXPIRE = 10
+EXPIRE = 15
 FAKE_RETRY = 3
-# How late an expiry may be seen: the zone manager's timer works in whole seconds (up to 1 s), plus
-# scheduling on a loaded machine.
-LATE = 1.5
+# How late an expiry may be seen: the zone manager's timer works in whole seconds (up to 1 s late), and
+# its thread shares the main lcore's CPU; on a loaded 2-CPU machine 2.3 s was seen.
+LATE = 2.5
 
 
 def zone_text(serial):
@@ -269,7 +269,7 @@ def body(env):
 	last = int(tm.get('last-refresh', '0'))
 	C.check(tm.get('serial') == '2' and expire_at == last + EXPIRE,
 		'rundir: serial 2, expire deadline = last refresh + %d s' % EXPIRE, tm)
-	time.sleep(max(0.0, last + 3 - time.time()))  # >= 3 s of the expire clock used before the restart
+	time.sleep(max(0.0, last + 4 - time.time()))  # >= 4 s of the expire clock used before the restart
 	rc = d.stop()
 	C.check(rc == 0, 'dpdnsd stops (exit 0)', d.tail(5))
 	d = make_daemon(env, topo, rundir, 'restarted')
