@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Harness of the dpdnsd system tests (tests/system/fastpath_*.py, daemon_lifecycle.py).
+"""Harness of the dpdnsd system tests (tests/system/fastpath_*.py, daemon_lifecycle.py, secondary_*.py).
 
 What it provides:
   * Topology: two network namespaces `dpt-<test>-<pid>-srv` (runs dpdnsd) and `...-cli` (the client),
     joined either by a veth pair (dpdnsd reads `veth-srv` with net_af_packet) or by the kernel side of
     dpdnsd's net_tap data port (`dtap-x`, moved into the client namespace once dpdnsd is ready).
-  * Daemon: writes a dpdnsd configuration, runs `ip netns exec SRV dpdnsd -c FILE` in its own process
-    group, collects its log, waits for `dpdnsd: ready`, sends signals, stops it, and always kills it.
+  * Daemon: writes a dpdnsd configuration (static zones; secondary zones with their keys and remotes),
+    runs `ip netns exec SRV dpdnsd -c FILE` in its own process group, collects its log, waits for
+    `dpdnsd: ready`, sends signals, stops it, and always kills it.
   * Telemetry: a DPDK telemetry client (AF_UNIX SOCK_SEQPACKET) for `/dpdns/stats` and `/ethdev/...`.
   * Frames: Ethernet/IPv4/IPv6/UDP builders with correct or deliberately wrong checksums and lengths.
   * UdpClient: DNS over UDP from the client namespace, many queries in flight, matched by id.
@@ -283,11 +284,18 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd', workers=1):
+		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
-		self.zones = list(zones)  # (origin, path)
+		# Each zone: (origin, path) for a static zone, or a dict of the zone's keys as doc/config.md
+		# names them ('domain', 'file', 'primary' (a list of remote ids), 'refresh-min-interval', ...).
+		self.zones = list(zones)
+		# TSIG keys: dicts {'id', 'algorithm', 'secret'}; remotes: {'id', 'address' (list of
+		# "ADDR@PORT"), 'key' (optional)}.
+		self.keys = list(keys)
+		self.remotes = list(remotes)
+		self.rundir = rundir or workdir
 		self.identity = identity
 		self.version = version
 		self.idle_sleep_us = idle_sleep_us
@@ -320,7 +328,7 @@ class Daemon:
 		if self.version is not None:
 			lines.append('  version: %s' % yaml_str(self.version))
 		lines += [
-			'  rundir: %s' % yaml_str(self.workdir),
+			'  rundir: %s' % yaml_str(self.rundir),
 			'dataplane:',
 			'  eal: %s' % yaml_str(eal),
 			'  interfaces:',
@@ -328,11 +336,37 @@ class Daemon:
 			'      address: ["%s/%d", "%s/%d"]' % (SRV4, PLEN4, SRV6, PLEN6),
 			'  exception: %s' % EXC_IF,
 			'  idle-sleep-us: %d' % self.idle_sleep_us,
-			'zone:',
 		]
-		for origin, path in self.zones:
-			lines.append('  - domain: %s' % yaml_str(origin))
-			lines.append('    file: %s' % yaml_str(os.path.abspath(path)))
+		if self.keys:
+			lines.append('key:')
+			for k in self.keys:
+				lines.append('  - id: %s' % yaml_str(k['id']))
+				lines.append('    algorithm: %s' % yaml_str(k['algorithm']))
+				lines.append('    secret: %s' % yaml_str(k['secret']))
+		if self.remotes:
+			lines.append('remote:')
+			for r in self.remotes:
+				lines.append('  - id: %s' % yaml_str(r['id']))
+				lines.append('    address: [%s]' % ', '.join(yaml_str(a) for a in r['address']))
+				if r.get('key'):
+					lines.append('    key: %s' % yaml_str(r['key']))
+		lines.append('zone:')
+		for z in self.zones:
+			if not isinstance(z, dict):
+				z = {'domain': z[0], 'file': z[1]}
+			lines.append('  - domain: %s' % yaml_str(z['domain']))
+			for k, v in z.items():
+				if k == 'domain':
+					continue
+				if k == 'file':
+					v = yaml_str(os.path.abspath(v))
+				elif isinstance(v, (list, tuple)):
+					v = '[%s]' % ', '.join(yaml_str(x) for x in v)
+				elif isinstance(v, int):
+					v = str(v)
+				else:
+					v = yaml_str(v)
+				lines.append('    %s: %s' % (k, v))
 		return '\n'.join(lines) + '\n'
 
 	def write_config(self):
@@ -700,9 +734,9 @@ class UdpClient:
 			except (BlockingIOError, ConnectionRefusedError):
 				return n
 
-	def exchange(self, wire, timeout=1.0):
-		"""One query, one matching response (same id) or None."""
-		r = self.exchange_many([wire], timeout=timeout, tries=1)
+	def exchange(self, wire, timeout=1.0, grace=0.3):
+		"""One query, one matching response (same id) or None; then `grace` seconds to collect duplicates."""
+		r = self.exchange_many([wire], timeout=timeout, tries=1, grace=grace)
 		return r.responses[0]
 
 	def exchange_many(self, queries, expect=None, window=32, timeout=1.0, tries=3, grace=0.3, deadline=60.0):
@@ -941,6 +975,7 @@ class Env:
 		self.workdir = tempfile.mkdtemp(prefix='dpdns-%s-' % name)
 		self.topos = []
 		self.daemons = []
+		self.cleanups = []  # callables run at cleanup before the daemons stop (peers, helper threads)
 
 	def topology(self, kind):
 		t = Topology(self.name.replace('_', '-')[:14], kind, index=len(self.topos))
@@ -957,6 +992,11 @@ class Env:
 		return d
 
 	def cleanup(self):
+		for f in reversed(self.cleanups):
+			try:
+				f()
+			except Exception as e:  # keep cleaning up
+				log('cleanup: %s' % e)
 		for d in self.daemons:
 			d.cleanup()
 		for t in self.topos:
