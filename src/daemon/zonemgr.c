@@ -85,9 +85,12 @@ static uint32_t rnd32(void)
 	return r;
 }
 
+/* The same clock as arm()'s (time(2) may read a coarser one that lags it). */
 static int64_t now_s(void)
 {
-	return (int64_t)time(NULL);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
 }
 
 /* ---- setup ---- */
@@ -661,11 +664,18 @@ static void arm(struct dd_zonemgr *m)
 		uv_timer_stop(&m->timer);
 		return;
 	}
-	int64_t delay = next - now_s();
+	/*
+	 * The timers count whole seconds; wake up just after the second they name
+	 * begins, measured from the real time now (not from a truncated second,
+	 * which would make every deadline up to a second late).
+	 */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int64_t delay = next * 1000 - now_ms + 5;
 	if (delay < 0)
 		delay = 0;
-	/* Whole seconds, plus a little so the tick finds the deadline passed. */
-	uv_timer_start(&m->timer, on_timer, (uint64_t)delay * 1000 + 10, 0);
+	uv_timer_start(&m->timer, on_timer, (uint64_t)delay, 0);
 }
 
 /* ---- NOTIFY ---- */

@@ -197,10 +197,14 @@ int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, c
 					if (r->hash) {
 						r->seen = true;
 						if (r->state == REC_ADDED) {
-							report(d, name, r->rr,
-							       "adds a record the zone already has");
-							rc = DP_EZONE;
-							goto out;
+							/*
+							 * Already there: nsd's IXFRs re-add apex
+							 * records they did not change.  BIND
+							 * applies that as a no-op; so do we
+							 * (taking the TTL sent) rather than
+							 * fall back to AXFR as Knot does.
+							 */
+							r->state = REC_REPLACED;
 						}
 						if (r->state != REC_NONE)
 							continue; /* removed (or replaced: added below) */

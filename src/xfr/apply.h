@@ -5,12 +5,14 @@
  * Applying IXFR changesets (changeset.h) to a zone version: the result is a
  * new, checked zone_contents; the old version is not touched (it keeps
  * serving until the new one is published).  All or nothing: any
- * inconsistency — removing a record the zone does not have, adding one it
- * already has, removing or adding the same record twice, a first changeset
- * that does not start at the zone's serial, a result that fails the zone
- * checks — returns an error and no contents, and the caller falls back to
- * AXFR (RFC 1995 §4 leaves inconsistent differences to the client; Knot and
- * BIND do the same).
+ * inconsistency — removing a record the zone does not have, removing or
+ * adding the same record twice in the difference, a first changeset that
+ * does not start at the zone's serial, a result that fails the zone checks —
+ * returns an error and no contents, and the caller falls back to AXFR
+ * (RFC 1995 §4 leaves inconsistent differences to the client).  Adding a
+ * record the zone already has is not an error: nsd's IXFRs re-add apex
+ * records they did not change, and BIND applies that as a no-op, as we do;
+ * Knot falls back to AXFR instead.
  *
  * A record's identity is (owner, type, canonical rdata, RFC 4034 §6.2); the
  * TTL is not part of it, so removing a record and adding it back with a new

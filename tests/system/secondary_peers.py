@@ -20,7 +20,7 @@ namespace with example.com as a secondary zone (key, remote, zone.primary):
      changed to 4; its IXFR 3 -> 4 removes a record dpdnsd never had: dpdnsd logs the inconsistency, falls
      back to AXFR at once, and serves version 4 (the corpus matches it).
   5. Wrong TSIG secret, fresh rundir: the refresh fails (the primary's BADSIG logged), nothing is applied,
-     the zone is not served (REFUSED).
+     the zone is not served (SERVFAIL, as Knot and NSD answer for a zone without data).
   6. Wrong TSIG secret, with the zone persisted by the good run: the persisted version is served; the
      primary's NOTIFY (right secret) is refused with NOTAUTH + BADSIG and logged; a NOTIFY signed with
      dpdnsd's (wrong) key starts a refresh that fails (logged with the primary's address); the old data
@@ -374,8 +374,8 @@ def run_peer(env, topo, kind, corpus):
 	C.check(d.wait_for(r'%s: serial' % ZRX, 0, fatal=False) is None, '%s, wrong secret: nothing applied' % peer,
 		d.tail(20))
 	rc = refused(topo, 'v.example.com')
-	C.equal(da.rcode_text(rc) if rc is not None else None, 'REFUSED',
-		'%s, wrong secret: the zone is not served' % peer)
+	C.equal(da.rcode_text(rc) if rc is not None else None, 'SERVFAIL',
+		'%s, wrong secret: the zone is not served (SERVFAIL: configured, no data)' % peer)
 	d.stop()
 
 	# 6. Wrong secret, the zone persisted by the good run: old data kept.
