@@ -68,12 +68,14 @@ from systest import in_netns  # noqa: E402  (setns around socket creation)
 try:
 	import dns.message
 	import dns.name
+	import dns.rcode
 	import dns.rdatatype
 except ImportError:  # python3 from pyenv or a venv: use Debian's python3-dnspython
 	for _p in glob.glob('/usr/lib/python3/dist-packages'):
 		sys.path.append(_p)
 	import dns.message
 	import dns.name
+	import dns.rcode
 	import dns.rdatatype
 
 ORIGIN = 'bench.test.'
@@ -679,16 +681,50 @@ def thread_cpu(pid):
 	return out
 
 
+class Perf:
+	"""perf record of one process (a profile of where dpdnsd spends a transfer; --perf only:
+	it adds overhead, so profiled runs are not timed runs)."""
+
+	def __init__(self, pid, path):
+		self.path = path
+		self.proc = subprocess.Popen(['perf', 'record', '-q', '-F', '499', '--call-graph', 'dwarf,16384',
+					      '-p', str(pid), '-o', path],
+					     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+					     stdin=subprocess.DEVNULL, start_new_session=True)
+
+	def stop(self):
+		if self.proc.poll() is None:
+			os.killpg(self.proc.pid, signal.SIGINT)
+			try:
+				self.proc.wait(60)
+			except subprocess.TimeoutExpired:
+				os.killpg(self.proc.pid, signal.SIGKILL)
+				self.proc.wait(10)
+		# Per thread, then per function with its callees included (job_work = apply + build).
+		with open(self.path + '.txt', 'w') as f:
+			for argv in (['--sort', 'pid', '--no-children'],
+				     ['--sort', 'sym', '--children', '-g', 'none', '--percent-limit', '2']):
+				rep = run(['perf', 'report', '-i', self.path, '--stdio'] + argv, timeout=600, check=False)
+				f.write(rep.stdout)
+		log('profile: %s.txt' % self.path)
+
+
 def start_secondary(a, index, name, d, prober, last_name, last, dirs, primary):
 	"""Starts secondary d, waits until it serves the zone, measures it; returns its results."""
 	d.start()
 	rss_ready = None
+	perf = Perf(d.proc.pid, os.path.join(a.perf, 'dpdnsd-axfr-%d.data' % index)) \
+		if a.perf and name == 'dpdnsd' else None
 	if name == 'dpdnsd':
 		# Its memory before any zone: EAL (-m, mbufs), rings, the TAP.
 		if d.wait_log(r'dpdnsd: ready', 120) is None:
 			raise BenchError('dpdnsd not ready within 120 s:\n' + d.log_text()[-3000:])
 		rss_ready = d.rss_kb()
-	t = prober.wait_served(ADDR[name], last_name, gen_addr(last), 1, a.timeout, d)
+	try:
+		t = prober.wait_served(ADDR[name], last_name, gen_addr(last), 1, a.timeout, d)
+	finally:
+		if perf:
+			perf.stop()
 	r = {'served_s': round(t - d.t_start, 3), 'cpu_s': round(d.cpu_s(), 2)}
 	if name == 'dpdnsd':
 		r['threads'] = thread_cpu(d.proc.pid)
@@ -836,7 +872,13 @@ def one_run(a, index, zone_path, records):
 		change_zone(zone_path, pzone, 2, cname, CHANGED_ADDR)
 		nsock = notify_socket(net.pri, 'br-pri')
 		sampler.paused.set()
-		ixfr = measure_change(a, prober, nsock, primary, secs, paths['primary'], cname, gen_addr(changed))
+		perf = Perf(secs['dpdnsd'].proc.pid, os.path.join(a.perf, 'dpdnsd-ixfr-%d.data' % index)) \
+			if a.perf and 'dpdnsd' in secs else None
+		try:
+			ixfr = measure_change(a, prober, nsock, primary, secs, paths['primary'], cname, gen_addr(changed))
+		finally:
+			if perf:
+				perf.stop()
 		sampler.paused.clear()
 		res['change'] = {k: v for k, v in ixfr.items() if k not in secs}
 		for name in a.order:
@@ -903,6 +945,9 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 	old_at = {}
 	cpu_notify = {}
 	cpu_new = {}
+	other = {}
+	sent = {}  # (address, query id): time sent
+	slowest = {}  # address: the longest time a response took
 	socks = {prober.socks[addr].fileno(): addr for addr in targets}
 	interval = a.poll_ms / 1000.0
 	t_reload = time.time()
@@ -930,7 +975,7 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 			if now >= next_send:
 				for addr in targets:
 					if addr not in new_at:
-						prober.send(addr, cname, dns.rdatatype.A)
+						sent[(addr, prober.send(addr, cname, dns.rdatatype.A))] = time.time()
 						queries += 1
 				next_send = now + interval
 			r, _, _ = select.select(list(socks) + [nsock], [], [], max(0, next_send - time.monotonic()))
@@ -949,6 +994,9 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 					continue
 				addr = socks[fd]
 				for ts, msg in prober.recv(addr):
+					t_sent = sent.pop((addr, msg.id), None)
+					if t_sent is not None:
+						slowest[addr] = max(slowest.get(addr, 0), ts - t_sent)
 					if addr in new_at:
 						continue
 					ans = prober.answer_of(msg, dns.rdatatype.A)
@@ -958,6 +1006,10 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 							cpu_new[addr] = secs[targets[addr]].cpu_s()
 					elif ans == [old_addr]:
 						old_at[addr] = ts
+					else:  # neither: an error or an empty answer while it changes
+						k = dns.rcode.to_text(msg.rcode())
+						other.setdefault(addr, {})
+						other[addr][k] = other[addr].get(k, 0) + 1
 			for d in [primary] + list(secs.values()):
 				if not d.alive():
 					raise BenchError('%s exited during the change:\n%s' % (d.name, d.log_text()[-2000:]))
@@ -983,7 +1035,9 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 		out[name] = {'notify_to_served_ms': round((new_at[addr] - notify_at[addr]) * 1000, 1),
 			     'change_gap_ms': round((new_at[addr] - old_at[addr]) * 1000, 1) if addr in old_at else None,
 			     'change_cpu_s': round(cpu_new[addr] - cpu_notify[addr], 2)
-			     if addr in cpu_new and addr in cpu_notify else None}
+			     if addr in cpu_new and addr in cpu_notify else None,
+			     'change_other_answers': other.get(addr, {}),
+			     'change_slowest_response_ms': round(slowest.get(addr, 0) * 1000, 1)}
 	out['notify_after_primary_served_ms'] = round(
 		(min(notify_at[ADDR[n]] for n in secs) - new_at[PRI_IP]) * 1000, 1)
 	return out
@@ -1038,6 +1092,7 @@ def summary(path):
 	row('NOTIFY -> new answer, 1-record IXFR (ms)', 'notify_to_served_ms', '.0f')
 	row('CPU time from NOTIFY to new answer (s)', 'change_cpu_s', '.2f')
 	row('last old answer -> first new answer (ms)', 'change_gap_ms', '.0f')
+	row('slowest response while it changed (ms)', 'change_slowest_response_ms', '.0f')
 	row('peak RSS after the IXFR (MB)', 'peak_after_change_mb', '.0f')
 	row('idle CPU share after the transfer', 'idle_cpu_share', '.2f')
 	print()
@@ -1084,6 +1139,8 @@ def main():
 	ap.add_argument('--idle-sleep-us', type=int, default=100, help='dpdnsd idle-sleep-us')
 	ap.add_argument('--tmpdir', default=None)
 	ap.add_argument('--keep', action='store_true', help='keep configurations and logs')
+	ap.add_argument('--perf', metavar='DIR', help='profile dpdnsd (perf record) during the AXFR and the IXFR; '
+			'writes DIR/dpdnsd-{axfr,ixfr}-RUN.data and .txt (profiled runs are slower: not for timing)')
 	a = ap.parse_args()
 	if a.summary:
 		return summary(a.summary)
@@ -1101,6 +1158,11 @@ def main():
 		if not shutil.which(tool):
 			log('%s not found (scripts/deps.sh installs it)' % tool)
 			return 2
+	if a.perf:
+		if not shutil.which('perf'):
+			log('--perf: perf not found (apt-get install linux-perf)')
+			return 2
+		os.makedirs(a.perf, exist_ok=True)
 	if not os.access(a.dpdnsd, os.X_OK):
 		log('%s: not an executable' % a.dpdnsd)
 		return 2
