@@ -30,10 +30,17 @@ Steps:
      daemon has written the zone to disk); CPU is user+system time of its processes.
   3. A 1-record change: the primary's zone file is rewritten with serial+1 and one A record
      changed, then `knotc zone-reload`.  The probe captures each NOTIFY the primary sends (packet
-     socket on br-pri, kernel timestamps) and queries the changed name at every secondary every
-     POLL ms (default 2); NOTIFY -> new answer is the kernel receive time of the first answer
-     with the new address minus the kernel time of the NOTIFY to that secondary.
+     socket on br-pri, kernel timestamps; Knot 3.2 sends them over TCP) and queries the changed
+     name at every secondary every POLL ms (default 2), at real-time priority so that it is not
+     queued behind the daemons it measures; NOTIFY -> new answer is the kernel receive time of
+     the first answer with the new address minus the kernel time of the NOTIFY to that
+     secondary.  Also recorded: the CPU time the secondary used in between, the last old answer
+     before the new one (a gap far above POLL means it stopped answering), the slowest response,
+     any answer that was neither old nor new, and which transfer the primary served (its log).
   4. Everything is stopped and removed (also on errors, SIGINT, SIGTERM and the deadline).
+
+--order runs a subset (e.g. `--order dpdnsd`: one secondary without the others' load);
+--perf DIR profiles dpdnsd with perf during both transfers (those runs are slower).
 
 Output: one JSON object per run appended to --out, and a human-readable line per step on stderr.
 `--summary FILE` prints the median table of the runs in FILE.
