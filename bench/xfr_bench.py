@@ -709,9 +709,10 @@ class Perf:
 				self.proc.wait(10)
 		# Per thread, then per function with its callees included (job_work = apply + build).
 		with open(self.path + '.txt', 'w') as f:
-			for argv in (['--sort', 'pid', '--no-children'],
+			for argv in (['--sort', 'pid', '--no-children', '-g', 'none'],
 				     ['--sort', 'sym', '--children', '-g', 'none', '--percent-limit', '2']):
-				rep = run(['perf', 'report', '-i', self.path, '--stdio'] + argv, timeout=600, check=False)
+				rep = run(['perf', 'report', '-i', self.path, '--stdio'] + argv, timeout=600,
+					  check=False)
 				f.write(rep.stdout)
 		log('profile: %s.txt' % self.path)
 
@@ -741,7 +742,8 @@ def start_secondary(a, index, name, d, prober, last_name, last, dirs, primary):
 		if not m:
 			raise BenchError('dpdnsd serves serial 1 but logged no transfer:\n' + text[-2000:])
 		r.update(kind=m.group(1), records=int(m.group(2)), bytes=int(m.group(3)),
-			 transfer_ms=int(m.group(4)), build_ms=int(m.group(5)), rss_at_ready_mb=round(rss_ready / 1024, 1))
+			 transfer_ms=int(m.group(4)), build_ms=int(m.group(5)),
+			 rss_at_ready_mb=round(rss_ready / 1024, 1))
 		t_ready = dpdnsd_log_times(text, 'ready')
 		if t_ready:
 			r['ready_s'] = round(t_ready[0] - d.t_start_wall, 3)
@@ -881,8 +883,11 @@ def one_run(a, index, zone_path, records):
 		sampler.paused.set()
 		perf = Perf(secs['dpdnsd'].proc.pid, os.path.join(a.perf, 'dpdnsd-ixfr-%d.data' % index)) \
 			if a.perf and 'dpdnsd' in secs else None
+		if perf:
+			time.sleep(1)  # attached before the change starts
 		try:
-			ixfr = measure_change(a, prober, nsock, primary, secs, paths['primary'], cname, gen_addr(changed))
+			ixfr = measure_change(a, prober, nsock, primary, secs, paths['primary'], cname,
+					      gen_addr(changed))
 		finally:
 			if perf:
 				perf.stop()
@@ -890,7 +895,8 @@ def one_run(a, index, zone_path, records):
 		res['change'] = {k: v for k, v in ixfr.items() if k not in secs}
 		for name in a.order:
 			res[name].update(ixfr[name])
-			kinds = re.findall(r'([AI]XFR), outgoing, remote %s@' % re.escape(ADDR[name]), primary.log_text())
+			kinds = re.findall(r'([AI]XFR), outgoing, remote %s@' % re.escape(ADDR[name]),
+					   primary.log_text())
 			res[name]['change_kind'] = kinds[before[name]] if len(kinds) > before[name] else None
 		if 'dpdnsd' in secs:
 			text = secs['dpdnsd'].log_text()
@@ -911,7 +917,8 @@ def one_run(a, index, zone_path, records):
 				res['knotd']['change_refresh_ms'] = round(float(m.group(1)) * 1000)
 		time.sleep(a.settle)
 		for name in a.order:
-			res[name]['peak_after_change_mb'] = round(max(secs[name].sample(), secs[name].peak_kb) / 1024, 1)
+			peak = max(secs[name].sample(), secs[name].peak_kb)
+			res[name]['peak_after_change_mb'] = round(peak / 1024, 1)
 			r = res[name]
 			log('run %d: %s: NOTIFY -> new answer %s ms (%s)%s' % (
 				index, name, r.get('notify_to_served_ms'), r.get('change_kind'),
@@ -1019,7 +1026,8 @@ def measure_change(a, prober, nsock, primary, secs, pconf, cname, old_addr):
 						other[addr][k] = other[addr].get(k, 0) + 1
 			for d in [primary] + list(secs.values()):
 				if not d.alive():
-					raise BenchError('%s exited during the change:\n%s' % (d.name, d.log_text()[-2000:]))
+					raise BenchError('%s exited during the change:\n%s' % (
+						d.name, d.log_text()[-2000:]))
 	finally:
 		if rt:
 			os.sched_setscheduler(0, policy, param)
@@ -1064,10 +1072,17 @@ def fmt(v, spec):
 
 def summary(path):
 	runs = []
-	with open(path) as f:
-		for line in f:
-			if line.strip():
-				runs.append(json.loads(line))
+	try:
+		with open(path) as f:
+			for n, line in enumerate(f, 1):
+				if line.strip():
+					runs.append(json.loads(line))
+	except OSError as e:
+		print('%s: %s' % (path, e.strerror))
+		return 2
+	except ValueError as e:
+		print('%s:%d: not a JSON line of xfr_bench.py: %s' % (path, n, e))
+		return 2
 	if not runs:
 		print('no runs in %s' % path)
 		return 1
@@ -1173,10 +1188,26 @@ def main():
 	if not os.access(a.dpdnsd, os.X_OK):
 		log('%s: not an executable' % a.dpdnsd)
 		return 2
-	with open(a.zone) as f:
-		records = sum(1 for line in f if not line.startswith('$'))
+	# The zone must be gen_zone.py's with --names: the last name and the changed one are in it.
+	want = {'h%d A ' % (a.names - 1), 'h%d A ' % (a.names // 2)}
+	records = 0
+	try:
+		with open(a.zone) as f:
+			for line in f:
+				if not line.startswith('$'):
+					records += 1
+					if line.startswith('h'):
+						want.discard(line[:line.find(' A ') + 3])
+	except OSError as e:
+		log('%s: %s' % (a.zone, e.strerror))
+		return 2
+	if want:
+		log('%s: no %s: not a zone of bench/gen_zone.py --names %d' % (
+			a.zone, ' and no '.join(sorted(x.strip() for x in want)), a.names))
+		return 2
 
 	def on_signal(signum, _frame):
+		log('signal %d: stopping and cleaning up' % signum)
 		raise SystemExit(128 + signum)
 
 	def on_alarm(_signum, _frame):

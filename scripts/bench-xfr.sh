@@ -42,10 +42,12 @@ if [ ! -d build-rel ]; then
 fi
 ninja -C build-rel -j2 src/daemon/dpdnsd >/dev/null
 
-# dnspython: Debian's python3-dnspython, also when python3 is a pyenv or venv interpreter.
-py=python3
-if ! "$py" -c 'import dns.message' 2>/dev/null; then
+# The interpreter itself, not a wrapper (a pyenv shim would stay behind when the timeout signals
+# it, leaving the benchmark without its signal); Debian's, which has python3-dnspython, if it can.
+if /usr/bin/python3 -c 'import dns.message' 2>/dev/null; then
 	py=/usr/bin/python3
+else
+	py=$(python3 -c 'import sys; print(sys.executable)')
 fi
 
 echo "== generating $names names"
