@@ -553,7 +553,7 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
 		return cf_fail(p, v->line, "needs at least 1 address");
 	for (size_t i = 0; i < n; i++) {
 		struct conf_prefix pf = { 0 };
-		const struct conf_node *it;
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
 		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc == 0)
@@ -624,7 +624,7 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		struct conf_sockaddr sa = { .port = 53 };
-		const struct conf_node *it;
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
 		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc == 0)
@@ -842,7 +842,7 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_remote *found = NULL;
-		const struct conf_node *it;
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
 		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
 		rc = list_scalar(p, v, i, &it);
 		if (rc < 0)
