@@ -691,22 +691,6 @@ static bool same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
 	return false;
 }
 
-static void peer_str(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	uint16_t port = 0;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		port = ntohs(in6->sin6_port);
-	}
-	snprintf(out, cap, "%s@%u", ip, port);
-}
-
 static void notify_refused_log(struct dd_zonemgr *m, const char *peer, const char *zone,
 			       const char *why)
 {
@@ -729,7 +713,7 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 	    dns_hdr_opcode(&h) != DNS_OP_NOTIFY)
 		return 0;
 	char from[80];
-	peer_str(peer, from, sizeof(from));
+	xfr_uv_addr_str((const struct sockaddr_storage *)peer, from, sizeof(from));
 	uint16_t rcode = DNS_R_NOERROR;
 	uint8_t qname[DNS_NAME_MAXLEN];
 	size_t qend = DNS_HDR_LEN;
@@ -864,7 +848,7 @@ static void listen_notify(struct dd_zonemgr *m)
 			if (rc == 0)
 				rc = uv_udp_recv_start(u, on_udp_alloc, on_udp_recv);
 			char text[80];
-			peer_str((const struct sockaddr *)&ss, text, sizeof(text));
+			xfr_uv_addr_str(&ss, text, sizeof(text));
 			if (rc < 0) {
 				dd_log(DD_LOG_WARN, "NOTIFY over UDP on %s: %s", text, uv_strerror(rc));
 				uv_close((uv_handle_t *)u, NULL);

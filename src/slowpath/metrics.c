@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "slowpath/metrics.h"
+#include "slowpath/listen.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -570,41 +571,12 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ----------------------------------------------------------------- server */
 
-static int open_socket(const struct sockaddr_storage *a, int *port)
-{
-	int fd = socket(a->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1;
-	socklen_t alen =
-		a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto fail;
-	if (a->ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)a, alen) < 0 || listen(fd, M_BACKLOG) < 0)
-		goto fail;
-	struct sockaddr_storage bound;
-	socklen_t len = sizeof(bound);
-	if (getsockname(fd, (struct sockaddr *)&bound, &len) < 0)
-		goto fail;
-	*port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port) :
-					      ntohs(((struct sockaddr_in *)&bound)->sin_port);
-	return fd;
-
-fail:;
-	int rc = -errno;
-	close(fd);
-	return rc;
-}
-
 int sp_metrics_start(struct sp_metrics *m)
 {
 	if (!m || m->started || m->stopped)
 		return DP_EINVAL;
 	int port = 0;
-	int fd = open_socket(&m->addr, &port);
+	int fd = sp_listen_tcp(&m->addr, M_BACKLOG, &port);
 	if (fd < 0)
 		return fd;
 	m->started = true;

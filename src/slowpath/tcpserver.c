@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "slowpath/tcpserver.h"
+#include "slowpath/listen.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -420,45 +421,6 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- listeners ---- */
 
-static socklen_t addr_len(const struct sockaddr_storage *a)
-{
-	return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/*
- * Plain socket/bind/listen first, so that a failure on any address unwinds
- * with close(2) alone; libuv handles, which close asynchronously, are made
- * only once every socket is listening.
- */
-static int open_socket(const struct sockaddr_storage *a, int backlog, int *port)
-{
-	int fd = socket(a->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto fail;
-	if (a->ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)a, addr_len(a)) < 0)
-		goto fail;
-	if (listen(fd, backlog) < 0)
-		goto fail;
-	struct sockaddr_storage bound;
-	socklen_t len = sizeof(bound);
-	if (getsockname(fd, (struct sockaddr *)&bound, &len) < 0)
-		goto fail;
-	*port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port) :
-					      ntohs(((struct sockaddr_in *)&bound)->sin_port);
-	return fd;
-
-fail:;
-	int rc = -errno;
-	close(fd);
-	return rc;
-}
-
 int sp_tcpserver_start(struct sp_tcpserver *s)
 {
 	if (!s || s->started || s->stopped)
@@ -468,7 +430,7 @@ int sp_tcpserver_start(struct sp_tcpserver *s)
 	unsigned n = 0;
 	int rc = 0;
 	for (; n < s->n_addrs; n++) {
-		fds[n] = open_socket(&s->lis[n].addr, s->backlog, &s->lis[n].port);
+		fds[n] = sp_listen_tcp(&s->lis[n].addr, s->backlog, &s->lis[n].port);
 		if (fds[n] < 0) {
 			rc = fds[n];
 			goto fail;
