@@ -13,6 +13,7 @@
 
 import os
 import signal
+import subprocess
 import socket
 import sys
 import time
@@ -170,6 +171,23 @@ def body(env):
 	if i is not None:
 		print('# SIGUSR1: %s' % d.lines[i][:300])
 	C.check(d.alive(), 'dpdnsd still running after SIGUSR1')
+
+	# The control socket (default <rundir>/dpdnsd.sock): a known zone, and a bad request.
+	ctl = os.path.join(os.path.dirname(env.dpdnsd), '..', '..', 'tools', 'dpdnsctl')
+	sock = os.path.join(d.rundir, 'dpdnsd.sock')
+	p = subprocess.run([ctl, '-s', sock, 'zone-status', ORIGIN], capture_output=True, text=True,
+			   timeout=10)
+	C.check(p.returncode == 0 and 'serial: 3' in p.stdout,
+		'dpdnsctl zone-status %s: exit 0, serial 3' % ORIGIN, p.stdout + p.stderr)
+	p = subprocess.run([ctl, '-s', sock, 'zone-status', 'nosuch.test'], capture_output=True,
+			   text=True, timeout=10)
+	C.check(p.returncode == 1 and 'no such zone: nosuch.test' in p.stdout + p.stderr,
+		'dpdnsctl zone-status of an unknown zone: exit 1, "no such zone"',
+		'exit %d: %s' % (p.returncode, p.stdout + p.stderr))
+	p = subprocess.run([ctl, '-s', sock, 'zone-refresh', ORIGIN], capture_output=True, text=True,
+			   timeout=10)
+	C.check(p.returncode == 1 and 'not a secondary zone' in p.stdout + p.stderr,
+		'dpdnsctl zone-refresh of a static zone: exit 1', p.stdout + p.stderr)
 
 	t0 = time.monotonic()
 	rc = d.stop(signal.SIGTERM, timeout=10)
