@@ -13,6 +13,7 @@
 #define _LGPL_SOURCE
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,14 @@ struct daemon {
 	struct dd_slow *slow;
 	struct dd_zonemgr *zm;
 	int exit_code;
+	/*
+	 * The CPUs the process was started on (systemd CPUAffinity=, taskset),
+	 * read before the EAL pins this thread to the main lcore; slow_cpus
+	 * narrows them.  The slow path and its build threads run there;
+	 * have_cpus false: inherit.
+	 */
+	cpu_set_t cpus;
+	bool have_cpus;
 };
 
 static void usage(FILE *f)
@@ -200,6 +209,27 @@ static int setup_port(struct daemon *d, unsigned i)
 	return 0;
 }
 
+/*
+ * Where the slow path runs: the CPUs the process started on.  Busy-polling
+ * workers (idle-sleep-us 0) own their CPUs, so theirs are taken out; if
+ * nothing is left, the main lcore's.  Napping workers leave their CPUs idle
+ * most of the time, so the slow path may use them.  After rte_eal_init.
+ */
+static void slow_cpus(struct daemon *d)
+{
+	if (!d->have_cpus || d->conf->dataplane.idle_sleep_us != 0)
+		return;
+	unsigned l;
+	RTE_LCORE_FOREACH_WORKER(l) {
+		rte_cpuset_t w = rte_lcore_cpuset(l);
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &w))
+				CPU_CLR(cpu, &d->cpus);
+	}
+	if (CPU_COUNT(&d->cpus) == 0)
+		d->cpus = rte_lcore_cpuset(rte_get_main_lcore());
+}
+
 static int run(struct daemon *d)
 {
 	const struct conf *c = d->conf;
@@ -272,7 +302,8 @@ static int run(struct daemon *d)
 		dd_log(DD_LOG_ERR, "%s", err);
 		goto out_dp;
 	}
-	d->slow = dd_slow_start(c, &d->dp, d->zm);
+	slow_cpus(d);
+	d->slow = dd_slow_start(c, &d->dp, d->zm, d->have_cpus ? &d->cpus : NULL);
 	if (!d->slow)
 		goto out_dp;
 	if (pthread_create(&d->control, NULL, control_main, d) != 0) {
@@ -341,6 +372,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	block_signals();
+	d->have_cpus = sched_getaffinity(0, sizeof(d->cpus), &d->cpus) == 0;
 	/* libuv writes with writev(2): a reset TCP peer must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	char err[1024];

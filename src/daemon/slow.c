@@ -382,7 +382,8 @@ out:
 	return NULL;
 }
 
-struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm)
+struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm,
+			      const cpu_set_t *cpus)
 {
 	struct dd_slow *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -404,10 +405,20 @@ struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
-	if (pthread_create(&s->thread, NULL, slow_main, s) != 0) {
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr) != 0) {
 		free(s);
 		return NULL;
 	}
+	if (cpus && pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus) != 0)
+		dd_log(DD_LOG_WARN, "slow path: cannot set its CPU affinity; it shares the main lcore's");
+	int prc = pthread_create(&s->thread, &attr, slow_main, s);
+	pthread_attr_destroy(&attr);
+	if (prc != 0) {
+		free(s);
+		return NULL;
+	}
+	pthread_setname_np(s->thread, "dpdns-slow"); /* best effort: ps, top, /proc */
 	pthread_mutex_lock(&s->lock);
 	while (!s->started)
 		pthread_cond_wait(&s->cond, &s->lock);

@@ -14,6 +14,8 @@
  * holds up a grace period while it waits in epoll.
  */
 
+#include <sched.h>
+
 #include "conf/conf.h"
 #include "daemon/zonemgr.h"
 #include "fastpath/dataplane.h"
@@ -23,9 +25,12 @@ struct dd_slow;
 /*
  * Starts the thread: binds TCP port 53 on every address of c's interfaces
  * (they must already be on the kernel interfaces) and starts zm.  dp, c and
- * zm must outlive the thread.  Returns NULL (logged) on failure.
+ * zm must outlive the thread.  cpus (NULL: inherit the caller's) is the
+ * thread's CPU affinity; libuv's thread pool, where transfers are applied
+ * and snapshots built, inherits it.  Returns NULL (logged) on failure.
  */
-struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm);
+struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm,
+			      const cpu_set_t *cpus);
 
 /* Asks the loop to reload the static zones (SIGHUP).  Any thread. */
 void dd_slow_reload(struct dd_slow *s);

@@ -164,6 +164,20 @@ def body(env):
 		C.equal(serial_served(topo, fam), 3, 'the new version is served (%s)' %
 			('IPv4' if fam == socket.AF_INET else 'IPv6'))
 
+	# The slow path (and libuv's pool it starts) runs on the CPUs dpdnsd was started with, not
+	# pinned to the main lcore's CPU as the EAL pins the main thread.
+	started_on = sorted(os.sched_getaffinity(0))
+	slow = None
+	for tid in os.listdir('/proc/%d/task' % d.proc.pid):
+		try:
+			with open('/proc/%d/task/%s/comm' % (d.proc.pid, tid)) as f:
+				if f.read().strip() == 'dpdns-slow':
+					slow = sorted(os.sched_getaffinity(int(tid)))
+		except OSError:
+			pass
+	C.check(slow == started_on, 'the slow-path thread runs on the CPUs dpdnsd started with (%s)' %
+		started_on, 'dpdns-slow affinity: %s' % slow)
+
 	since = d.log_count()
 	d.send_signal(signal.SIGUSR1)
 	i = d.wait_for(r'\brx\b\D{0,3}\d+', 5, since=since, fatal=False)
