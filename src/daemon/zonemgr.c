@@ -1131,8 +1131,13 @@ static void zone_retire(struct dd_zone *z)
 {
 	z->removed = true;
 	z->cz = NULL;
-	if (z->xfr)
+	if (z->xfr) {
+		dd_log(DD_LOG_INFO, "zone %s: removed; its refresh is cancelled", z->domain);
 		xfr_uv_cancel(z->xfr); /* on_xfr_done follows, and releases */
+	} else if (z->working) {
+		dd_log(DD_LOG_INFO, "zone %s: removed; the version being built will be dropped",
+		       z->domain);
+	}
 	zone_release(z);
 }
 
@@ -1191,6 +1196,9 @@ static void reload_done(uv_work_t *req, int status)
 		struct rl_item *it = &j->items[i];
 		if (it->fresh) {
 			zones[i] = it->fresh;
+			/* A secondary new here refreshes now, even from a recent persisted copy. */
+			if (it->fresh->secondary)
+				(void)xfr_timers_notify(&it->fresh->t, now_s());
 			it->fresh = NULL;
 			if (it->old)
 				zone_retire(it->old);
