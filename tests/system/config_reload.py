@@ -14,9 +14,12 @@ zone example.com added; also dataplane.idle-sleep-us changed, which needs a rest
   * c.test answers, b.test is REFUSED, d.test and e.test serve serial 2, example.com is transferred from
     knotd and answers; zone-status lists c.test and example.com, not b.test;
   * a configuration with an error: dpdnsctl reload exits 1 with FILE:LINE, and nothing changes;
-  * a reload that removes example.com (while a refresh may run) and adds b.test back: example.com REFUSED,
-    b.test answers, the daemon lives on; then add and remove example.com in quick succession (a transfer
-    cancelled or discarded), and SIGHUP reloads like dpdnsctl does.
+  * a reload that removes example.com and adds b.test back: example.com REFUSED, b.test answers; example.com
+    added and removed in quick succession three times; a new key secret is used at once (knotd refuses it)
+    while the zone keeps its data;
+  * a secondary whose primary never answers, removed while its refresh runs: the refresh is cancelled
+    (logged), the zone is REFUSED and unknown to zone-status, nothing more is logged for it;
+  * SIGHUP reloads like dpdnsctl does.
 
 Skips (77) without root or when DPDK cannot start; without knotd the secondary part is skipped (logged).
 """
@@ -345,6 +348,30 @@ def body(env):
 			'the zone refreshes at once with the new secret (knotd refuses it)', d.tail(20))
 		C.equal(answer_a(ask(topo, 'www.example.com')), ['192.0.2.101'],
 			'example.com keeps serving its data meanwhile')
+
+	# A secondary whose primary never answers (an address nobody has): removed while its refresh runs.
+	d.remotes = [r for r in d.remotes if r['id'] != 'mute'] + [{'id': 'mute', 'address': ['198.18.0.77@53']}]
+	d.zones.append({'domain': 'mute.test.', 'primary': ['mute']})
+	d.write_config()
+	reload_ok(d, 'a secondary with a mute primary added')
+	p = ctl(d, 'zone-status', 'mute.test')
+	C.check(p.returncode == 0 and 'next refresh: running' in p.stdout, 'its refresh is running',
+		p.stdout + p.stderr)
+	C.equal(rcode(ask(topo, 'mute.test', 6)), 2, 'mute.test answers SERVFAIL (no data yet)')
+	d.zones.pop()
+	d.write_config()
+	since = d.log_count()
+	reload_ok(d, 'removing it', since=since)
+	C.check(d.wait_for(r'zone mute\.test\.: removed; its refresh is cancelled', 0, since=since, fatal=False)
+		is not None, 'the running refresh is cancelled', d.tail(10))
+	C.equal(rcode(ask(topo, 'mute.test', 6)), 5, 'mute.test REFUSED once removed')
+	p = ctl(d, 'zone-status', 'mute.test')
+	C.check(p.returncode == 1 and 'no such zone' in p.stdout + p.stderr, 'zone-status: no such zone',
+		p.stdout + p.stderr)
+	time.sleep(2.5)  # past the SOA query's read timeout: nothing may come back for the zone
+	C.check(d.alive(), 'dpdnsd alive after the cancelled refresh', d.tail(10))
+	C.check(d.wait_for(r'zone mute\.test\.: refresh failed', 0, since=since, fatal=False) is None,
+		'no "refresh failed" for the removed zone', d.tail(10))
 
 	# SIGHUP does what dpdnsctl reload does.
 	d.zones = [z for z in d.zones if not (isinstance(z, tuple) and z[0] == 'c.test.')]
