@@ -1244,7 +1244,8 @@ static void reload_done(uv_work_t *req, int status)
 }
 
 /* Appends a line to msg[0..cap), truncating. */
-static void msg_add(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void msg_add(char *msg, size_t cap, const char *fmt, ...)
 {
