@@ -299,7 +299,7 @@ static void start_control(struct dd_slow *s)
 		{"zone-refresh", 1, 1, cmd_zone_refresh, "ZONE", "refresh a secondary zone now"},
 		{"zone-retransfer", 1, 1, cmd_zone_retransfer, "ZONE", "AXFR a secondary zone now"},
 		{"zone-show", 1, 1, cmd_zone_show, "ZONE", "the records served, as zone text"},
-		{"reload", 0, 0, cmd_reload, "", "re-read the configuration: zones added, removed, changed (as SIGHUP)"},
+		{"reload", 0, 0, cmd_reload, "", "re-read the configuration file and apply it (as SIGHUP)"},
 	};
 	int rc = s->ctl ? 0 : DP_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
