@@ -115,7 +115,7 @@ static void *control_main(void *arg)
 		int sig = sigwaitinfo(&set, &si);
 		if (sig == SIGHUP) {
 			/* The slow-path loop is the one RCU writer: it reloads. */
-			dd_log(DD_LOG_INFO, "SIGHUP: reloading the zone files");
+			dd_log(DD_LOG_INFO, "SIGHUP: reloading the configuration");
 			dd_slow_reload(d->slow);
 		} else if (sig == SIGUSR1) {
 			log_stats(d);

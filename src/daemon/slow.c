@@ -190,8 +190,19 @@ static int cmd_zone_show(void *ctx, struct sp_ctl_req *req)
 static int cmd_reload(void *ctx, struct sp_ctl_req *req)
 {
 	struct dd_slow *s = ctx;
-	dd_zonemgr_reload(s->zm);
-	sp_buf_puts(req->out, "reloading the zone files (the log says when done)\n");
+	char msg[2048];
+	int rc = dd_zonemgr_reload(s->zm, msg, sizeof(msg));
+	if (rc < 0)
+		return sp_ctl_fail(req, rc, "%s", msg);
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "result", msg);
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
+	sp_buf_puts(req->out, msg);
 	return sp_buf_error(req->out);
 }
 
@@ -241,7 +252,10 @@ static int metrics_fn(void *ctx, struct sp_prom *p)
 static void on_reload(uv_async_t *a)
 {
 	struct dd_slow *s = a->data;
-	dd_zonemgr_reload(s->zm);
+	char msg[2048];
+	/* The outcome and any failure are logged by the zone manager. */
+	if (dd_zonemgr_reload(s->zm, msg, sizeof(msg)) < 0)
+		return;
 }
 
 static void on_stop(uv_async_t *a)
@@ -285,7 +299,7 @@ static void start_control(struct dd_slow *s)
 		{"zone-refresh", 1, 1, cmd_zone_refresh, "ZONE", "refresh a secondary zone now"},
 		{"zone-retransfer", 1, 1, cmd_zone_retransfer, "ZONE", "AXFR a secondary zone now"},
 		{"zone-show", 1, 1, cmd_zone_show, "ZONE", "the records served, as zone text"},
-		{"reload", 0, 0, cmd_reload, "", "re-read the static zones' files (as SIGHUP)"},
+		{"reload", 0, 0, cmd_reload, "", "re-read the configuration file and apply it (as SIGHUP)"},
 	};
 	int rc = s->ctl ? 0 : DP_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)

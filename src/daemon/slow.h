@@ -32,7 +32,7 @@ struct dd_slow;
 struct dd_slow *dd_slow_start(const struct conf *c, struct fp_dp *dp, struct dd_zonemgr *zm,
 			      const cpu_set_t *cpus);
 
-/* Asks the loop to reload the static zones (SIGHUP).  Any thread. */
+/* Asks the loop to reload the configuration (SIGHUP; dd_zonemgr_reload).  Any thread. */
 void dd_slow_reload(struct dd_slow *s);
 
 /* Stops the loop, joins the thread, frees; NULL is a no-op.  Any thread but the slow one. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "conf/diff.h"
 #include "daemon/log.h"
 #include "dns/errcode.h"
 #include "dns/msg.h"
@@ -29,19 +30,51 @@
 #define NOTIFY_ADDRS_MAX 16
 #define NOTIFY_LOG_INTERVAL 10 /* seconds between "NOTIFY refused" lines */
 
+/*
+ * The keys and remotes of one configuration in the transfer client's form.
+ * Reference counted: the zones configured with them hold one reference, and
+ * so does every transfer running with them, because a transfer borrows its
+ * primaries' addresses and keys until it ends, which may be after a reload
+ * has replaced them.  Loop thread only.
+ */
+struct dd_peers {
+	unsigned refs;
+	struct xfr_tsig_key *keys;     /* conf->keys, same order */
+	unsigned nkeys;
+	struct xfr_remote *remotes;    /* conf->remotes, same order */
+	char **ids;		       /* the remotes' ids (copies: the conf may go first) */
+	unsigned nremotes;
+	struct sockaddr_storage *addrs; /* every remote's addresses, one array */
+};
+
+/*
+ * One configured zone.  Its identity is its name: a reload that keeps the
+ * name keeps the struct (and its timers, serial and counters), unless the
+ * zone turns from static to secondary or back.  Heap-allocated, so transfers
+ * and thread-pool jobs can point at it while the zone array is replaced; a
+ * zone removed by a reload is marked removed and freed when the last of
+ * those (refs) returns.
+ */
 struct dd_zone {
 	struct dd_zonemgr *m;
-	const struct conf_zone *cz;
+	const struct conf_zone *cz; /* in m->conf; not to be read once removed */
+	char *domain;		    /* text, a copy (thread-pool jobs and removed zones read it) */
+	uint8_t origin[DNS_NAME_MAXLEN]; /* wire, a copy, likewise */
+	unsigned refs;		    /* the transfer and thread-pool jobs pointing here */
+	bool removed;		    /* no longer configured; freed when refs drops to 0 */
 	struct zone_snap *snap; /* served data (a reference), or NULL */
 	struct zone_snap *placeholder; /* in tables while a secondary has no data: SERVFAIL */
 	bool secondary;
 	bool expired;
 	struct xfr_timer_limits lim;
 	struct xfr_timers t;
+	struct dd_peers *peers;	    /* the keys and remotes the zone's primaries point into */
 	struct xfr_remote *remotes; /* the zone's primaries, in order */
 	unsigned nremotes;
 	struct xfr_uv *xfr;	    /* the refresh running, or NULL */
-	bool working;		    /* a job (apply, build, persist) is in the thread pool */
+	struct dd_peers *run_peers; /* what the running refresh borrows */
+	struct xfr_remote *run_remotes;
+	bool working;		    /* a job (apply, build) is in the thread pool */
 	bool want_axfr;		    /* the next transfer is an AXFR (an IXFR did not apply) */
 	char last_error[512];	    /* the last failure logged (repeats are not) */
 	struct xfr_persist_state pst; /* what rundir holds for the zone, when pst_valid */
@@ -56,18 +89,29 @@ struct dd_zone {
 	uint64_t transfers, transfer_failures;
 };
 
+/*
+ * Configurations: boot is the caller's (dpdnsd's -c file as loaded at
+ * start), read for what cannot change at run time (dataplane addresses,
+ * rundir); conf is the one the zones run with: boot until the first
+ * successful reload, then a reloaded one that the manager owns (owned) and
+ * frees when the next reload succeeds, once every zone points into its
+ * successor.
+ */
 struct dd_zonemgr {
+	const struct conf *boot;
 	const struct conf *conf;
-	struct dd_zone *zones;
+	struct conf *owned;
+	char *rundir; /* boot->server.rundir, a copy for the thread pool */
+	struct dd_zone **zones; /* in conf->zones order: zones[i]->cz == &conf->zones[i] */
 	unsigned nzones;
-	struct xfr_tsig_key *keys; /* conf->keys, same order */
-	struct xfr_remote *remotes; /* conf->remotes, same order */
-	struct sockaddr_storage *addrs;
+	struct dd_peers *peers; /* conf's keys and remotes */
 	uv_loop_t *loop;
 	uv_timer_t timer;
 	bool timer_open;
 	uv_udp_t udp[NOTIFY_ADDRS_MAX];
 	unsigned nudp;
+	bool notify_started;
+	bool reloading;
 	dd_publish_fn publish;
 	void *publish_ctx;
 	bool stopping;
@@ -121,29 +165,165 @@ static void limits_of(const struct conf_zone *cz, struct xfr_timer_limits *l)
 	l->expire_max = cz->expire_max;
 }
 
+static void peers_unref(struct dd_peers *p)
+{
+	if (!p || --p->refs > 0)
+		return;
+	for (unsigned i = 0; p->keys && i < p->nkeys; i++)
+		xfr_tsig_key_deinit(&p->keys[i]);
+	for (unsigned i = 0; p->ids && i < p->nremotes; i++)
+		free(p->ids[i]);
+	free(p->keys);
+	free(p->remotes);
+	free(p->ids);
+	free(p->addrs);
+	free(p);
+}
+
+static struct dd_peers *peers_ref(struct dd_peers *p)
+{
+	p->refs++;
+	return p;
+}
+
+/* c's keys and remotes (one reference), or NULL with the reason in err. */
+static struct dd_peers *peers_new(const struct conf *c, char *err, size_t errlen)
+{
+	struct dd_peers *p = calloc(1, sizeof(*p));
+	if (!p)
+		goto nomem;
+	p->refs = 1;
+	p->nkeys = c->nkeys;
+	p->nremotes = c->nremotes;
+	p->keys = calloc(c->nkeys ? c->nkeys : 1, sizeof(*p->keys));
+	p->remotes = calloc(c->nremotes ? c->nremotes : 1, sizeof(*p->remotes));
+	p->ids = calloc(c->nremotes ? c->nremotes : 1, sizeof(*p->ids));
+	size_t naddr = 0;
+	for (unsigned i = 0; i < c->nremotes; i++)
+		naddr += c->remotes[i].naddrs;
+	p->addrs = calloc(naddr ? naddr : 1, sizeof(*p->addrs));
+	if (!p->keys || !p->remotes || !p->ids || !p->addrs)
+		goto nomem;
+	for (unsigned i = 0; i < c->nkeys; i++) {
+		const struct conf_key *k = &c->keys[i];
+		int rc = xfr_tsig_key_init(&p->keys[i], k->id, k->algorithm, k->secret);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%d: key %s: %s", c->path, k->line, k->id,
+				 xfr_tsig_strerror(rc));
+			goto fail;
+		}
+	}
+	naddr = 0;
+	for (unsigned i = 0; i < c->nremotes; i++) {
+		const struct conf_remote *r = &c->remotes[i];
+		p->ids[i] = strdup(r->id);
+		if (!p->ids[i])
+			goto nomem;
+		p->remotes[i].id = p->ids[i];
+		p->remotes[i].addrs = &p->addrs[naddr];
+		p->remotes[i].naddrs = r->naddrs;
+		p->remotes[i].key = r->key ? &p->keys[r->key - c->keys] : NULL;
+		for (unsigned k = 0; k < r->naddrs; k++)
+			to_sockaddr(&r->addrs[k], &p->addrs[naddr++]);
+	}
+	return p;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	peers_unref(p);
+	return NULL;
+}
+
+/*
+ * Points z's primaries at p, the peers of c (the configuration z->cz belongs
+ * to).  Returns 0 or DP_ENOMEM (z unchanged).
+ */
+static int zone_set_peers(struct dd_zone *z, const struct conf *c, struct dd_peers *p)
+{
+	const struct conf_zone *cz = z->cz;
+	struct xfr_remote *r = NULL;
+	if (cz->nprimaries) {
+		r = calloc(cz->nprimaries, sizeof(*r));
+		if (!r)
+			return DP_ENOMEM;
+		for (unsigned k = 0; k < cz->nprimaries; k++)
+			r[k] = p->remotes[cz->primaries[k] - c->remotes];
+	}
+	free(z->remotes);
+	z->remotes = r;
+	z->nremotes = cz->nprimaries;
+	peers_unref(z->peers);
+	z->peers = cz->nprimaries ? peers_ref(p) : NULL;
+	return 0;
+}
+
+static void zone_free(struct dd_zone *z)
+{
+	if (!z)
+		return;
+	zone_snap_free(z->snap);
+	zone_snap_free(z->placeholder);
+	free(z->remotes);
+	peers_unref(z->peers);
+	free(z->domain);
+	free(z);
+}
+
+/* A removed zone goes once nothing points at it any more. */
+static void zone_release(struct dd_zone *z)
+{
+	if (z->removed && z->refs == 0)
+		zone_free(z);
+}
+
+/* A new zone for cz (of configuration c with peers p), no data yet; NULL when out of memory. */
+static struct dd_zone *zone_new(struct dd_zonemgr *m, const struct conf *c,
+				const struct conf_zone *cz, struct dd_peers *p)
+{
+	struct dd_zone *z = calloc(1, sizeof(*z));
+	if (!z)
+		return NULL;
+	z->m = m;
+	z->cz = cz;
+	z->domain = strdup(cz->domain);
+	memcpy(z->origin, cz->origin, cz->origin_len);
+	limits_of(cz, &z->lim);
+	z->secondary = cz->nprimaries > 0;
+	if (!z->domain || zone_set_peers(z, c, p) < 0) {
+		zone_free(z);
+		return NULL;
+	}
+	return z;
+}
+
 static void diag_log(void *ctx, enum zone_diag_level level, const char *line)
 {
 	(void)ctx;
 	dd_log(level == ZONE_DIAG_ERROR ? DD_LOG_ERR : DD_LOG_WARN, "%s", line);
 }
 
+/* cz's file as a snapshot, or NULL with the reason in err.  Any thread. */
 static struct zone_snap *load_file(const struct conf_zone *cz, char *err, size_t errlen)
 {
 	struct zone_diag d;
 	zone_diag_init(&d, diag_log, NULL);
-	struct zone_contents *z = zone_load_file(cz->file, cz->domain, &d);
-	if (!z) {
+	struct zone_contents *zc = zone_load_file(cz->file, cz->domain, &d);
+	if (!zc) {
 		snprintf(err, errlen, "zone %s: %s not loaded (%lu errors)", cz->domain, cz->file,
 			 d.errors);
 		return NULL;
 	}
-	struct zone_snap *s = zone_snap_build(z);
+	struct zone_snap *s = zone_snap_build(zc);
 	if (!s)
 		snprintf(err, errlen, "zone %s: out of memory building its snapshot", cz->domain);
 	return s;
 }
 
-/* A secondary zone's starting point: its persisted copy, else its file, else nothing. */
+/*
+ * A secondary zone's starting point: its persisted copy, else its file, else
+ * nothing.  Reads only z (not yet in the manager's array) and m->rundir:
+ * any thread.
+ */
 static int start_secondary(struct dd_zonemgr *m, struct dd_zone *z, char *err, size_t errlen)
 {
 	const struct conf_zone *cz = z->cz;
@@ -151,12 +331,12 @@ static int start_secondary(struct dd_zonemgr *m, struct dd_zone *z, char *err, s
 	struct zone_contents *data = NULL;
 	char perr[512] = "";
 	int64_t now = now_s();
-	int rc = xfr_persist_load(m->conf->server.rundir, cz->origin, &st, &data, perr, sizeof(perr));
+	int rc = xfr_persist_load(m->rundir, z->origin, &st, &data, perr, sizeof(perr));
 	if (rc == 0) {
 		struct xfr_soa soa;
 		z->snap = zone_snap_build(data);
 		if (!z->snap) {
-			snprintf(err, errlen, "zone %s: out of memory", cz->domain);
+			snprintf(err, errlen, "zone %s: out of memory", z->domain);
 			return DP_ENOMEM;
 		}
 		if (xfr_soa_from_zone(z->snap->z, &soa) < 0) {
@@ -170,12 +350,12 @@ static int start_secondary(struct dd_zonemgr *m, struct dd_zone *z, char *err, s
 		z->pst_valid = true;
 		z->expired = z->t.state == XFR_ZONE_EXPIRED;
 		dd_log(DD_LOG_INFO, "zone %s: serial %u from %s (persisted, last refresh %lld s ago%s)",
-		       cz->domain, soa.serial, m->conf->server.rundir, (long long)(now - st.last_refresh),
+		       z->domain, soa.serial, m->rundir, (long long)(now - st.last_refresh),
 		       z->expired ? ", expired" : "");
 		return 0;
 	}
 	if (rc != DP_ENOENT)
-		dd_log(DD_LOG_WARN, "zone %s: persisted copy not used: %s", cz->domain, perr);
+		dd_log(DD_LOG_WARN, "zone %s: persisted copy not used: %s", z->domain, perr);
 	xfr_timers_init(&z->t, now);
 	if (cz->file) {
 		z->snap = load_file(cz, err, errlen);
@@ -187,11 +367,23 @@ static int start_secondary(struct dd_zonemgr *m, struct dd_zone *z, char *err, s
 			xfr_timers_restore(&z->t, &z->lim, &soa, now, now + soa.expire, now, 0);
 			z->t.next_refresh = now;
 		}
-		dd_log(DD_LOG_INFO, "zone %s: serial %u from %s until the first transfer", cz->domain,
+		dd_log(DD_LOG_INFO, "zone %s: serial %u from %s until the first transfer", z->domain,
 		       z->snap->serial, cz->file);
 	} else {
-		dd_log(DD_LOG_INFO, "zone %s: no data yet, transferring", cz->domain);
+		dd_log(DD_LOG_INFO, "zone %s: no data yet, transferring", z->domain);
 	}
+	return 0;
+}
+
+/* A new zone's data: its file (static) or start_secondary.  Any thread, as start_secondary. */
+static int zone_load(struct dd_zonemgr *m, struct dd_zone *z, char *err, size_t errlen)
+{
+	if (z->secondary)
+		return start_secondary(m, z, err, errlen);
+	z->snap = load_file(z->cz, err, errlen);
+	if (!z->snap)
+		return DP_EZONE;
+	dd_log(DD_LOG_INFO, "zone %s: serial %u from %s", z->domain, z->snap->serial, z->cz->file);
 	return 0;
 }
 
@@ -200,60 +392,24 @@ struct dd_zonemgr *dd_zonemgr_new(const struct conf *c, char *err, size_t errlen
 	struct dd_zonemgr *m = calloc(1, sizeof(*m));
 	if (!m)
 		goto nomem;
+	m->boot = c;
 	m->conf = c;
-	m->keys = calloc(c->nkeys ? c->nkeys : 1, sizeof(*m->keys));
-	m->remotes = calloc(c->nremotes ? c->nremotes : 1, sizeof(*m->remotes));
+	m->rundir = strdup(c->server.rundir);
 	m->zones = calloc(c->nzones ? c->nzones : 1, sizeof(*m->zones));
-	size_t naddr = 0;
-	for (unsigned i = 0; i < c->nremotes; i++)
-		naddr += c->remotes[i].naddrs;
-	m->addrs = calloc(naddr ? naddr : 1, sizeof(*m->addrs));
-	if (!m->keys || !m->remotes || !m->zones || !m->addrs)
+	if (!m->rundir || !m->zones)
 		goto nomem;
-	for (unsigned i = 0; i < c->nkeys; i++) {
-		const struct conf_key *k = &c->keys[i];
-		int rc = xfr_tsig_key_init(&m->keys[i], k->id, k->algorithm, k->secret);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s:%d: key %s: %s", c->path, k->line, k->id,
-				 xfr_tsig_strerror(rc));
-			goto fail;
-		}
-	}
-	naddr = 0;
-	for (unsigned i = 0; i < c->nremotes; i++) {
-		const struct conf_remote *r = &c->remotes[i];
-		m->remotes[i].id = r->id;
-		m->remotes[i].addrs = &m->addrs[naddr];
-		m->remotes[i].naddrs = r->naddrs;
-		m->remotes[i].key = r->key ? &m->keys[r->key - c->keys] : NULL;
-		for (unsigned k = 0; k < r->naddrs; k++)
-			to_sockaddr(&r->addrs[k], &m->addrs[naddr++]);
-	}
+	m->peers = peers_new(c, err, errlen);
+	if (!m->peers)
+		goto fail;
 	if (mkdir(c->server.rundir, 0750) < 0 && errno != EEXIST)
 		dd_log(DD_LOG_WARN, "rundir %s: %s", c->server.rundir, strerror(errno));
 	for (unsigned i = 0; i < c->nzones; i++) {
-		struct dd_zone *z = &m->zones[m->nzones++];
-		const struct conf_zone *cz = &c->zones[i];
-		z->m = m;
-		z->cz = cz;
-		limits_of(cz, &z->lim);
-		if (cz->nprimaries) {
-			z->secondary = true;
-			z->nremotes = cz->nprimaries;
-			z->remotes = calloc(cz->nprimaries, sizeof(*z->remotes));
-			if (!z->remotes)
-				goto nomem;
-			for (unsigned k = 0; k < cz->nprimaries; k++)
-				z->remotes[k] = m->remotes[cz->primaries[k] - c->remotes];
-			if (start_secondary(m, z, err, errlen) < 0)
-				goto fail;
-		} else {
-			z->snap = load_file(cz, err, errlen);
-			if (!z->snap)
-				goto fail;
-			dd_log(DD_LOG_INFO, "zone %s: serial %u from %s", cz->domain, z->snap->serial,
-			       cz->file);
-		}
+		struct dd_zone *z = zone_new(m, c, &c->zones[i], m->peers);
+		if (!z)
+			goto nomem;
+		m->zones[m->nzones++] = z;
+		if (zone_load(m, z, err, errlen) < 0)
+			goto fail;
 	}
 	return m;
 nomem:
@@ -274,11 +430,11 @@ struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m)
 		return NULL;
 	}
 	for (unsigned i = 0; i < m->nzones; i++) {
-		struct dd_zone *z = &m->zones[i];
+		struct dd_zone *z = m->zones[i];
 		if (!z->snap && z->secondary) {
 			/* Configured, no data yet: SERVFAIL, as Knot and NSD answer. */
 			if (!z->placeholder)
-				z->placeholder = zone_snap_placeholder(z->cz->origin);
+				z->placeholder = zone_snap_placeholder(z->origin);
 			if (z->placeholder) {
 				expired[n] = true;
 				snaps[n++] = zone_snap_ref(z->placeholder);
@@ -326,7 +482,7 @@ static void refresh_failed(struct dd_zone *z, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (strcmp(msg, z->last_error) != 0)
-		dd_log(DD_LOG_WARN, "zone %s: refresh failed: %s", z->cz->domain, msg);
+		dd_log(DD_LOG_WARN, "zone %s: refresh failed: %s", z->domain, msg);
 	z->last_attempt = now_s();
 	z->last_rc = DP_EIO;
 	z->transfer_failures++;
@@ -351,7 +507,7 @@ static void refresh_succeeded(struct dd_zone *z, const char *primary)
 	snprintf(z->last_primary, sizeof(z->last_primary), "%s", primary);
 	if (z->expired) {
 		z->expired = false;
-		dd_log(DD_LOG_INFO, "zone %s: no longer expired", z->cz->domain);
+		dd_log(DD_LOG_INFO, "zone %s: no longer expired", z->domain);
 		publish(z->m);
 	}
 	/* The timers file follows every success, so a restart continues the expire clock. */
@@ -360,9 +516,9 @@ static void refresh_succeeded(struct dd_zone *z, const char *primary)
 		z->pst.last_refresh = z->t.last_refresh;
 		z->pst.expire_at = z->t.expire_at;
 		snprintf(z->pst.primary, sizeof(z->pst.primary), "%s", primary);
-		if (xfr_persist_save_timers(z->m->conf->server.rundir, z->cz->origin, &z->pst, perr,
+		if (xfr_persist_save_timers(z->m->rundir, z->origin, &z->pst, perr,
 					    sizeof(perr)) < 0)
-			dd_log(DD_LOG_WARN, "zone %s: %s", z->cz->domain, perr);
+			dd_log(DD_LOG_WARN, "zone %s: %s", z->domain, perr);
 	}
 }
 
@@ -374,6 +530,7 @@ struct job {
 	struct zone_contents *axfr;	/* AXFR: the new version */
 	struct xfr_changeset *cs;	/* IXFR: the changesets */
 	enum xfr_kind kind;
+	struct xfr_timer_limits lim; /* the zone's, when queued (a reload may change them) */
 	char primary[64];
 	size_t records, bytes;
 	uint64_t xfr_ms;
@@ -405,7 +562,7 @@ static void job_work(uv_work_t *req)
 		struct zone_diag d;
 		zone_diag_init(&d, job_diag, j);
 		char name[300];
-		snprintf(name, sizeof(name), "zone %s from %s", z->cz->domain, j->primary);
+		snprintf(name, sizeof(name), "zone %s from %s", z->domain, j->primary);
 		j->rc = xfr_apply(j->base->z, j->cs, name, &d, &nz);
 		if (j->rc < 0) {
 			j->ixfr_inconsistent = true;
@@ -439,10 +596,10 @@ static void persist_work(uv_work_t *req)
 	int64_t now = now_s();
 	if (xfr_soa_from_zone(j->out->z, &soa) == 0) {
 		st->last_refresh = now;
-		st->expire_at = now + xfr_timers_clamp(soa.expire, z->lim.expire_min, z->lim.expire_max);
+		st->expire_at = now + xfr_timers_clamp(soa.expire, j->lim.expire_min, j->lim.expire_max);
 	}
 	snprintf(st->primary, sizeof(st->primary), "%s", j->primary);
-	if (xfr_persist_save(z->m->conf->server.rundir, z->cz->origin, j->out->z, st,
+	if (xfr_persist_save(z->m->rundir, z->origin, j->out->z, st,
 			     j->persist_err, sizeof(j->persist_err)) < 0) {
 		if (!j->persist_err[0])
 			snprintf(j->persist_err, sizeof(j->persist_err), "not persisted");
@@ -456,9 +613,10 @@ static void persist_done(uv_work_t *req, int status)
 	struct job *j = req->data;
 	struct dd_zone *z = j->z;
 	z->m->jobs--;
-	if (status == 0 && !z->m->stopping) {
+	z->refs--;
+	if (status == 0 && !z->m->stopping && !z->removed) {
 		if (j->persist_err[0])
-			dd_log(DD_LOG_WARN, "zone %s: %s", z->cz->domain, j->persist_err);
+			dd_log(DD_LOG_WARN, "zone %s: %s", z->domain, j->persist_err);
 		/* Still the version served: rundir describes it now. */
 		if (j->persisted && z->snap == j->out) {
 			z->pst = j->st;
@@ -467,6 +625,7 @@ static void persist_done(uv_work_t *req, int status)
 	}
 	zone_snap_free(j->out); /* the job's reference */
 	free(j);
+	zone_release(z);
 }
 
 static void job_done(uv_work_t *req, int status)
@@ -475,6 +634,7 @@ static void job_done(uv_work_t *req, int status)
 	struct dd_zone *z = j->z;
 	struct dd_zonemgr *m = z->m;
 	m->jobs--;
+	z->refs--;
 	z->working = false;
 	zone_snap_free(j->base);
 	zone_contents_free(j->axfr);
@@ -482,14 +642,16 @@ static void job_done(uv_work_t *req, int status)
 	j->base = NULL;
 	j->axfr = NULL;
 	j->cs = NULL;
-	if (status < 0 || m->stopping) {
+	if (status < 0 || m->stopping || z->removed) {
+		/* Removed by a reload while it built: the version is nobody's now. */
 		zone_snap_free(j->out);
 		free(j);
+		zone_release(z);
 		return;
 	}
 	if (j->rc < 0) {
 		if (j->ixfr_inconsistent) {
-			dd_log(DD_LOG_WARN, "zone %s: %s; AXFR from %s", z->cz->domain, j->err,
+			dd_log(DD_LOG_WARN, "zone %s: %s; AXFR from %s", z->domain, j->err,
 			       j->primary);
 			z->want_axfr = true;
 			xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), 0);
@@ -517,17 +679,18 @@ static void job_done(uv_work_t *req, int status)
 	dd_log(DD_LOG_INFO,
 	       "zone %s: serial %s%u by %s from %s: %zu records, %zu bytes, transfer %llu ms, "
 	       "build %.0f ms",
-	       z->cz->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
+	       z->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
 	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3);
 	refresh_succeeded(z, j->primary);
 	arm(m);
 	if (uv_queue_work(m->loop, &j->req, persist_work, persist_done) < 0) {
-		dd_log(DD_LOG_WARN, "zone %s: not persisted (cannot queue)", z->cz->domain);
+		dd_log(DD_LOG_WARN, "zone %s: not persisted (cannot queue)", z->domain);
 		zone_snap_free(j->out);
 		free(j);
 		return;
 	}
 	m->jobs++;
+	z->refs++;
 }
 
 static void on_xfr_done(void *arg, struct xfr_uv_result *res)
@@ -535,10 +698,20 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	struct dd_zone *z = arg;
 	struct dd_zonemgr *m = z->m;
 	z->xfr = NULL;
+	z->refs--;
+	free(z->run_remotes);
+	peers_unref(z->run_peers);
+	z->run_remotes = NULL;
+	z->run_peers = NULL;
+	if (z->removed) {
+		/* Cancelled by the reload that removed the zone: whatever came is dropped. */
+		zone_release(z);
+		return;
+	}
 	if (m->stopping)
 		return;
 	if (res->ixfr_fallback[0])
-		dd_log(DD_LOG_INFO, "zone %s: IXFR from %s failed (%s), AXFR used", z->cz->domain,
+		dd_log(DD_LOG_INFO, "zone %s: IXFR from %s failed (%s), AXFR used", z->domain,
 		       res->primary, res->ixfr_fallback);
 	if (res->rc == 0 || res->serial) {
 		z->primary_serial_known = true;
@@ -570,6 +743,7 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	j->req.data = j;
 	j->z = z;
 	j->kind = res->kind;
+	j->lim = z->lim;
 	snprintf(j->primary, sizeof(j->primary), "%s", res->primary);
 	j->records = res->records;
 	j->bytes = res->bytes;
@@ -600,15 +774,28 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	}
 	z->working = true;
 	m->jobs++;
+	z->refs++;
 }
 
 static void start_refresh(struct dd_zone *z)
 {
 	struct dd_zonemgr *m = z->m;
 	struct xfr_uv_request req;
+	/*
+	 * The transfer borrows its primaries until it ends; a reload may replace
+	 * the zone's meanwhile, so it gets a copy and a reference of its own.
+	 */
+	z->run_remotes = malloc(z->nremotes * sizeof(*z->run_remotes));
+	if (!z->run_remotes) {
+		xfr_timers_refresh_begin(&z->t);
+		refresh_failed(z, "out of memory");
+		return;
+	}
+	memcpy(z->run_remotes, z->remotes, z->nremotes * sizeof(*z->run_remotes));
+	z->run_peers = peers_ref(z->peers);
 	memset(&req, 0, sizeof(req));
-	req.origin = z->cz->origin;
-	req.remotes = z->remotes;
+	req.origin = z->origin;
+	req.remotes = z->run_remotes;
 	req.nremotes = z->nremotes;
 	req.have_serial = z->snap != NULL && !z->want_axfr;
 	req.serial = z->snap ? z->snap->serial : 0;
@@ -618,8 +805,15 @@ static void start_refresh(struct dd_zone *z)
 	req.opts.limits.max_bytes = z->cz->max_size;
 	xfr_timers_refresh_begin(&z->t);
 	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
-	if (!z->xfr)
+	if (!z->xfr) {
+		free(z->run_remotes);
+		peers_unref(z->run_peers);
+		z->run_remotes = NULL;
+		z->run_peers = NULL;
 		refresh_failed(z, "cannot start a transfer (out of memory or bad primaries)");
+		return;
+	}
+	z->refs++;
 }
 
 static void on_timer(uv_timer_t *h)
@@ -628,14 +822,14 @@ static void on_timer(uv_timer_t *h)
 	int64_t now = now_s();
 	bool republish = false;
 	for (unsigned i = 0; i < m->nzones; i++) {
-		struct dd_zone *z = &m->zones[i];
+		struct dd_zone *z = m->zones[i];
 		if (!z->secondary)
 			continue;
 		unsigned f = xfr_timers_tick(&z->t, now);
 		if (f & XFR_TIMERS_JUST_EXPIRED) {
 			dd_log(DD_LOG_WARN,
 			       "zone %s: expired (no successful refresh for %u s): answering SERVFAIL",
-			       z->cz->domain, z->t.expire);
+			       z->domain, z->t.expire);
 			z->expired = true;
 			republish = true;
 		}
@@ -653,7 +847,7 @@ static void arm(struct dd_zonemgr *m)
 		return;
 	int64_t next = INT64_MAX;
 	for (unsigned i = 0; i < m->nzones; i++) {
-		struct dd_zone *z = &m->zones[i];
+		struct dd_zone *z = m->zones[i];
 		if (!z->secondary || z->xfr || z->working)
 			continue;
 		int64_t t = xfr_timers_next(&z->t);
@@ -730,8 +924,8 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 	dns_name_lower(qname);
 	(void)dns_name_to_text(qname, zone_text, sizeof(zone_text));
 	for (unsigned i = 0; i < m->nzones; i++)
-		if (m->zones[i].secondary && dns_name_eq(m->zones[i].cz->origin, qname))
-			z = &m->zones[i];
+		if (m->zones[i]->secondary && dns_name_eq(m->zones[i]->origin, qname))
+			z = m->zones[i];
 	if (!z) {
 		rcode = DNS_R_NOTAUTH;
 		notify_refused_log(m, from, zone_text, "not a secondary zone here");
@@ -768,7 +962,7 @@ found:;
 	}
 	if (trc == 0) {
 		bool due = xfr_timers_notify(&z->t, now_s());
-		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s", z->cz->domain, from,
+		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s", z->domain, from,
 		       key ? " (TSIG verified)" : "",
 		       due ? ", refreshing" : ", refresh after the running one");
 		if (due && !z->xfr && !z->working)
@@ -831,7 +1025,8 @@ static void on_udp_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struc
 
 static void listen_notify(struct dd_zonemgr *m)
 {
-	const struct conf *c = m->conf;
+	m->notify_started = true;
+	const struct conf *c = m->boot;
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++) {
 		const struct conf_iface *ci = &c->dataplane.ifaces[i];
 		for (unsigned k = 0; k < ci->naddrs && m->nudp < NOTIFY_ADDRS_MAX; k++) {
@@ -869,7 +1064,7 @@ int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn pub, v
 	m->timer_open = true;
 	bool any = false;
 	for (unsigned i = 0; i < m->nzones; i++)
-		any |= m->zones[i].secondary;
+		any |= m->zones[i]->secondary;
 	if (any)
 		listen_notify(m);
 	/* The first tick at once: zones without data transfer now. */
@@ -879,24 +1074,102 @@ int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn pub, v
 
 /* ---- reload ---- */
 
+/* One zone of the new configuration and what the reload does with it. */
+struct rl_item {
+	const struct conf_zone *cz; /* in the new configuration */
+	struct dd_zone *old;	    /* the running zone of that name, or NULL (added) */
+	unsigned diff;		    /* conf_zone_diff(old->cz, cz) when old */
+	struct dd_zone *fresh;	    /* added, or static <-> secondary: a new zone, loaded in the pool */
+	struct zone_snap *snap;	    /* an old static zone kept static: its file, re-read */
+};
+
 struct reload_job {
 	uv_work_t req;
 	struct dd_zonemgr *m;
-	struct zone_snap **snaps; /* per zone: the new static version, or NULL */
+	struct conf *conf;	 /* the new configuration (the job's until applied) */
+	struct dd_peers *peers;	 /* its keys and remotes */
+	struct rl_item *items;	 /* one per zone of conf, same order */
+	unsigned nitems;
+	bool *kept;		 /* per running zone: still configured */
+	unsigned added, removed, changed, unchanged;
 	bool failed;
 	char err[512];
 };
 
+static void reload_job_free(struct reload_job *j)
+{
+	for (unsigned i = 0; j->items && i < j->nitems; i++) {
+		zone_free(j->items[i].fresh);
+		zone_snap_free(j->items[i].snap);
+	}
+	free(j->items);
+	free(j->kept);
+	peers_unref(j->peers);
+	conf_free(j->conf);
+	free(j);
+}
+
+/* In the pool: reads only the job's items and m->rundir (nothing the loop changes). */
 static void reload_work(uv_work_t *req)
 {
 	struct reload_job *j = req->data;
-	for (unsigned i = 0; i < j->m->nzones && !j->failed; i++) {
-		struct dd_zone *z = &j->m->zones[i];
-		if (z->secondary)
-			continue;
-		j->snaps[i] = load_file(z->cz, j->err, sizeof(j->err));
-		if (!j->snaps[i])
-			j->failed = true;
+	for (unsigned i = 0; i < j->nitems && !j->failed; i++) {
+		struct rl_item *it = &j->items[i];
+		if (it->fresh) {
+			if (zone_load(j->m, it->fresh, j->err, sizeof(j->err)) < 0)
+				j->failed = true;
+		} else if (!it->cz->nprimaries) {
+			it->snap = load_file(it->cz, j->err, sizeof(j->err));
+			if (!it->snap)
+				j->failed = true;
+		}
+	}
+}
+
+/* Takes z out of service: its transfer is cancelled; it goes when the last job returns. */
+static void zone_retire(struct dd_zone *z)
+{
+	z->removed = true;
+	z->cz = NULL;
+	if (z->xfr) {
+		dd_log(DD_LOG_INFO, "zone %s: removed; its refresh is cancelled", z->domain);
+		xfr_uv_cancel(z->xfr); /* on_xfr_done follows, and releases */
+	} else if (z->working) {
+		dd_log(DD_LOG_INFO, "zone %s: removed; the version being built will be dropped",
+		       z->domain);
+	}
+	zone_release(z);
+}
+
+/* A kept secondary zone takes its new settings; its data, serial and timers stay. */
+static void secondary_update(struct dd_zone *z, const struct rl_item *it, const struct conf *c,
+			     struct dd_peers *p)
+{
+	int64_t now = now_s();
+	if (zone_set_peers(z, c, p) < 0) {
+		/* Out of memory for a few pointers: the zone keeps its previous primaries. */
+		dd_log(DD_LOG_ERR, "zone %s: out of memory; keeping the previous primaries",
+		       z->domain);
+	}
+	if (it->diff & CONF_ZC_TIMERS) {
+		limits_of(z->cz, &z->lim);
+		struct xfr_soa soa;
+		/* The served SOA's timers clamped again; a running refresh applies them as it ends. */
+		if (!z->t.running && z->snap && z->t.state != XFR_ZONE_EMPTY &&
+		    xfr_soa_from_zone(z->snap->z, &soa) == 0) {
+			int64_t last = z->t.last_refresh ? z->t.last_refresh : now;
+			xfr_timers_restore(&z->t, &z->lim, &soa, last, z->t.expire_at, now, rnd32());
+			if (z->t.state == XFR_ZONE_EXPIRED && !z->expired) {
+				z->expired = true;
+				dd_log(DD_LOG_WARN, "zone %s: expired under the new expire bounds",
+				       z->domain);
+			}
+		}
+	}
+	if (it->diff & CONF_ZC_PRIMARIES) {
+		/* Refresh from the new primaries now (after the running refresh, if any). */
+		if (xfr_timers_notify(&z->t, now) && !z->xfr && !z->working)
+			start_refresh(z);
 	}
 }
 
@@ -905,47 +1178,182 @@ static void reload_done(uv_work_t *req, int status)
 	struct reload_job *j = req->data;
 	struct dd_zonemgr *m = j->m;
 	m->jobs--;
+	m->reloading = false;
 	if (status < 0 || m->stopping || j->failed) {
 		if (j->failed && !m->stopping)
-			dd_log(DD_LOG_ERR, "reload failed, still serving the previous zones: %s",
-			       j->err);
-		for (unsigned i = 0; i < m->nzones; i++)
-			zone_snap_free(j->snaps[i]);
-	} else {
-		unsigned n = 0;
-		for (unsigned i = 0; i < m->nzones; i++) {
-			if (!j->snaps[i])
-				continue;
-			zone_snap_free(m->zones[i].snap);
-			m->zones[i].snap = j->snaps[i];
-			n++;
-		}
-		publish(m);
-		dd_log(DD_LOG_INFO, "dpdnsd: reloaded %u zones", n);
+			dd_log(DD_LOG_ERR, "reload failed, nothing changed: %s", j->err);
+		reload_job_free(j);
+		return;
 	}
-	free(j->snaps);
-	free(j);
+	struct dd_zone **zones = calloc(j->nitems ? j->nitems : 1, sizeof(*zones));
+	if (!zones) {
+		dd_log(DD_LOG_ERR, "reload failed, nothing changed: out of memory");
+		reload_job_free(j);
+		return;
+	}
+	/* From here on nothing fails: the new configuration is applied whole. */
+	for (unsigned i = 0; i < j->nitems; i++) {
+		struct rl_item *it = &j->items[i];
+		if (it->fresh) {
+			zones[i] = it->fresh;
+			/* A secondary new here refreshes now, even from a recent persisted copy. */
+			if (it->fresh->secondary)
+				(void)xfr_timers_notify(&it->fresh->t, now_s());
+			it->fresh = NULL;
+			if (it->old)
+				zone_retire(it->old);
+			continue;
+		}
+		struct dd_zone *z = it->old;
+		zones[i] = z;
+		z->cz = it->cz;
+		limits_of(z->cz, &z->lim);
+		if (z->secondary) {
+			secondary_update(z, it, j->conf, j->peers);
+		} else {
+			zone_snap_free(z->snap);
+			z->snap = it->snap;
+			it->snap = NULL;
+		}
+	}
+	for (unsigned i = 0; i < m->nzones; i++)
+		if (!j->kept[i])
+			zone_retire(m->zones[i]);
+	free(m->zones);
+	m->zones = zones;
+	m->nzones = j->nitems;
+	j->nitems = 0;
+	peers_unref(m->peers);
+	m->peers = j->peers;
+	j->peers = NULL;
+	/* No zone points into the previous configuration any more. */
+	conf_free(m->owned);
+	m->owned = j->conf;
+	m->conf = j->conf;
+	j->conf = NULL;
+	bool any = false;
+	for (unsigned i = 0; i < m->nzones; i++)
+		any |= m->zones[i]->secondary;
+	if (any && !m->notify_started)
+		listen_notify(m);
+	publish(m);
+	arm(m);
+	dd_log(DD_LOG_INFO, "reloaded: %u zone%s added, %u removed, %u changed, %u unchanged",
+	       j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
+	reload_job_free(j);
 }
 
-void dd_zonemgr_reload(struct dd_zonemgr *m)
+/* Appends a line to msg[0..cap), truncating. */
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
 {
-	struct reload_job *j = calloc(1, sizeof(*j));
-	if (j)
-		j->snaps = calloc(m->nzones ? m->nzones : 1, sizeof(*j->snaps));
-	if (!j || !j->snaps) {
-		free(j);
-		dd_log(DD_LOG_ERR, "reload: out of memory");
+	size_t n = strlen(msg);
+	if (n + 1 >= cap)
 		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+struct restart_note {
+	char *msg;
+	size_t cap;
+};
+
+static void restart_note(void *ctx, const char *what)
+{
+	struct restart_note *r = ctx;
+	dd_log(DD_LOG_WARN, "reload: %s changed: needs a restart; keeping the running value", what);
+	msg_add(r->msg, r->cap, "%s changed: needs a restart; keeping the running value\n", what);
+}
+
+int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
+{
+	char err[1024];
+	struct conf *c = NULL;
+	msg[0] = '\0';
+	if (m->stopping)
+		return DP_EINVAL;
+	if (m->reloading) {
+		snprintf(msg, msglen, "a reload is running; try again when it has ended");
+		dd_log(DD_LOG_WARN, "reload: %s", msg);
+		return DP_EEXIST;
 	}
-	j->m = m;
+	int rc = conf_load(m->boot->path, &c, err, sizeof(err));
+	if (rc < 0) {
+		dd_log(DD_LOG_ERR, "reload failed, nothing changed: %s", err);
+		snprintf(msg, msglen, "%s", err);
+		return rc;
+	}
+	struct reload_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		conf_free(c);
+		goto nomem;
+	}
 	j->req.data = j;
+	j->m = m;
+	j->conf = c;
+	j->nitems = c->nzones;
+	j->items = calloc(c->nzones ? c->nzones : 1, sizeof(*j->items));
+	j->kept = calloc(m->nzones ? m->nzones : 1, sizeof(*j->kept));
+	if (!j->items || !j->kept)
+		goto nomem_job;
+	j->peers = peers_new(c, err, sizeof(err));
+	if (!j->peers) {
+		dd_log(DD_LOG_ERR, "reload failed, nothing changed: %s", err);
+		snprintf(msg, msglen, "%s", err);
+		reload_job_free(j);
+		return DP_ESYNTAX;
+	}
+	for (unsigned i = 0; i < c->nzones; i++) {
+		struct rl_item *it = &j->items[i];
+		it->cz = &c->zones[i];
+		/* The invariant zones[k]->cz == &conf->zones[k] finds the running zone. */
+		const struct conf_zone *ocz = conf_zone_find(m->conf, it->cz->origin,
+							     it->cz->origin_len);
+		if (ocz) {
+			unsigned k = (unsigned)(ocz - m->conf->zones);
+			it->old = m->zones[k];
+			j->kept[k] = true;
+			it->diff = conf_zone_diff(ocz, it->cz);
+			if (it->diff)
+				j->changed++;
+			else
+				j->unchanged++;
+		} else {
+			j->added++;
+		}
+		if (!it->old || (it->diff & CONF_ZC_TYPE)) {
+			it->fresh = zone_new(m, c, it->cz, j->peers);
+			if (!it->fresh)
+				goto nomem_job;
+		}
+	}
+	j->removed = m->nzones - j->changed - j->unchanged;
+	struct restart_note rn = {msg, msglen};
+	(void)conf_restart_diff(m->boot, c, restart_note, &rn);
 	if (uv_queue_work(m->loop, &j->req, reload_work, reload_done) < 0) {
-		free(j->snaps);
-		free(j);
-		dd_log(DD_LOG_ERR, "reload: cannot queue");
-		return;
+		reload_job_free(j);
+		snprintf(msg, msglen, "cannot queue the reload");
+		return DP_EIO;
 	}
 	m->jobs++;
+	m->reloading = true;
+	dd_log(DD_LOG_INFO, "reload of %s: %u zone%s to add, %u to remove, %u changed, %u unchanged",
+	       c->path, j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
+	msg_add(msg, msglen,
+		"reload started: %u zone%s to add, %u to remove, %u changed, %u unchanged "
+		"(the log and zone-status say when it is served)\n",
+		j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
+	return 0;
+nomem_job:
+	reload_job_free(j);
+nomem:
+	snprintf(msg, msglen, "out of memory");
+	return DP_ENOMEM;
 }
 
 /* ---- teardown ---- */
@@ -956,9 +1364,9 @@ void dd_zonemgr_stop(struct dd_zonemgr *m)
 		return;
 	m->stopping = true;
 	for (unsigned i = 0; i < m->nzones; i++)
-		if (m->zones[i].xfr) {
-			xfr_uv_cancel(m->zones[i].xfr);
-			m->zones[i].xfr = NULL;
+		if (m->zones[i]->xfr) {
+			xfr_uv_cancel(m->zones[i]->xfr); /* on_xfr_done follows */
+			m->zones[i]->xfr = NULL;
 		}
 	if (m->timer_open) {
 		uv_close((uv_handle_t *)&m->timer, NULL);
@@ -973,18 +1381,12 @@ void dd_zonemgr_free(struct dd_zonemgr *m)
 {
 	if (!m)
 		return;
-	for (unsigned i = 0; i < m->nzones; i++) {
-		zone_snap_free(m->zones[i].snap);
-		zone_snap_free(m->zones[i].placeholder);
-		free(m->zones[i].remotes);
-	}
-	if (m->keys)
-		for (unsigned i = 0; i < m->conf->nkeys; i++)
-			xfr_tsig_key_deinit(&m->keys[i]);
-	free(m->keys);
-	free(m->remotes);
-	free(m->addrs);
+	for (unsigned i = 0; m->zones && i < m->nzones; i++)
+		zone_free(m->zones[i]);
 	free(m->zones);
+	peers_unref(m->peers);
+	conf_free(m->owned);
+	free(m->rundir);
 	free(m);
 }
 
@@ -1001,8 +1403,8 @@ static struct dd_zone *find_zone(struct dd_zonemgr *m, const char *text)
 		return NULL;
 	dns_name_lower(name);
 	for (unsigned i = 0; i < m->nzones; i++)
-		if (dns_name_eq(m->zones[i].cz->origin, name))
-			return &m->zones[i];
+		if (dns_name_eq(m->zones[i]->origin, name))
+			return m->zones[i];
 	return NULL;
 }
 
@@ -1015,7 +1417,7 @@ static const char *state_name(const struct dd_zone *z)
 
 static void status_text(struct sp_buf *b, const struct dd_zone *z, int64_t now)
 {
-	sp_buf_printf(b, "%s\n  type: %s\n  state: %s\n", z->cz->domain,
+	sp_buf_printf(b, "%s\n  type: %s\n  state: %s\n", z->domain,
 		      z->secondary ? "secondary" : "static", state_name(z));
 	if (z->snap)
 		sp_buf_printf(b, "  serial: %u\n", z->snap->serial);
@@ -1046,7 +1448,7 @@ static void status_text(struct sp_buf *b, const struct dd_zone *z, int64_t now)
 static void status_json(struct sp_json *j, const struct dd_zone *z, int64_t now)
 {
 	sp_json_obj_begin(j);
-	sp_json_kstr(j, "zone", z->cz->domain);
+	sp_json_kstr(j, "zone", z->domain);
 	sp_json_kstr(j, "type", z->secondary ? "secondary" : "static");
 	sp_json_kstr(j, "state", state_name(z));
 	if (z->snap)
@@ -1087,14 +1489,14 @@ int dd_zonemgr_ctl_status(struct dd_zonemgr *m, struct sp_ctl_req *req)
 		sp_json_init(&j, req->out);
 		sp_json_arr_begin(&j);
 		for (unsigned i = 0; i < m->nzones; i++)
-			if (!one || one == &m->zones[i])
-				status_json(&j, &m->zones[i], now);
+			if (!one || one == m->zones[i])
+				status_json(&j, m->zones[i], now);
 		sp_json_arr_end(&j);
 		return sp_json_finish(&j);
 	}
 	for (unsigned i = 0; i < m->nzones; i++)
-		if (!one || one == &m->zones[i])
-			status_text(req->out, &m->zones[i], now);
+		if (!one || one == m->zones[i])
+			status_text(req->out, m->zones[i], now);
 	return sp_buf_error(req->out);
 }
 
@@ -1104,16 +1506,16 @@ int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool ax
 	if (!z)
 		return sp_ctl_fail(req, DP_ENOENT, "no such zone: %s", req->argv[0]);
 	if (!z->secondary)
-		return sp_ctl_fail(req, DP_EINVAL, "%s is not a secondary zone", z->cz->domain);
+		return sp_ctl_fail(req, DP_EINVAL, "%s is not a secondary zone", z->domain);
 	if (axfr)
 		z->want_axfr = true;
 	if (z->xfr || z->working) {
 		(void)xfr_timers_notify(&z->t, now_s()); /* again, right after the running one */
 		sp_buf_printf(req->out, "%s: a refresh is running; another follows it\n",
-			      z->cz->domain);
+			      z->domain);
 	} else {
 		start_refresh(z);
-		sp_buf_printf(req->out, "%s: %s started\n", z->cz->domain,
+		sp_buf_printf(req->out, "%s: %s started\n", z->domain,
 			      axfr ? "AXFR" : "refresh");
 	}
 	arm(m);
@@ -1126,7 +1528,7 @@ int dd_zonemgr_ctl_show(struct dd_zonemgr *m, struct sp_ctl_req *req)
 	if (!z)
 		return sp_ctl_fail(req, DP_ENOENT, "no such zone: %s", req->argv[0]);
 	if (!z->snap)
-		return sp_ctl_fail(req, DP_ENOENT, "%s has no data yet", z->cz->domain);
+		return sp_ctl_fail(req, DP_ENOENT, "%s has no data yet", z->domain);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -1136,13 +1538,13 @@ int dd_zonemgr_ctl_show(struct dd_zonemgr *m, struct sp_ctl_req *req)
 	fclose(f);
 	if (rc < 0) {
 		free(text);
-		return sp_ctl_fail(req, rc, "%s: cannot print the zone", z->cz->domain);
+		return sp_ctl_fail(req, rc, "%s: cannot print the zone", z->domain);
 	}
 	if (req->json) {
 		struct sp_json j;
 		sp_json_init(&j, req->out);
 		sp_json_obj_begin(&j);
-		sp_json_kstr(&j, "zone", z->cz->domain);
+		sp_json_kstr(&j, "zone", z->domain);
 		sp_json_kuint(&j, "serial", z->snap->serial);
 		sp_json_key(&j, "text");
 		sp_json_strn(&j, text, len);
@@ -1160,16 +1562,16 @@ void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
 	int64_t now = now_s();
 	sp_prom_family(p, "dpdns_zone_serial", SP_PROM_GAUGE, "SOA serial served");
 	for (unsigned i = 0; i < m->nzones; i++) {
-		struct dd_zone *z = &m->zones[i];
-		struct sp_prom_label l = {"zone", z->cz->domain};
+		struct dd_zone *z = m->zones[i];
+		struct sp_prom_label l = {"zone", z->domain};
 		if (z->snap)
 			sp_prom_u64(p, "dpdns_zone_serial", &l, 1, z->snap->serial);
 	}
 	sp_prom_family(p, "dpdns_zone_expired", SP_PROM_GAUGE,
 		       "1 when the secondary zone is past its expire deadline");
 	for (unsigned i = 0; i < m->nzones; i++) {
-		struct sp_prom_label l = {"zone", m->zones[i].cz->domain};
-		sp_prom_u64(p, "dpdns_zone_expired", &l, 1, m->zones[i].expired);
+		struct sp_prom_label l = {"zone", m->zones[i]->domain};
+		sp_prom_u64(p, "dpdns_zone_expired", &l, 1, m->zones[i]->expired);
 	}
 	static const char *const fam[4][2] = {
 		{"dpdns_zone_seconds_since_refresh",
@@ -1182,8 +1584,8 @@ void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
 	for (unsigned f = 0; f < 4; f++) {
 		sp_prom_family(p, fam[f][0], f < 2 ? SP_PROM_GAUGE : SP_PROM_COUNTER, fam[f][1]);
 		for (unsigned i = 0; i < m->nzones; i++) {
-			struct dd_zone *z = &m->zones[i];
-			struct sp_prom_label l = {"zone", z->cz->domain};
+			struct dd_zone *z = m->zones[i];
+			struct sp_prom_label l = {"zone", z->domain};
 			if (!z->secondary)
 				continue;
 			if (f == 0 && z->t.last_refresh)

@@ -4,7 +4,7 @@
 /*
  * The zones dpdnsd serves and how each is kept current:
  *  - a static zone (`file` alone) is loaded from its file at start and on
- *    reload (SIGHUP);
+ *    reload (dd_zonemgr_reload);
  *  - a secondary zone (`primary`) starts from its persisted copy in rundir
  *    (or from `file` when nothing is persisted, or with no data), and is
  *    refreshed from its primaries on its SOA timers and on NOTIFY: SOA check,
@@ -40,8 +40,11 @@ typedef void (*dd_publish_fn)(void *ctx, struct zone_table *t);
 /*
  * Loads every zone of c: static zones from their files (any failure: NULL,
  * the reason in err, problems logged), secondary zones from rundir (a
- * damaged copy is logged and treated as absent).  c must outlive the
- * manager.
+ * damaged copy is logged and treated as absent).  c (the boot
+ * configuration) stays the caller's and must outlive the manager: its
+ * path is what a reload reads, and what cannot change at run time (rundir,
+ * the addresses NOTIFY is received on) is taken from it.  Configurations
+ * loaded by reloads are the manager's.
  */
 struct dd_zonemgr *dd_zonemgr_new(const struct conf *c, char *err, size_t errlen);
 
@@ -55,8 +58,37 @@ struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m);
 int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn publish, void *ctx)
 	__attribute__((warn_unused_result));
 
-/* SIGHUP: re-reads the static zones' files (off the loop), then publishes. Loop thread. */
-void dd_zonemgr_reload(struct dd_zonemgr *m);
+/*
+ * Reload (dpdnsctl reload, SIGHUP): re-reads the configuration file the
+ * manager was created with (the boot configuration's path) and applies its
+ * zones, keys and remotes:
+ *  - zones added are loaded (static: from their file; secondary: persisted
+ *    copy, file or no data, then refreshed) and served;
+ *  - zones removed are no longer served (REFUSED); a refresh running for
+ *    one is cancelled, and jobs in the thread pool finish and are dropped;
+ *  - zones kept keep their identity; static ones have their file re-read
+ *    (a changed path included); secondary ones keep their data, serial and
+ *    timers, take new primaries, keys, timer bounds and size limit, and
+ *    refresh at once from new primaries;
+ *  - a zone that turns static <-> secondary is loaded anew.
+ * Settings that cannot change at run time (conf_restart_diff) keep their
+ * running value; each one changed is logged and listed in msg.
+ *
+ * The file is read and validated here, on the loop (milliseconds); zone
+ * files are read in the thread pool, and the result is one new table
+ * published through the publish callback, so queries see either the old or
+ * the new set of zones, never a mix.  If anything fails (the file, a key, a
+ * zone file), nothing changes and the failure is logged.
+ *
+ * Returns 0 when the reload started, with msg saying what it will do (and
+ * what needs a restart); the log says "reloaded: ..." when the new table is
+ * published.  Or a negative code with the reason in msg: the configuration
+ * error ("FILE:LINE: ..."), DP_EEXIST while another reload runs, DP_ENOMEM.
+ * msg (msglen >= 1) is always NUL-terminated.  Loop thread, after
+ * dd_zonemgr_start.
+ */
+int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
+	__attribute__((warn_unused_result));
 
 /*
  * Answers a NOTIFY (opcode 4) received over UDP or TCP from peer, in place
