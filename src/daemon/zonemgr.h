@@ -28,7 +28,6 @@
 #include <uv.h>
 
 #include "conf/conf.h"
-#include "dns/name.h"
 #include "slowpath/control.h"
 #include "slowpath/prom.h"
 #include "zone/snap.h"
@@ -41,7 +40,7 @@ enum dd_xfr_result { DD_XFR_OK, DD_XFR_FAILED, DD_XFR_RESULTS };
 
 /* What the telemetry thread may be shown of a zone: a copy (dd_zonemgr_zones). */
 struct dd_zone_info {
-	char name[DNS_NAME_TEXT_MAX]; /* as configured */
+	char name[256];		      /* as configured (cut at 255 octets) */
 	uint32_t stat_id;	      /* its query counter slot (fp_dp_zone_queries) */
 	bool secondary;
 	bool has_data;		      /* serial is meaningful */

@@ -481,6 +481,8 @@ static void tel_fill(struct rte_tel_data *d, const struct fp_stats *s, bool tota
 	tel_add(d, "", "answered", s->answered);
 	for (unsigned i = 0; i < FP_RC__COUNT; i++)
 		tel_add(d, "rcode_", fp_rcode_class_name(i), s->rcode[i]);
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		tel_add(d, "qtype_", fp_qtype_slot_name(i), s->qtype[i]);
 	uint64_t dt = 0, et = 0;
 	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
 		tel_add(d, "drop_", fp_drop_reason_name(i), s->drop[i]);
@@ -538,11 +540,50 @@ static int tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* One dict of the counters by type: UDP (the workers), TCP (the slow path) or both. */
+static struct rte_tel_data *qtype_dict(const uint64_t *udp, const uint64_t *tcp)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	if (!d)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		rte_tel_data_add_dict_u64(d, fp_qtype_slot_name(i),
+					  (udp ? udp[i] : 0) + (tcp ? tcp[i] : 0));
+	return d;
+}
+
+static int tel_qtype(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct fp_stats s;
+	uint64_t tcp[FP_QT__COUNT];
+	fp_dp_stats(tel_dp, &s);
+	/* The slow path writes these: read each once, racy but monotonic. */
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		tcp[i] = ((const volatile uint64_t *)tel_dp->tcp.qtype)[i];
+	struct rte_tel_data *parts[3] = {qtype_dict(s.qtype, tcp), qtype_dict(s.qtype, NULL),
+					 qtype_dict(NULL, tcp)};
+	static const char *const names[3] = {"total", "udp", "tcp"};
+	rte_tel_data_start_dict(d);
+	int rc = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		if (rc == 0 && parts[i] && rte_tel_data_add_dict_container(d, names[i], parts[i], 0) == 0)
+			continue;
+		rte_tel_data_free(parts[i]);
+		rc = -ENOMEM;
+	}
+	return rc;
+}
+
 int fp_dp_telemetry_register(struct fp_dp *dp)
 {
 	tel_dp = dp;
 	if (rte_telemetry_register_cmd("/dpdns/stats", tel_stats,
 				       "dpdns dataplane counters, all workers. No parameters") ||
+	    rte_telemetry_register_cmd("/dpdns/qtype", tel_qtype,
+				       "dpdns queries answered by type: total, udp, tcp. No parameters") ||
 	    rte_telemetry_register_cmd("/dpdns/lcore", tel_lcore,
 				       "dpdns counters of one worker. Parameter: worker index"))
 		return DP_EEXIST;
