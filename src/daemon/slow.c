@@ -203,6 +203,14 @@ static int cmd_reload(void *ctx, struct sp_ctl_req *req)
 {
 	struct dd_slow *s = ctx;
 	dd_zonemgr_reload(s->zm);
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "reload", "started");
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
 	sp_buf_puts(req->out, "reloading the zone files (the log says when done)\n");
 	return sp_buf_error(req->out);
 }

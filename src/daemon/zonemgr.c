@@ -1188,16 +1188,28 @@ int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool ax
 		return sp_ctl_fail(req, DP_EINVAL, "%s is not a secondary zone", z->cz->domain);
 	if (axfr)
 		z->want_axfr = true;
-	if (z->xfr || z->working) {
+	bool queued = z->xfr || z->working;
+	if (queued)
 		(void)xfr_timers_notify(&z->t, now_s()); /* again, right after the running one */
+	else
+		start_refresh(z);
+	arm(m);
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "zone", z->cz->domain);
+		sp_json_kstr(&j, "action", axfr ? "axfr" : "refresh");
+		sp_json_kstr(&j, "state", queued ? "queued" : "started");
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
+	if (queued)
 		sp_buf_printf(req->out, "%s: a refresh is running; another follows it\n",
 			      z->cz->domain);
-	} else {
-		start_refresh(z);
+	else
 		sp_buf_printf(req->out, "%s: %s started\n", z->cz->domain,
 			      axfr ? "AXFR" : "refresh");
-	}
-	arm(m);
 	return sp_buf_error(req->out);
 }
 
