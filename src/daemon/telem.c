@@ -11,9 +11,6 @@
 
 #include "dns/errcode.h"
 
-/* A dict holds RTE_TEL_MAX_DICT_ENTRIES; one entry says how many zones did not fit. */
-#define TEL_ZONES_MAX (RTE_TEL_MAX_DICT_ENTRIES - 1)
-
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct fp_dp *tel_dp;
 static struct dd_zone_info *tel_zones; /* under tel_lock */
@@ -36,6 +33,8 @@ static int clamp_int(int64_t v)
 static void zone_fill(struct rte_tel_data *d, const struct dd_zone_info *z, int64_t now)
 {
 	rte_tel_data_start_dict(d);
+	/* Values up to RTE_TEL_MAX_STRING_LEN - 1 octets: longer names are cut (E2BIG). */
+	rte_tel_data_add_dict_string(d, "zone", z->name);
 	rte_tel_data_add_dict_u64(d, "queries", fp_dp_zone_queries(tel_dp, z->stat_id));
 	rte_tel_data_add_dict_int(d, "secondary", z->secondary);
 	rte_tel_data_add_dict_int(d, "expired", z->expired);
@@ -59,8 +58,10 @@ static bool zone_is(const struct dd_zone_info *z, const char *name)
 }
 
 /*
- * /dpdns/zones: every zone (the first TEL_ZONES_MAX) as name -> values;
- * /dpdns/zones,NAME: that zone's values alone.
+ * /dpdns/zones: every zone (the first RTE_TEL_MAX_ARRAY_ENTRIES), an array
+ * of dicts with the zone's name under "zone" (telemetry dict keys may not
+ * hold '.' or '-', so names cannot be keys); /dpdns/zones,NAME: that
+ * zone's dict alone.
  */
 static int tel_zones_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -79,24 +80,19 @@ static int tel_zones_cb(const char *cmd, const char *params, struct rte_tel_data
 		pthread_mutex_unlock(&tel_lock);
 		return rc;
 	}
-	rte_tel_data_start_dict(d);
-	unsigned shown = 0;
-	for (unsigned i = 0; i < tel_nzones && shown < TEL_ZONES_MAX; i++) {
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	for (unsigned i = 0; i < tel_nzones && i < RTE_TEL_MAX_ARRAY_ENTRIES; i++) {
 		struct rte_tel_data *z = rte_tel_data_alloc();
 		if (!z) {
 			rc = -ENOMEM;
 			break;
 		}
 		zone_fill(z, &tel_zones[i], now);
-		/* Keys are cut at RTE_TEL_MAX_STRING_LEN - 1 octets (E2BIG): still added. */
-		if (rte_tel_data_add_dict_container(d, tel_zones[i].name, z, 0) < 0) {
+		if (rte_tel_data_add_array_container(d, z, 0) < 0) {
 			rte_tel_data_free(z);
 			break;
 		}
-		shown++;
 	}
-	if (tel_nzones > shown)
-		rte_tel_data_add_dict_u64(d, "zones_not_shown", tel_nzones - shown);
 	pthread_mutex_unlock(&tel_lock);
 	return rc;
 }
