@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,9 @@
 #include <rte_telemetry.h>
 
 #include "dns/errcode.h"
+
+/* A dict holds RTE_TEL_MAX_DICT_ENTRIES; one entry says how many zones did not fit. */
+#define TEL_ZONES_MAX (RTE_TEL_MAX_DICT_ENTRIES - 1)
 
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct fp_dp *tel_dp;
@@ -58,9 +62,10 @@ static bool zone_is(const struct dd_zone_info *z, const char *name)
 }
 
 /*
- * /dpdns/zones: every zone (the first RTE_TEL_MAX_ARRAY_ENTRIES), an array
- * of dicts with the zone's name under "zone" (telemetry dict keys may not
- * hold '.' or '-', so names cannot be keys); /dpdns/zones,NAME: that
+ * /dpdns/zones: the first TEL_ZONES_MAX zones as a dict "0", "1", ... ->
+ * the zone's dict, with its name under "zone" (telemetry dict keys may not
+ * hold '.' or '-', and arrays cannot hold dicts, so names cannot be keys),
+ * and "zones_not_shown" when there are more; /dpdns/zones,NAME: that
  * zone's dict alone.
  */
 static int tel_zones_cb(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -80,19 +85,25 @@ static int tel_zones_cb(const char *cmd, const char *params, struct rte_tel_data
 		pthread_mutex_unlock(&tel_lock);
 		return rc;
 	}
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
-	for (unsigned i = 0; i < tel_nzones && i < RTE_TEL_MAX_ARRAY_ENTRIES; i++) {
+	rte_tel_data_start_dict(d);
+	unsigned shown = 0;
+	for (unsigned i = 0; i < tel_nzones && shown < TEL_ZONES_MAX; i++) {
 		struct rte_tel_data *z = rte_tel_data_alloc();
 		if (!z) {
 			rc = -ENOMEM;
 			break;
 		}
 		zone_fill(z, &tel_zones[i], now);
-		if (rte_tel_data_add_array_container(d, z, 0) < 0) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u", i);
+		if (rte_tel_data_add_dict_container(d, key, z, 0) < 0) {
 			rte_tel_data_free(z);
 			break;
 		}
+		shown++;
 	}
+	if (tel_nzones > shown)
+		rte_tel_data_add_dict_u64(d, "zones_not_shown", tel_nzones - shown);
 	pthread_mutex_unlock(&tel_lock);
 	return rc;
 }

@@ -2,10 +2,11 @@
 #pragma once
 
 /*
- * DPDK telemetry commands for what the slow path owns: /dpdns/zones (an
- * array, per zone a dict: zone, queries answered, secondary, expired,
- * serial, seconds since the last refresh, seconds until expire; the first
- * 512 zones), /dpdns/zones,NAME (one zone's dict) and /dpdns/tcp (DNS over
+ * DPDK telemetry commands for what the slow path owns: /dpdns/zones (a
+ * dict "0", "1", ... of the first 255 zones, each a dict: zone, queries
+ * answered, secondary, expired, serial, seconds since the last refresh,
+ * seconds until expire; "zones_not_shown" counts the rest),
+ * /dpdns/zones,NAME (one zone's dict, any zone) and /dpdns/tcp (DNS over
  * TCP connections and queries).  The dataplane registers its own (/dpdns/stats, /dpdns/lcore,
  * /dpdns/qtype; fastpath/dataplane.h).
  *

@@ -211,10 +211,11 @@ def body(env):
 		C.equal(after['zone_y'].get('serial'), 7, 'telemetry /dpdns/zones,%s serial' % Y)
 		C.equal(after['zone_x'].get('expired'), 0, 'telemetry /dpdns/zones,%s expired' % X)
 		allz = tel.get('/dpdns/zones')
-		C.check(isinstance(allz, list) and sorted(z.get('zone') for z in allz) == [X, Y] and
+		C.check(isinstance(allz, dict) and sorted(allz) == ['0', '1'] and
+			sorted(z.get('zone') for z in allz.values()) == [X, Y] and
 			all(z.get('queries') == after['zone_x' if z.get('zone') == X else 'zone_y']['queries']
-			    for z in allz),
-			'telemetry /dpdns/zones: both zones, with the same counts', allz)
+			    for z in allz.values()),
+			'telemetry /dpdns/zones: both zones, with the same counts', repr(allz))
 		r = tel.cmd('/dpdns/zones,nosuch.test.')
 		C.equal(r, {'/dpdns/zones': None}, 'telemetry /dpdns/zones of an unknown zone: null')
 		C.check(isinstance(tel.stats().get('answered'), int), 'telemetry still answers after an unknown zone')
