@@ -45,7 +45,8 @@ static void zone_fill(struct rte_tel_data *d, const struct dd_zone_info *z, int6
 	if (z->has_data)
 		rte_tel_data_add_dict_u64(d, "serial", z->serial);
 	if (z->secondary && z->last_refresh)
-		rte_tel_data_add_dict_int(d, "seconds_since_refresh", clamp_int(now - z->last_refresh));
+		rte_tel_data_add_dict_int(d, "seconds_since_refresh",
+					  clamp_int(now - z->last_refresh));
 	if (z->secondary && z->has_data)
 		rte_tel_data_add_dict_int(d, "seconds_to_expire", clamp_int(z->expire_at - now));
 }
@@ -132,11 +133,13 @@ int dd_telem_register(const struct fp_dp *dp)
 {
 	tel_dp = dp;
 	if (rte_telemetry_register_cmd("/dpdns/zones", tel_zones_cb,
-				       "dpdns zones: queries, serial, expired, seconds since refresh, "
-				       "seconds to expire. Parameter: a zone name (optional)") ||
+				       "dpdns zones: queries, serial, expired, seconds since "
+				       "refresh, seconds to expire. Parameter: a zone name "
+				       "(optional)") ||
 	    rte_telemetry_register_cmd("/dpdns/tcp", tel_tcp_cb,
-				       "dpdns DNS over TCP: connections accepted, open, refused, "
-				       "closed idle; messages, responses, queries answered. No parameters"))
+				       "dpdns DNS over TCP: connections accepted, open, "
+				       "refused, closed idle; messages, responses, queries "
+				       "answered. No parameters"))
 		return DP_EEXIST;
 	return 0;
 }

@@ -1288,8 +1288,8 @@ void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
 	}
 	const char *tn = "dpdns_zone_transfers_total";
 	sp_prom_family(p, tn, SP_PROM_COUNTER,
-		       "Refreshes that transferred (ok: applied) or failed, by the kind transferred or "
-		       "attempted (an IXFR answered AXFR-style counts as axfr)");
+		       "Refreshes that transferred (ok: applied) or failed, by the kind "
+		       "transferred or attempted (an IXFR answered AXFR-style counts as axfr)");
 	const char *dn = "dpdns_zone_transfer_duration_seconds";
 	for (unsigned i = 0; i < m->nzones; i++) {
 		struct dd_zone *z = &m->zones[i];

@@ -69,8 +69,9 @@ int fp_dp_init(struct fp_dp *dp, const struct fp_dp_cfg *cfg, char *err, size_t 
 		w->queue = (uint16_t)n;
 		w->ip_id = (uint16_t)(rte_rdtsc() + n * 7919u);
 		/* On the worker's own NUMA node: it is the only writer. */
-		w->zst = rte_zmalloc_socket("dpdns_zone_stats", sizeof(*w->zst), RTE_CACHE_LINE_SIZE,
-					    (int)rte_lcore_to_socket_id(lcore));
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		w->zst = rte_zmalloc_socket("dpdns_zone_stats", sizeof(*w->zst),
+					    RTE_CACHE_LINE_SIZE, socket);
 		n++;
 		if (!w->zst)
 			goto nomem;
@@ -569,7 +570,8 @@ static int tel_qtype(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_start_dict(d);
 	int rc = 0;
 	for (unsigned i = 0; i < 3; i++) {
-		if (rc == 0 && parts[i] && rte_tel_data_add_dict_container(d, names[i], parts[i], 0) == 0)
+		if (rc == 0 && parts[i] &&
+		    rte_tel_data_add_dict_container(d, names[i], parts[i], 0) == 0)
 			continue;
 		rte_tel_data_free(parts[i]);
 		rc = -ENOMEM;
@@ -583,7 +585,8 @@ int fp_dp_telemetry_register(struct fp_dp *dp)
 	if (rte_telemetry_register_cmd("/dpdns/stats", tel_stats,
 				       "dpdns dataplane counters, all workers. No parameters") ||
 	    rte_telemetry_register_cmd("/dpdns/qtype", tel_qtype,
-				       "dpdns queries answered by type: total, udp, tcp. No parameters") ||
+				       "dpdns queries answered by type: total, udp, tcp. "
+				       "No parameters") ||
 	    rte_telemetry_register_cmd("/dpdns/lcore", tel_lcore,
 				       "dpdns counters of one worker. Parameter: worker index"))
 		return DP_EEXIST;

@@ -357,7 +357,8 @@ Test(worker, queries_counted_by_type_and_zone)
 	uint8_t f[2048], q[512];
 	struct rte_mbuf *m[16];
 	for (unsigned i = 0; i < n; i++) {
-		size_t ql = dns_query(q, (uint16_t)(0x2000 + i), qs[i].name, qs[i].type, 1, 0, false);
+		size_t ql =
+			dns_query(q, (uint16_t)(0x2000 + i), qs[i].name, qs[i].type, 1, 0, false);
 		m[i] = mbuf_of(f, frame(f, 4, 53, q, ql));
 	}
 	run_burst(m, n);
