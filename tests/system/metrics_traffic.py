@@ -14,8 +14,10 @@ HELP and TYPE lines, no line breaks the format, and doc/control.md names every f
 
 import os
 import re
+import shutil
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -26,6 +28,7 @@ C = st.CHECKS
 X, Y = 'mt-x.test.', 'mt-y.test.'
 METRICS = '127.0.0.1@9153'
 T_A, T_NS, T_SOA, T_MX, T_TXT, T_AAAA = 1, 2, 6, 15, 16, 28
+TCP_MAX, TCP_IDLE = 4, 2
 QTYPES = ['other', 'A', 'NS', 'CNAME', 'SOA', 'PTR', 'MX', 'TXT', 'AAAA', 'SRV', 'NAPTR', 'DS', 'DNSKEY',
 	  'SVCB', 'HTTPS', 'CAA', 'ANY']
 
@@ -121,6 +124,80 @@ def check_families(prom):
 	C.check(not undocumented, 'doc/control.md names every family', undocumented)
 
 
+def check_tcp_limits(d, topo, tel):
+	"""TCP_MAX idle connections fill the server; one more is refused at once; after the idle timeout
+	the server closes the others."""
+	before, tb = d.scrape(), tel.get('/dpdns/tcp')
+	conns = []
+	try:
+		for _ in range(TCP_MAX):
+			with st.in_netns(topo.cli):
+				s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+			s.settimeout(5)
+			s.connect((st.SRV4, 53))
+			conns.append(s)
+		end = time.monotonic() + 5
+		while d.scrape().get('dpdns_tcp_connections_open') != TCP_MAX and time.monotonic() < end:
+			time.sleep(0.1)
+		C.equal(d.scrape().get('dpdns_tcp_connections_open'), TCP_MAX,
+			'/metrics dpdns_tcp_connections_open with %d idle connections' % TCP_MAX)
+		with st.in_netns(topo.cli):
+			extra = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+		extra.settimeout(5)
+		try:
+			extra.connect((st.SRV4, 53))
+			got = extra.recv(10)  # closed at once: EOF (or a reset)
+		except OSError:
+			got = b''
+		finally:
+			extra.close()
+		C.equal(got, b'', 'connection %d (over tcp-max-clients %d): closed at once' % (TCP_MAX + 1, TCP_MAX))
+		# The idle timeout closes the others: each client sees EOF.
+		t0 = time.monotonic()
+		closed = 0
+		for s in conns:
+			try:
+				closed += s.recv(10) == b''
+			except OSError:
+				pass
+		waited = time.monotonic() - t0
+		C.check(closed == TCP_MAX and waited < TCP_IDLE + 3,
+			'the %d idle connections closed by the server after about %d s (%.1f s)' % (TCP_MAX, TCP_IDLE, waited))
+	finally:
+		for s in conns:
+			s.close()
+	end = time.monotonic() + 5
+	while True:
+		after, ta = d.scrape(), tel.get('/dpdns/tcp')
+		if (after.get('dpdns_tcp_connections_open') == 0 and ta.get('connections_open') == 0) or \
+				time.monotonic() > end:
+			break
+		time.sleep(0.3)
+	for name, key, want in (('dpdns_tcp_connections_accepted_total', 'connections_accepted', TCP_MAX),
+				('dpdns_tcp_connections_refused_total', 'connections_refused', 1),
+				('dpdns_tcp_connections_idle_closed_total', 'connections_idle_closed', TCP_MAX),
+				('dpdns_tcp_messages_total', 'messages', 0)):
+		C.equal(after.get(name) - before.get(name), want, '/metrics %s delta' % name)
+		C.equal(delta(ta, tb, key), want, 'telemetry /dpdns/tcp %s delta' % key)
+	C.equal(after.get('dpdns_tcp_connections_open'), 0, '/metrics dpdns_tcp_connections_open at the end')
+
+
+def check_dpdk_telemetry_py(d):
+	"""DPDK's own client (Debian package dpdk) reads the commands: what operators will use."""
+	exe = shutil.which('dpdk-telemetry.py')
+	if not exe:
+		st.log('dpdk-telemetry.py not installed (apt-get install dpdk): its check is skipped')
+		return
+	p = subprocess.run([exe, '-f', d.prefix], input='/dpdns/zones\n/dpdns/tcp\n/dpdns/qtype\n/\n',
+			   capture_output=True, text=True, timeout=20)
+	out = p.stdout
+	C.check(p.returncode == 0 and all(k in out for k in ('"zone": "%s"' % X, '"zone": "%s"' % Y,
+							     '"connections_accepted"', '"total"', '"AAAA"',
+							     '/dpdns/zones', '/dpdns/tcp', '/dpdns/qtype')),
+		'dpdk-telemetry.py -f PREFIX reads /dpdns/zones, /dpdns/tcp and /dpdns/qtype, and lists them',
+		'exit %d\n%s\n%s' % (p.returncode, out[-2000:], p.stderr[-1000:]))
+
+
 def body(env):
 	workdir = env.workdir
 	paths = {}
@@ -130,7 +207,8 @@ def body(env):
 			f.write(text)
 	kind = st.kinds(env.args)[0]
 	topo = env.topology(kind)
-	d = env.daemon(topo, [(X, paths[X]), (Y, paths[Y])], name='metrics', metrics=METRICS)
+	d = env.daemon(topo, [(X, paths[X]), (Y, paths[Y])], name='metrics', metrics=METRICS,
+		       server={'tcp-max-clients': TCP_MAX, 'tcp-idle-timeout': TCP_IDLE})
 	d.start()
 	tel = d.telemetry()
 	try:
@@ -225,6 +303,8 @@ def body(env):
 			C.equal(delta(ta, tb, k), want, 'telemetry /dpdns/tcp %s delta' % k)
 		C.equal(ta.get('connections_open'), 0, 'telemetry /dpdns/tcp connections_open after')
 		check_families(pa)
+		check_tcp_limits(d, topo, tel)
+		check_dpdk_telemetry_py(d)
 	finally:
 		tel.close()
 	rc = d.stop(timeout=15)

@@ -284,7 +284,8 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, metrics=None):
+		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, metrics=None,
+		     server=None):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -298,6 +299,8 @@ class Daemon:
 		self.rundir = rundir or workdir
 		# metrics: "ADDR@PORT" of the Prometheus endpoint (in the server namespace), or None.
 		self.metrics = metrics
+		# server: more keys of the server section ({'tcp-max-clients': 4, ...}).
+		self.server = dict(server or {})
 		self.identity = identity
 		self.version = version
 		self.idle_sleep_us = idle_sleep_us
@@ -329,6 +332,8 @@ class Daemon:
 			lines.append('  identity: %s' % yaml_str(self.identity))
 		if self.version is not None:
 			lines.append('  version: %s' % yaml_str(self.version))
+		for k, v in self.server.items():
+			lines.append('  %s: %s' % (k, v if isinstance(v, int) else yaml_str(v)))
 		lines += [
 			'  rundir: %s' % yaml_str(self.rundir),
 			'dataplane:',
