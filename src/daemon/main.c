@@ -30,6 +30,7 @@
 #include "daemon/eal_args.h"
 #include "daemon/log.h"
 #include "daemon/slow.h"
+#include "daemon/telem.h"
 #include "daemon/zonemgr.h"
 #include "dns/errcode.h"
 #include "fastpath/dataplane.h"
@@ -295,7 +296,7 @@ static int run(struct daemon *d)
 	for (unsigned i = 0; i < c->dataplane.nifaces; i++)
 		if (setup_port(d, i) < 0)
 			goto out_dp;
-	if (fp_dp_telemetry_register(&d->dp) < 0)
+	if (fp_dp_telemetry_register(&d->dp) < 0 || dd_telem_register(&d->dp) < 0)
 		dd_log(DD_LOG_WARN, "telemetry commands not registered");
 	rc = fp_dp_start(&d->dp, err, sizeof(err));
 	if (rc < 0) {

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "daemon/log.h"
+#include "daemon/telem.h"
 #include "dns/errcode.h"
 #include "dns/msg.h"
 #include "slowpath/control.h"
@@ -25,6 +26,10 @@ struct dd_slow {
 	uv_loop_t loop;
 	uv_async_t stop;
 	uv_async_t reload;
+	uv_timer_t tel_timer; /* refreshes the telemetry thread's copy (telem.h) */
+	bool tel_timer_open;
+	struct dd_zone_info *zinfo; /* scratch for that copy */
+	unsigned nzinfo;
 	struct dd_zonemgr *zm;
 	const struct conf *conf;
 	struct sp_ctl *ctl;
@@ -51,6 +56,9 @@ static size_t engine_answer(void *ctx, uint8_t *msg, size_t len, size_t cap)
 	urcu_qsbr_thread_online();
 	const struct zone_table *t = rcu_dereference(s->dp->table);
 	size_t n = zone_answer(t, &s->dp->cfg.answer, msg, len, cap, true, &info);
+	/* info->zone is read before the thread goes offline: t may go after it. */
+	if (n)
+		fp_dp_count_tcp(s->dp, &info);
 	urcu_qsbr_thread_offline();
 	return n;
 }
@@ -119,6 +127,10 @@ static void stats_each(const struct fp_stats *st, void (*put)(void *, const char
 	for (unsigned i = 0; i < FP_RC__COUNT; i++) {
 		snprintf(key, sizeof(key), "rcode_%s", fp_rcode_class_name(i));
 		put(arg, key, st->rcode[i]);
+	}
+	for (unsigned i = 0; i < FP_QT__COUNT; i++) {
+		snprintf(key, sizeof(key), "qtype_%s", fp_qtype_slot_name(i));
+		put(arg, key, st->qtype[i]);
 	}
 	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
 		snprintf(key, sizeof(key), "drop_%s", fp_drop_reason_name(i));
@@ -198,7 +210,8 @@ static int cmd_reload(void *ctx, struct sp_ctl_req *req)
 		struct sp_json j;
 		sp_json_init(&j, req->out);
 		sp_json_obj_begin(&j);
-		sp_json_kstr(&j, "result", msg);
+		sp_json_kstr(&j, "reload", "started");
+		sp_json_kstr(&j, "message", msg);
 		sp_json_obj_end(&j);
 		return sp_json_finish(&j);
 	}
@@ -207,6 +220,111 @@ static int cmd_reload(void *ctx, struct sp_ctl_req *req)
 }
 
 /* ---- metrics ---- */
+
+/* The TCP counters, from the server (loop thread). */
+static void tcp_counters(struct dd_slow *s, struct dd_telem_tcp *t)
+{
+	struct sp_tcpserver_stats ts;
+	sp_tcpserver_stats(s->tcp, &ts);
+	t->accepted = ts.accepted;
+	t->refused = ts.rejected;
+	t->idle_closed = ts.conn.closes[SP_TCP_CLOSE_IDLE];
+	t->queries = ts.conn.queries;
+	t->responses = ts.conn.responses;
+	t->open = ts.active;
+}
+
+/* Refreshes s->zinfo[0..nzinfo) from the zone manager; false without memory. */
+static bool zone_infos(struct dd_slow *s)
+{
+	unsigned n = dd_zonemgr_count(s->zm);
+	if (n > s->nzinfo) {
+		struct dd_zone_info *z = realloc(s->zinfo, (size_t)n * sizeof(*z));
+		if (!z)
+			return false;
+		s->zinfo = z;
+	}
+	s->nzinfo = dd_zonemgr_zones(s->zm, s->zinfo, n);
+	return true;
+}
+
+static void metrics_queries(struct dd_slow *s, struct sp_prom *p, const struct fp_stats *st)
+{
+	const struct fp_tcp_stats *tcp = &s->dp->tcp;
+	sp_prom_family(p, "dpdns_queries_total", SP_PROM_COUNTER,
+		       "Queries answered, by query type (A ... ANY, other) and transport");
+	for (unsigned i = 0; i < FP_QT__COUNT; i++) {
+		struct sp_prom_label l[2] = {{"qtype", fp_qtype_slot_name(i)}, {"proto", "udp"}};
+		sp_prom_u64(p, "dpdns_queries_total", l, 2, st->qtype[i]);
+		l[1].value = "tcp";
+		sp_prom_u64(p, "dpdns_queries_total", l, 2, tcp->qtype[i]);
+	}
+	sp_prom_family(p, "dpdns_tcp_responses_by_rcode_total", SP_PROM_COUNTER,
+		       "Queries answered over TCP, by rcode");
+	for (unsigned i = 0; i < FP_RC__COUNT; i++) {
+		struct sp_prom_label l = {"rcode", fp_rcode_class_name(i)};
+		sp_prom_u64(p, "dpdns_tcp_responses_by_rcode_total", &l, 1, tcp->rcode[i]);
+	}
+	sp_prom_family(p, "dpdns_zone_queries_total", SP_PROM_COUNTER,
+		       "Queries answered from the zone (UDP and TCP)");
+	if (zone_infos(s))
+		for (unsigned i = 0; i < s->nzinfo; i++) {
+			const struct dd_zone_info *z = &s->zinfo[i];
+			if (z->stat_id >= ZONE_STAT_IDS)
+				continue; /* in the "other" slot, below */
+			struct sp_prom_label l = {"zone", z->name};
+			sp_prom_u64(p, "dpdns_zone_queries_total", &l, 1,
+				    fp_dp_zone_queries(s->dp, z->stat_id));
+		}
+	sp_prom_family(p, "dpdns_zone_queries_other_total", SP_PROM_COUNTER,
+		       "Queries answered from zones without a counter of their own (beyond the "
+		       "first 4096 zone names)");
+	sp_prom_u64(p, "dpdns_zone_queries_other_total", NULL, 0,
+		    fp_dp_zone_queries(s->dp, ZONE_STAT_ID_NONE));
+}
+
+static void metrics_tcp(struct dd_slow *s, struct sp_prom *p)
+{
+	struct dd_telem_tcp t;
+	tcp_counters(s, &t);
+	static const struct {
+		const char *name, *help;
+		enum sp_prom_type type;
+	} fam[] = {
+		{"dpdns_tcp_connections_accepted_total", "DNS over TCP connections accepted",
+		 SP_PROM_COUNTER},
+		{"dpdns_tcp_connections_open", "DNS over TCP connections open now", SP_PROM_GAUGE},
+		{"dpdns_tcp_connections_refused_total",
+		 "DNS over TCP connections closed at once: over server.tcp-max-clients",
+		 SP_PROM_COUNTER},
+		{"dpdns_tcp_connections_idle_closed_total",
+		 "DNS over TCP connections closed after server.tcp-idle-timeout", SP_PROM_COUNTER},
+		{"dpdns_tcp_messages_total", "DNS messages received over TCP (NOTIFY included)",
+		 SP_PROM_COUNTER},
+		{"dpdns_tcp_responses_total", "DNS responses sent over TCP (NOTIFY included)",
+		 SP_PROM_COUNTER},
+	};
+	const uint64_t v[] = {t.accepted, t.open, t.refused, t.idle_closed, t.queries, t.responses};
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		sp_prom_family(p, fam[i].name, fam[i].type, fam[i].help);
+		sp_prom_u64(p, fam[i].name, NULL, 0, v[i]);
+	}
+}
+
+/* The telemetry thread's copy of the zones and the TCP counters. */
+static void tel_publish(struct dd_slow *s)
+{
+	struct dd_telem_tcp t;
+	tcp_counters(s, &t);
+	dd_telem_publish_tcp(&t);
+	if (zone_infos(s))
+		dd_telem_publish_zones(s->zinfo, s->nzinfo);
+}
+
+static void on_tel_timer(uv_timer_t *h)
+{
+	tel_publish(h->data);
+}
 
 static int metrics_fn(void *ctx, struct sp_prom *p)
 {
@@ -245,6 +363,8 @@ static int metrics_fn(void *ctx, struct sp_prom *p)
 		struct sp_prom_label l = {"lcore", lc};
 		sp_prom_u64(p, "dpdns_worker_rx_frames_total", &l, 1, s->dp->workers[i].st.rx);
 	}
+	metrics_queries(s, p, &st);
+	metrics_tcp(s, p);
 	dd_zonemgr_metrics(s->zm, p);
 	return 0;
 }
@@ -267,6 +387,10 @@ static void on_stop(uv_async_t *a)
 		sp_ctl_stop(s->ctl);
 	if (s->metrics)
 		sp_metrics_stop(s->metrics);
+	if (s->tel_timer_open) {
+		uv_close((uv_handle_t *)&s->tel_timer, NULL);
+		s->tel_timer_open = false;
+	}
 	uv_close((uv_handle_t *)&s->stop, NULL);
 	uv_close((uv_handle_t *)&s->reload, NULL);
 }
@@ -383,6 +507,12 @@ static void *slow_main(void *arg)
 		goto out;
 	}
 	start_control(s);
+	/* Once a second: the zones' timers change on their own, and counters change anyway. */
+	uv_timer_init(&s->loop, &s->tel_timer);
+	s->tel_timer.data = s;
+	s->tel_timer_open = true;
+	tel_publish(s);
+	uv_timer_start(&s->tel_timer, on_tel_timer, 1000, 1000);
 	signal_started(s, 0);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	sp_ctl_free(s->ctl);
@@ -390,6 +520,7 @@ static void *slow_main(void *arg)
 	sp_tcpserver_free(s->tcp);
 	uv_run(&s->loop, UV_RUN_DEFAULT); /* the last close callbacks */
 	uv_loop_close(&s->loop);
+	dd_telem_clear();
 out:
 	urcu_qsbr_thread_online();
 	urcu_qsbr_unregister_thread();
@@ -458,5 +589,6 @@ void dd_slow_stop(struct dd_slow *s)
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	free(s->zinfo);
 	free(s);
 }

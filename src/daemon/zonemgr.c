@@ -87,6 +87,15 @@ struct dd_zone {
 	bool primary_serial_known;
 	uint32_t primary_serial;  /* the serial the primary last reported */
 	uint64_t transfers, transfer_failures;
+	uint32_t stat_id;	  /* query counter slot (stat_id_of) */
+	/* Transfers by kind (DD_XFR_AXFR, DD_XFR_IXFR) and result (DD_XFR_OK, DD_XFR_FAILED). */
+	enum dd_xfr_kind attempt; /* what the running refresh would transfer */
+	uint64_t xfr_count[DD_XFR_KINDS][DD_XFR_RESULTS];
+	double xfr_seconds[DD_XFR_KINDS]; /* durations of the successful ones, summed */
+	bool have_last_xfr;
+	enum dd_xfr_kind last_xfr_kind; /* the last transfer applied */
+	uint64_t last_xfr_ms;
+	size_t last_xfr_records, last_xfr_bytes;
 };
 
 /*
@@ -118,6 +127,8 @@ struct dd_zonemgr {
 	unsigned jobs; /* in the thread pool */
 	uint64_t notify_refused;
 	int64_t notify_logged_at;
+	uint8_t *stat_names[ZONE_STAT_IDS]; /* the origin each query counter slot was given to */
+	uint32_t nstat;
 	uint8_t udp_buf[65535];
 };
 
@@ -138,6 +149,42 @@ static int64_t now_s(void)
 }
 
 /* ---- setup ---- */
+
+/*
+ * The query counter slot (zone_snap.stat_id) of the zone origin: the one
+ * given to that name before, else the next unused one; ZONE_STAT_ID_NONE
+ * (counted in the shared "other" slot) once ZONE_STAT_IDS names have one,
+ * or without memory.  Slots are never given to another name in the
+ * process's life: the workers' counters cannot be reset from here, and a
+ * Prometheus counter must not go backwards, so a zone that is removed and
+ * added again (configuration reload) continues its own count.  Every
+ * place that creates a struct dd_zone (start, reload) takes its id from
+ * here.  Loop thread (or the main thread before the loop runs).
+ */
+static uint32_t stat_id_of(struct dd_zonemgr *m, const uint8_t *origin)
+{
+	for (uint32_t i = 0; i < m->nstat; i++)
+		if (dns_name_eq(m->stat_names[i], origin))
+			return i;
+	if (m->nstat == ZONE_STAT_IDS)
+		return ZONE_STAT_ID_NONE;
+	size_t len = dns_name_len(origin);
+	uint8_t *copy = malloc(len);
+	if (!copy)
+		return ZONE_STAT_ID_NONE;
+	memcpy(copy, origin, len);
+	m->stat_names[m->nstat] = copy;
+	return m->nstat++;
+}
+
+static const char *const xfr_kind_names[DD_XFR_KINDS] = {"axfr", "ixfr"};
+static const char *const xfr_result_names[DD_XFR_RESULTS] = {"ok", "failed"};
+
+/* The kind a transfer counts under: AXFR-style answers to an IXFR are AXFRs. */
+static enum dd_xfr_kind xfr_kind_of(enum xfr_kind k)
+{
+	return k == XFR_KIND_IXFR ? DD_XFR_IXFR : DD_XFR_AXFR;
+}
 
 static void to_sockaddr(const struct conf_sockaddr *c, struct sockaddr_storage *ss)
 {
@@ -287,6 +334,7 @@ static struct dd_zone *zone_new(struct dd_zonemgr *m, const struct conf *c,
 	z->cz = cz;
 	z->domain = strdup(cz->domain);
 	memcpy(z->origin, cz->origin, cz->origin_len);
+	z->stat_id = stat_id_of(m, z->origin);
 	limits_of(cz, &z->lim);
 	z->secondary = cz->nprimaries > 0;
 	if (!z->domain || zone_set_peers(z, c, p) < 0) {
@@ -436,6 +484,9 @@ struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m)
 			if (!z->placeholder)
 				z->placeholder = zone_snap_placeholder(z->origin);
 			if (z->placeholder) {
+				/* Set before its first publication; equal (not written) after. */
+				if (z->placeholder->stat_id != z->stat_id)
+					z->placeholder->stat_id = z->stat_id;
 				expired[n] = true;
 				snaps[n++] = zone_snap_ref(z->placeholder);
 			}
@@ -443,6 +494,8 @@ struct zone_table *dd_zonemgr_table(struct dd_zonemgr *m)
 		}
 		if (!z->snap)
 			continue;
+		if (z->snap->stat_id != z->stat_id)
+			z->snap->stat_id = z->stat_id;
 		expired[n] = z->expired;
 		snaps[n++] = zone_snap_ref(z->snap);
 	}
@@ -486,6 +539,7 @@ static void refresh_failed(struct dd_zone *z, const char *fmt, ...)
 	z->last_attempt = now_s();
 	z->last_rc = DP_EIO;
 	z->transfer_failures++;
+	z->xfr_count[z->attempt][DD_XFR_FAILED]++;
 	snprintf(z->last_error, sizeof(z->last_error), "%s", msg);
 	xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), rnd32());
 }
@@ -654,6 +708,7 @@ static void job_done(uv_work_t *req, int status)
 			dd_log(DD_LOG_WARN, "zone %s: %s; AXFR from %s", z->domain, j->err,
 			       j->primary);
 			z->want_axfr = true;
+			z->xfr_count[DD_XFR_IXFR][DD_XFR_FAILED]++;
 			xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), 0);
 			z->t.next_refresh = now_s(); /* at once */
 		} else {
@@ -670,6 +725,14 @@ static void job_done(uv_work_t *req, int status)
 	z->want_axfr = false;
 	z->pst_valid = false;
 	z->transfers++;
+	enum dd_xfr_kind k = xfr_kind_of(j->kind);
+	z->xfr_count[k][DD_XFR_OK]++;
+	z->xfr_seconds[k] += (double)j->xfr_ms / 1e3;
+	z->have_last_xfr = true;
+	z->last_xfr_kind = k;
+	z->last_xfr_ms = j->xfr_ms;
+	z->last_xfr_records = j->records;
+	z->last_xfr_bytes = j->bytes;
 	publish(m);
 	double build = (double)(j->t1.tv_sec - j->t0.tv_sec) +
 		       (double)(j->t1.tv_nsec - j->t0.tv_nsec) / 1e9;
@@ -803,6 +866,7 @@ static void start_refresh(struct dd_zone *z)
 	req.skip_soa = z->want_axfr;
 	/* zone-max-size: a transfer bringing more is dropped (the old version keeps serving). */
 	req.opts.limits.max_bytes = z->cz->max_size;
+	z->attempt = req.have_serial ? DD_XFR_IXFR : DD_XFR_AXFR;
 	xfr_timers_refresh_begin(&z->t);
 	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
 	if (!z->xfr) {
@@ -1387,6 +1451,8 @@ void dd_zonemgr_free(struct dd_zonemgr *m)
 	peers_unref(m->peers);
 	conf_free(m->owned);
 	free(m->rundir);
+	for (uint32_t i = 0; i < m->nstat; i++)
+		free(m->stat_names[i]);
 	free(m);
 }
 
@@ -1443,6 +1509,10 @@ static void status_text(struct sp_buf *b, const struct dd_zone *z, int64_t now)
 			      (long long)(z->t.expire_at > now ? z->t.expire_at - now : 0));
 	sp_buf_printf(b, "  transfers: %llu, failed refreshes: %llu\n",
 		      (unsigned long long)z->transfers, (unsigned long long)z->transfer_failures);
+	if (z->have_last_xfr)
+		sp_buf_printf(b, "  last transfer: %s, %.3f s, %zu records, %zu bytes\n",
+			      xfr_kind_names[z->last_xfr_kind], (double)z->last_xfr_ms / 1e3,
+			      z->last_xfr_records, z->last_xfr_bytes);
 }
 
 static void status_json(struct sp_json *j, const struct dd_zone *z, int64_t now)
@@ -1471,6 +1541,17 @@ static void status_json(struct sp_json *j, const struct dd_zone *z, int64_t now)
 		sp_json_kint(j, "expires_in", z->snap ? z->t.expire_at - now : 0);
 		sp_json_kuint(j, "transfers", z->transfers);
 		sp_json_kuint(j, "failed_refreshes", z->transfer_failures);
+		sp_json_key(j, "last_transfer");
+		if (z->have_last_xfr) {
+			sp_json_obj_begin(j);
+			sp_json_kstr(j, "kind", xfr_kind_names[z->last_xfr_kind]);
+			sp_json_kdouble(j, "seconds", (double)z->last_xfr_ms / 1e3);
+			sp_json_kuint(j, "records", z->last_xfr_records);
+			sp_json_kuint(j, "bytes", z->last_xfr_bytes);
+			sp_json_obj_end(j);
+		} else {
+			sp_json_null(j);
+		}
 	}
 	sp_json_obj_end(j);
 }
@@ -1509,16 +1590,28 @@ int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool ax
 		return sp_ctl_fail(req, DP_EINVAL, "%s is not a secondary zone", z->domain);
 	if (axfr)
 		z->want_axfr = true;
-	if (z->xfr || z->working) {
+	bool queued = z->xfr || z->working;
+	if (queued)
 		(void)xfr_timers_notify(&z->t, now_s()); /* again, right after the running one */
+	else
+		start_refresh(z);
+	arm(m);
+	if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "zone", z->domain);
+		sp_json_kstr(&j, "action", axfr ? "axfr" : "refresh");
+		sp_json_kstr(&j, "state", queued ? "queued" : "started");
+		sp_json_obj_end(&j);
+		return sp_json_finish(&j);
+	}
+	if (queued)
 		sp_buf_printf(req->out, "%s: a refresh is running; another follows it\n",
 			      z->domain);
-	} else {
-		start_refresh(z);
+	else
 		sp_buf_printf(req->out, "%s: %s started\n", z->domain,
 			      axfr ? "AXFR" : "refresh");
-	}
-	arm(m);
 	return sp_buf_error(req->out);
 }
 
@@ -1573,15 +1666,14 @@ void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
 		struct sp_prom_label l = {"zone", m->zones[i]->domain};
 		sp_prom_u64(p, "dpdns_zone_expired", &l, 1, m->zones[i]->expired);
 	}
-	static const char *const fam[4][2] = {
+	static const char *const fam[3][2] = {
 		{"dpdns_zone_seconds_since_refresh",
 		 "Seconds since the last successful refresh (secondary zones)"},
 		{"dpdns_zone_seconds_until_expire",
 		 "Seconds until the expire deadline (secondary zones with data)"},
-		{"dpdns_zone_transfers_total", "Transfers applied (IXFR or AXFR)"},
 		{"dpdns_zone_refresh_failures_total", "Failed refreshes"},
 	};
-	for (unsigned f = 0; f < 4; f++) {
+	for (unsigned f = 0; f < 3; f++) {
 		sp_prom_family(p, fam[f][0], f < 2 ? SP_PROM_GAUGE : SP_PROM_COUNTER, fam[f][1]);
 		for (unsigned i = 0; i < m->nzones; i++) {
 			struct dd_zone *z = m->zones[i];
@@ -1593,9 +1685,64 @@ void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p)
 			else if (f == 1 && z->snap)
 				sp_prom_i64(p, fam[f][0], &l, 1, z->t.expire_at - now);
 			else if (f == 2)
-				sp_prom_u64(p, fam[f][0], &l, 1, z->transfers);
-			else if (f == 3)
 				sp_prom_u64(p, fam[f][0], &l, 1, z->transfer_failures);
 		}
 	}
+	const char *tn = "dpdns_zone_transfers_total";
+	sp_prom_family(p, tn, SP_PROM_COUNTER,
+		       "Refreshes that transferred (ok: applied) or failed, by the kind "
+		       "transferred or attempted (an IXFR answered AXFR-style counts as axfr)");
+	const char *dn = "dpdns_zone_transfer_duration_seconds";
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = m->zones[i];
+		if (!z->secondary)
+			continue;
+		for (unsigned k = 0; k < DD_XFR_KINDS; k++)
+			for (unsigned r = 0; r < DD_XFR_RESULTS; r++) {
+				struct sp_prom_label l[3] = {{"zone", z->domain},
+							     {"kind", xfr_kind_names[k]},
+							     {"result", xfr_result_names[r]}};
+				sp_prom_u64(p, tn, l, 3, z->xfr_count[k][r]);
+			}
+	}
+	sp_prom_family(p, dn, SP_PROM_SUMMARY,
+		       "Time to receive the transfers applied (SOA check, transfer and checks; not "
+		       "the snapshot build), by kind");
+	for (unsigned i = 0; i < m->nzones; i++) {
+		struct dd_zone *z = m->zones[i];
+		if (!z->secondary)
+			continue;
+		for (unsigned k = 0; k < DD_XFR_KINDS; k++) {
+			struct sp_prom_label l[2] = {{"zone", z->domain},
+						     {"kind", xfr_kind_names[k]}};
+			sp_prom_double(p, "dpdns_zone_transfer_duration_seconds_sum", l, 2,
+				       z->xfr_seconds[k]);
+			sp_prom_u64(p, "dpdns_zone_transfer_duration_seconds_count", l, 2,
+				    z->xfr_count[k][DD_XFR_OK]);
+		}
+	}
+}
+
+unsigned dd_zonemgr_count(const struct dd_zonemgr *m)
+{
+	return m->nzones;
+}
+
+unsigned dd_zonemgr_zones(const struct dd_zonemgr *m, struct dd_zone_info *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->nzones && n < max; i++) {
+		const struct dd_zone *z = m->zones[i];
+		struct dd_zone_info *o = &out[n++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", z->domain);
+		o->stat_id = z->stat_id;
+		o->secondary = z->secondary;
+		o->has_data = z->snap != NULL;
+		o->expired = z->expired;
+		o->serial = z->snap ? z->snap->serial : 0;
+		o->last_refresh = z->secondary ? z->t.last_refresh : 0;
+		o->expire_at = z->secondary && z->snap ? z->t.expire_at : 0;
+	}
+	return n;
 }

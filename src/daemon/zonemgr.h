@@ -34,6 +34,22 @@
 
 struct dd_zonemgr;
 
+/* Transfers are counted by kind and result. */
+enum dd_xfr_kind { DD_XFR_AXFR, DD_XFR_IXFR, DD_XFR_KINDS };
+enum dd_xfr_result { DD_XFR_OK, DD_XFR_FAILED, DD_XFR_RESULTS };
+
+/* What the telemetry thread may be shown of a zone: a copy (dd_zonemgr_zones). */
+struct dd_zone_info {
+	char name[256];		      /* as configured (cut at 255 octets) */
+	uint32_t stat_id;	      /* its query counter slot (fp_dp_zone_queries) */
+	bool secondary;
+	bool has_data;		      /* serial is meaningful */
+	bool expired;
+	uint32_t serial;
+	int64_t last_refresh;	      /* Unix time of the last successful refresh; 0: never */
+	int64_t expire_at;	      /* Unix time of the expire deadline (secondary with data) */
+};
+
 /* Publishes t (ownership passes); the loop thread, a registered QSBR thread, calls it. */
 typedef void (*dd_publish_fn)(void *ctx, struct zone_table *t);
 
@@ -113,8 +129,20 @@ int dd_zonemgr_ctl_status(struct dd_zonemgr *m, struct sp_ctl_req *req);
 int dd_zonemgr_ctl_refresh(struct dd_zonemgr *m, struct sp_ctl_req *req, bool axfr);
 int dd_zonemgr_ctl_show(struct dd_zonemgr *m, struct sp_ctl_req *req);
 
-/* Per-zone Prometheus families (serial, expired, refresh ages, transfers). */
+/*
+ * Per-zone Prometheus families: serial, expired, refresh ages, transfers by
+ * kind and result, transfer durations (a summary by kind).  Loop thread.
+ */
 void dd_zonemgr_metrics(struct dd_zonemgr *m, struct sp_prom *p);
+
+/* How many zones m serves (configured). */
+unsigned dd_zonemgr_count(const struct dd_zonemgr *m);
+
+/*
+ * Copies what telemetry shows of the first max zones into out[]; returns
+ * how many were copied.  Loop thread (the copy may then go to any thread).
+ */
+unsigned dd_zonemgr_zones(const struct dd_zonemgr *m, struct dd_zone_info *out, unsigned max);
 
 /* Frees m (after dd_zonemgr_stop and the loop's end); NULL is a no-op. */
 void dd_zonemgr_free(struct dd_zonemgr *m);

@@ -17,10 +17,12 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_telemetry.h>
 #include <urcu/urcu-qsbr.h>
 
 #include "dns/errcode.h"
+#include "dns/rrtype.h"
 
 #define SVC_IDLE_SPINS 64   /* empty service polls before napping */
 #define SVC_NAP_US 100
@@ -37,6 +39,16 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
+static void free_zone_stats(struct fp_dp *dp)
+{
+	for (unsigned i = 0; i < FP_WORKERS_MAX; i++) {
+		rte_free(dp->workers[i].zst);
+		dp->workers[i].zst = NULL;
+	}
+	rte_free(dp->tcp_zst);
+	dp->tcp_zst = NULL;
+}
+
 int fp_dp_init(struct fp_dp *dp, const struct fp_dp_cfg *cfg, char *err, size_t errlen)
 {
 	memset(dp, 0, sizeof(*dp));
@@ -46,27 +58,44 @@ int fp_dp_init(struct fp_dp *dp, const struct fp_dp_cfg *cfg, char *err, size_t 
 	unsigned lcore, n = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
-		if (n == FP_WORKERS_MAX)
+		if (n == FP_WORKERS_MAX) {
+			free_zone_stats(dp);
 			return fail(err, errlen, DP_ERANGE, "more than %d worker lcores",
 				    FP_WORKERS_MAX);
+		}
 		struct fp_worker *w = &dp->workers[n];
 		w->dp = dp;
 		w->lcore_id = lcore;
 		w->queue = (uint16_t)n;
 		w->ip_id = (uint16_t)(rte_rdtsc() + n * 7919u);
+		/* On the worker's own NUMA node: it is the only writer. */
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		w->zst = rte_zmalloc_socket("dpdns_zone_stats", sizeof(*w->zst),
+					    RTE_CACHE_LINE_SIZE, socket);
 		n++;
+		if (!w->zst)
+			goto nomem;
 	}
 	if (!n)
 		return fail(err, errlen, DP_EINVAL,
 			    "no worker lcore: give the EAL at least two lcores (e.g. -l 0-1); "
 			    "the main lcore runs the exception path");
 	dp->nworkers = n;
+	dp->tcp_zst = rte_zmalloc("dpdns_zone_stats", sizeof(*dp->tcp_zst), RTE_CACHE_LINE_SIZE);
+	if (!dp->tcp_zst)
+		goto nomem;
 	dp->pool = rte_pktmbuf_pool_create("dpdns_mbufs", cfg->mbufs, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (!dp->pool)
+	if (!dp->pool) {
+		free_zone_stats(dp);
 		return fail(err, errlen, DP_ENOMEM, "cannot create a pool of %u mbufs: %s",
 			    cfg->mbufs, rte_strerror(rte_errno));
+	}
 	return 0;
+nomem:
+	free_zone_stats(dp);
+	return fail(err, errlen, DP_ENOMEM, "no memory for the per-zone query counters (%zu octets "
+		    "per worker lcore)", sizeof(struct fp_zone_stats));
 }
 
 static int setup_queues(struct fp_dp *dp, uint16_t pid, uint16_t nq, const struct rte_eth_conf *c,
@@ -344,6 +373,60 @@ void fp_dp_deinit(struct fp_dp *dp)
 	dp->table = NULL;
 	rte_mempool_free(dp->pool);
 	dp->pool = NULL;
+	free_zone_stats(dp);
+}
+
+void fp_dp_count_tcp(struct fp_dp *dp, const struct answer_info *info)
+{
+	struct fp_tcp_stats *t = &dp->tcp;
+	t->answered++;
+	t->rcode[fp_rcode_class(info->rcode)]++;
+	t->qtype[fp_qtype_slot(info->qtype)]++;
+	if (info->zone && dp->tcp_zst) {
+		uint32_t id = info->zone->stat_id;
+		dp->tcp_zst->zone[id < ZONE_STAT_IDS ? id : ZONE_STAT_IDS]++;
+	}
+}
+
+uint64_t fp_dp_zone_queries(const struct fp_dp *dp, uint32_t id)
+{
+	size_t k = id < ZONE_STAT_IDS ? id : ZONE_STAT_IDS;
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < dp->nworkers; i++)
+		if (dp->workers[i].zst)
+			sum += ((const volatile uint64_t *)dp->workers[i].zst->zone)[k];
+	if (dp->tcp_zst)
+		sum += ((const volatile uint64_t *)dp->tcp_zst->zone)[k];
+	return sum;
+}
+
+/* Zero (FP_QT_OTHER) for every type not named. */
+const uint8_t fp_qtype_slots[FP_QT_TABLE] = {
+	[DNS_T_A] = FP_QT_A,
+	[DNS_T_NS] = FP_QT_NS,
+	[DNS_T_CNAME] = FP_QT_CNAME,
+	[DNS_T_SOA] = FP_QT_SOA,
+	[DNS_T_PTR] = FP_QT_PTR,
+	[DNS_T_MX] = FP_QT_MX,
+	[DNS_T_TXT] = FP_QT_TXT,
+	[DNS_T_AAAA] = FP_QT_AAAA,
+	[DNS_T_SRV] = FP_QT_SRV,
+	[DNS_T_NAPTR] = FP_QT_NAPTR,
+	[DNS_T_DS] = FP_QT_DS,
+	[DNS_T_DNSKEY] = FP_QT_DNSKEY,
+	[DNS_T_SVCB] = FP_QT_SVCB,
+	[DNS_T_HTTPS] = FP_QT_HTTPS,
+	[DNS_T_CAA] = FP_QT_CAA,
+	[DNS_T_ANY] = FP_QT_ANY,
+};
+
+const char *fp_qtype_slot_name(unsigned slot)
+{
+	static const char *const names[FP_QT__COUNT] = {
+		"other", "A",	 "NS",	  "CNAME", "SOA", "PTR", "MX",  "TXT",  "AAAA",
+		"SRV",	 "NAPTR", "DS",	  "DNSKEY", "SVCB", "HTTPS", "CAA", "ANY",
+	};
+	return slot < FP_QT__COUNT ? names[slot] : "?";
 }
 
 void fp_dp_stats(const struct fp_dp *dp, struct fp_stats *sum)
@@ -399,6 +482,8 @@ static void tel_fill(struct rte_tel_data *d, const struct fp_stats *s, bool tota
 	tel_add(d, "", "answered", s->answered);
 	for (unsigned i = 0; i < FP_RC__COUNT; i++)
 		tel_add(d, "rcode_", fp_rcode_class_name(i), s->rcode[i]);
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		tel_add(d, "qtype_", fp_qtype_slot_name(i), s->qtype[i]);
 	uint64_t dt = 0, et = 0;
 	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
 		tel_add(d, "drop_", fp_drop_reason_name(i), s->drop[i]);
@@ -456,11 +541,52 @@ static int tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* One dict of the counters by type: UDP (the workers), TCP (the slow path) or both. */
+static struct rte_tel_data *qtype_dict(const uint64_t *udp, const uint64_t *tcp)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	if (!d)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		rte_tel_data_add_dict_u64(d, fp_qtype_slot_name(i),
+					  (udp ? udp[i] : 0) + (tcp ? tcp[i] : 0));
+	return d;
+}
+
+static int tel_qtype(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	struct fp_stats s;
+	uint64_t tcp[FP_QT__COUNT];
+	fp_dp_stats(tel_dp, &s);
+	/* The slow path writes these: read each once, racy but monotonic. */
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		tcp[i] = ((const volatile uint64_t *)tel_dp->tcp.qtype)[i];
+	struct rte_tel_data *parts[3] = {qtype_dict(s.qtype, tcp), qtype_dict(s.qtype, NULL),
+					 qtype_dict(NULL, tcp)};
+	static const char *const names[3] = {"total", "udp", "tcp"};
+	rte_tel_data_start_dict(d);
+	int rc = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		if (rc == 0 && parts[i] &&
+		    rte_tel_data_add_dict_container(d, names[i], parts[i], 0) == 0)
+			continue;
+		rte_tel_data_free(parts[i]);
+		rc = -ENOMEM;
+	}
+	return rc;
+}
+
 int fp_dp_telemetry_register(struct fp_dp *dp)
 {
 	tel_dp = dp;
 	if (rte_telemetry_register_cmd("/dpdns/stats", tel_stats,
 				       "dpdns dataplane counters, all workers. No parameters") ||
+	    rte_telemetry_register_cmd("/dpdns/qtype", tel_qtype,
+				       "dpdns queries answered by type: total, udp, tcp. "
+				       "No parameters") ||
 	    rte_telemetry_register_cmd("/dpdns/lcore", tel_lcore,
 				       "dpdns counters of one worker. Parameter: worker index"))
 		return DP_EEXIST;

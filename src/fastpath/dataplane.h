@@ -48,6 +48,56 @@ enum fp_rcode_class {
 	FP_RC__COUNT,
 };
 
+/* The class of a full (12-bit) rcode. Fastpath-safe. */
+static inline unsigned fp_rcode_class(unsigned rcode)
+{
+	switch (rcode) {
+	case 0: return FP_RC_NOERROR;
+	case 1: return FP_RC_FORMERR;
+	case 2: return FP_RC_SERVFAIL;
+	case 3: return FP_RC_NXDOMAIN;
+	case 4: return FP_RC_NOTIMP;
+	case 5: return FP_RC_REFUSED;
+	case 16: return FP_RC_BADVERS;
+	default: return FP_RC_OTHER;
+	}
+}
+
+/*
+ * Queries by type: one counter slot per common type, the rest in
+ * FP_QT_OTHER.  fp_qtype_slot maps a qtype to its slot.
+ */
+enum fp_qtype_slot {
+	FP_QT_OTHER, /* 0: what the lookup table holds for every type not listed */
+	FP_QT_A,
+	FP_QT_NS,
+	FP_QT_CNAME,
+	FP_QT_SOA,
+	FP_QT_PTR,
+	FP_QT_MX,
+	FP_QT_TXT,
+	FP_QT_AAAA,
+	FP_QT_SRV,
+	FP_QT_NAPTR,
+	FP_QT_DS,
+	FP_QT_DNSKEY,
+	FP_QT_SVCB,
+	FP_QT_HTTPS,
+	FP_QT_CAA,
+	FP_QT_ANY,
+	FP_QT__COUNT,
+};
+
+/* Slot of every qtype below FP_QT_TABLE (CAA, 257, is the highest counted); others: OTHER. */
+#define FP_QT_TABLE 258u
+extern const uint8_t fp_qtype_slots[FP_QT_TABLE];
+
+/* The counter slot of qtype.  Fastpath-safe: one load from a 258-octet table. */
+static inline unsigned fp_qtype_slot(uint16_t qtype)
+{
+	return qtype < FP_QT_TABLE ? fp_qtype_slots[qtype] : FP_QT_OTHER;
+}
+
 /* Drops that are not the packet stage's (which has enum fp_drop_reason). */
 enum fp_drop_other {
 	FP_DROPX_MULTISEG,   /* chained mbuf (jumbo frame): not answered here */
@@ -65,6 +115,7 @@ struct fp_stats {
 	uint64_t tx_drop;		     /* answered but the TX queue was full */
 	uint64_t answered;
 	uint64_t rcode[FP_RC__COUNT];
+	uint64_t qtype[FP_QT__COUNT];	     /* answered, by query type (fp_qtype_slot) */
 	uint64_t drop[FP_DROP__COUNT];	     /* packet stage; [0] unused */
 	uint64_t drop_dns[ANSWER_DROP__COUNT]; /* engine; [0] unused */
 	uint64_t dropx[FP_DROPX__COUNT];
@@ -96,8 +147,26 @@ struct fp_port {
 	bool started, tap_added, tap_started;
 };
 
+/*
+ * Answered queries by zone: zone[id] for a zone whose snapshot has stat_id
+ * id < ZONE_STAT_IDS, zone[ZONE_STAT_IDS] for the others (ids beyond the
+ * bound); queries no zone answers (REFUSED) are not counted here.  One block
+ * per writer: each worker, and the slow path's TCP service (fp_dp_count_tcp).
+ */
+struct fp_zone_stats {
+	uint64_t zone[ZONE_STAT_IDS + 1];
+} __rte_cache_aligned;
+
+/* Queries the slow path answered over TCP, counted like the workers' (slow-path thread only). */
+struct fp_tcp_stats {
+	uint64_t answered;
+	uint64_t rcode[FP_RC__COUNT];
+	uint64_t qtype[FP_QT__COUNT];
+} __rte_cache_aligned;
+
 struct fp_worker {
 	struct fp_stats st; /* first: cache-aligned, owner-written */
+	struct fp_zone_stats *zst; /* owner-written; allocated by fp_dp_init */
 	struct fp_dp *dp;
 	unsigned lcore_id;
 	uint16_t queue;	    /* its RX/TX queue index on every port */
@@ -120,6 +189,8 @@ struct fp_dp {
 	struct fp_worker workers[FP_WORKERS_MAX];
 	unsigned nworkers;
 	struct fp_svc_stats svc;
+	struct fp_tcp_stats tcp;	/* written by the slow-path thread only (fp_dp_count_tcp) */
+	struct fp_zone_stats *tcp_zst;	/* likewise */
 	struct zone_table *table; /* RCU-published (QSBR); written only by fp_dp_publish */
 	volatile bool stop;
 };
@@ -177,14 +248,30 @@ void fp_dp_deinit(struct fp_dp *dp);
 /* Sums every worker's counters into *sum. Any thread (racy but monotonic per field). */
 void fp_dp_stats(const struct fp_dp *dp, struct fp_stats *sum);
 
+/*
+ * Counts a query the slow path answered over TCP (info from zone_answer),
+ * in dp->tcp and the TCP block of the per-zone counters.  Only one thread
+ * may call it (the slow path's); never a worker.
+ */
+void fp_dp_count_tcp(struct fp_dp *dp, const struct answer_info *info);
+
+/*
+ * Queries answered for the zone counter slot id (a zone_snap.stat_id; ids
+ * not below ZONE_STAT_IDS read the shared "other" slot), over UDP (every
+ * worker) and TCP.  Any thread (racy but monotonic).
+ */
+uint64_t fp_dp_zone_queries(const struct fp_dp *dp, uint32_t id);
+
 /* Short names for counters ("noerror", ...). */
 const char *fp_rcode_class_name(unsigned c);
+const char *fp_qtype_slot_name(unsigned slot); /* "A", ..., "other" */
 const char *fp_dropx_name(unsigned r);
 const char *fp_engine_drop_name(unsigned r); /* enum answer_drop */
 
 /*
- * Registers DPDK telemetry commands /dpdns/stats (totals) and
- * /dpdns/lcore,N (one worker) reading dp.  Once, main lcore.
+ * Registers DPDK telemetry commands /dpdns/stats (totals), /dpdns/lcore,N
+ * (one worker) and /dpdns/qtype (answered queries by type: UDP, TCP and
+ * both) reading dp.  Once, main lcore.
  */
 int fp_dp_telemetry_register(struct fp_dp *dp) __attribute__((warn_unused_result));
 

@@ -14,28 +14,6 @@
 #include <rte_prefetch.h>
 #include <urcu/urcu-qsbr.h>
 
-static inline unsigned rcode_class(unsigned rcode)
-{
-	switch (rcode) {
-	case 0:
-		return FP_RC_NOERROR;
-	case 1:
-		return FP_RC_FORMERR;
-	case 2:
-		return FP_RC_SERVFAIL;
-	case 3:
-		return FP_RC_NXDOMAIN;
-	case 4:
-		return FP_RC_NOTIMP;
-	case 5:
-		return FP_RC_REFUSED;
-	case 16:
-		return FP_RC_BADVERS;
-	default:
-		return FP_RC_OTHER;
-	}
-}
-
 /* Offload flags and header lengths for a reply whose checksums the NIC completes. */
 static inline void set_offload(struct rte_mbuf *m, const struct fp_pkt *pk, unsigned flags)
 {
@@ -58,6 +36,7 @@ void fp_worker_burst(struct fp_worker *w, const struct fp_port *p, const struct 
 		     struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fp_stats *st = &w->st;
+	uint64_t *zq = w->zst->zone;
 	const struct answer_cfg *acfg = &w->dp->cfg.answer;
 	struct rte_mbuf *ans[FP_BURST], *exc[FP_BURST], *drop[FP_BURST];
 	struct fp_pkt pk[FP_BURST];
@@ -142,7 +121,13 @@ void fp_worker_burst(struct fp_worker *w, const struct fp_port *p, const struct 
 			else
 				m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 			st->answered++;
-			st->rcode[rcode_class(info[i].rcode)]++;
+			st->rcode[fp_rcode_class(info[i].rcode)]++;
+			st->qtype[fp_qtype_slot(info[i].qtype)]++;
+			/* The snapshot's header is in cache: the engine has just read it. */
+			if (info[i].zone) {
+				uint32_t id = info[i].zone->stat_id;
+				zq[id < ZONE_STAT_IDS ? id : ZONE_STAT_IDS]++;
+			}
 			ans[nt++] = m;
 		}
 	}

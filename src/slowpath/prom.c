@@ -93,18 +93,21 @@ static const char *const type_names[] = {
 	[SP_PROM_COUNTER] = "counter",
 	[SP_PROM_GAUGE] = "gauge",
 	[SP_PROM_UNTYPED] = "untyped",
+	[SP_PROM_SUMMARY] = "summary",
+	[SP_PROM_HISTOGRAM] = "histogram",
 };
 
 void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type, const char *help)
 {
 	if (p->err)
 		return;
-	if (!sp_prom_metric_name_ok(name) || (unsigned)type > SP_PROM_UNTYPED ||
+	if (!sp_prom_metric_name_ok(name) || (unsigned)type > SP_PROM_HISTOGRAM ||
 	    !remember(p, name)) {
 		p->err = DP_EINVAL;
 		return;
 	}
 	snprintf(p->family, sizeof(p->family), "%s", name);
+	p->ftype = type;
 	if (help) {
 		sp_buf_printf(p->b, "# HELP %s ", name);
 		escaped(p->b, help, false);
@@ -113,13 +116,30 @@ void sp_prom_family(struct sp_prom *p, const char *name, enum sp_prom_type type,
 	sp_buf_printf(p->b, "# TYPE %s %s\n", name, type_names[type]);
 }
 
+/* Whether a sample called name belongs to the family declared last. */
+static bool in_family(const struct sp_prom *p, const char *name)
+{
+	size_t n = strlen(p->family);
+	if (strncmp(name, p->family, n) != 0)
+		return false;
+	const char *sfx = name + n;
+	switch (p->ftype) {
+	case SP_PROM_SUMMARY:
+		return !*sfx || !strcmp(sfx, "_sum") || !strcmp(sfx, "_count");
+	case SP_PROM_HISTOGRAM:
+		return !strcmp(sfx, "_bucket") || !strcmp(sfx, "_sum") || !strcmp(sfx, "_count");
+	default:
+		return !*sfx;
+	}
+}
+
 /* name{labels} and the space before the value; false on misuse. */
 static bool sample_begin(struct sp_prom *p, const char *name, const struct sp_prom_label *l,
 			 unsigned n)
 {
 	if (p->err)
 		return false;
-	if (!name || strcmp(name, p->family) != 0 || (n && !l))
+	if (!name || !p->family[0] || !in_family(p, name) || (n && !l))
 		goto misuse;
 	for (unsigned i = 0; i < n; i++) {
 		if (!sp_prom_label_name_ok(l[i].name) || !l[i].value)

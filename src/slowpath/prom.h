@@ -5,13 +5,15 @@
  * Writer of the Prometheus text exposition format, version 0.0.4
  * (https://prometheus.io/docs/instrumenting/exposition_formats/), into a
  * struct sp_buf: metric families ("# HELP" and "# TYPE" lines) and their
- * samples, with labels, for counters, gauges and untyped metrics.
+ * samples, with labels, for counters, gauges, untyped metrics, summaries
+ * and histograms (whose quantile/le labels the caller writes).
  *
  * Checked, so that the exposition stays parseable whatever the caller
  * passes: metric names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names
  * [a-zA-Z_][a-zA-Z0-9_]* and do not start with "__" (reserved), a sample
  * has no label name twice, every sample belongs to the family declared last
- * (same name), and no family is declared twice (among the first
+ * (same name; for a summary also NAME_sum and NAME_count, for a histogram
+ * NAME_bucket, NAME_sum and NAME_count instead), and no family is declared twice (among the first
  * SP_PROM_FAMILIES_SEEN / 2 families, by 64-bit hash).  Any violation is a bug in
  * the caller: a sticky DP_EINVAL reported by sp_prom_finish(), after which
  * nothing more is written.  Escaping (label values: '\\', '"', newline;
@@ -37,6 +39,8 @@ enum sp_prom_type {
 	SP_PROM_COUNTER,
 	SP_PROM_GAUGE,
 	SP_PROM_UNTYPED,
+	SP_PROM_SUMMARY,   /* samples NAME{quantile=...}, NAME_sum, NAME_count */
+	SP_PROM_HISTOGRAM, /* samples NAME_bucket{le=...}, NAME_sum, NAME_count */
 };
 
 /* One label of a sample: name="value". */
@@ -49,6 +53,7 @@ struct sp_prom {
 	struct sp_buf *b;
 	int err;
 	char family[SP_PROM_NAME_MAX + 1];    /* declared last; "" before the first */
+	enum sp_prom_type ftype;	      /* its type */
 	uint64_t seen[SP_PROM_FAMILIES_SEEN]; /* hashes of the declared names (0: free) */
 	unsigned nseen;
 };

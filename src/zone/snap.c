@@ -579,8 +579,10 @@ static int finish(struct builder *b)
 struct zone_snap *zone_snap_build(struct zone_contents *z)
 {
 	struct zone_snap *s = calloc(1, sizeof(*s));
-	if (s)
+	if (s) {
 		s->refs = 1;
+		s->stat_id = ZONE_STAT_ID_NONE;
+	}
 	struct builder b = { .s = s };
 	if (!s)
 		goto fail;
@@ -627,6 +629,7 @@ struct zone_snap *zone_snap_placeholder(const uint8_t *origin)
 	memcpy(o, origin, len);
 	dns_name_lower(o);
 	s->refs = 1;
+	s->stat_id = ZONE_STAT_ID_NONE;
 	s->origin = o;
 	s->origin_len = (uint8_t)len;
 	s->origin_labels = (uint8_t)dns_name_labels(o);

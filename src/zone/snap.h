@@ -32,6 +32,15 @@
 
 #define SNAP_NONE UINT32_MAX
 
+/*
+ * Per-zone query counters: a served zone's snapshot carries a small id
+ * (zone_snap.stat_id) that the zone manager gives per domain name and keeps
+ * across versions.  Ids are below ZONE_STAT_IDS; ZONE_STAT_ID_NONE (and any
+ * id not below ZONE_STAT_IDS) is counted in one shared "other" slot.
+ */
+#define ZONE_STAT_IDS 4096u
+#define ZONE_STAT_ID_NONE UINT32_MAX
+
 enum snap_node_flag {
 	SNAP_N_APEX = 1 << 0,
 	SNAP_N_DELEG = 1 << 1,    /* zone cut (NS below the apex) */
@@ -189,6 +198,8 @@ struct zone_snap {
 	uint32_t serial;
 	const struct zone_rrset *soa;
 	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
+	uint32_t stat_id;             /* query counter slot; ZONE_STAT_ID_NONE when built; the
+				       * owner sets it before the first publication, never after */
 
 	struct snap_node *nodes;
 	uint32_t nnodes;

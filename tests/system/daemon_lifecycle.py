@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """daemon_lifecycle: dpdnsd's configuration check, start, reload, counters log and stop.
 
-  * `dpdnsd --check -c FILE`: a good configuration exits 0; an unknown key, a value of the wrong type and a
-    zone file with an error each exit 1 with FILE:LINE of the problem on stderr.
+  * `dpdnsd --check -c FILE`: a good configuration exits 0; an unknown key, a value of the wrong type, a zone
+    naming an unknown remote, bad remote and interface addresses and a zone file with an error each exit 1
+    with FILE:LINE of the problem on stderr.
   * A zone file with an error: dpdnsd refuses to start (non-zero exit, never "ready") and says FILE:LINE.
   * Running: SIGHUP with a broken zone file logs the error (FILE:LINE) and keeps serving the old version;
     SIGHUP once the file is fixed logs "dpdnsd: reloaded" and serves the new version; SIGUSR1 logs the
@@ -107,6 +108,38 @@ def check_configs(env, zfile, badzone):
 	p = st.check_cli(env.dpdnsd, ['--check', '-c', path])
 	C.check(p.returncode == 1 and '%s:%d' % (path, line) in p.stderr,
 		'--check with a value of the wrong type: exit 1, "%s:%d" on stderr' % (os.path.basename(path), line),
+		'exit %d\n%s' % (p.returncode, p.stderr))
+
+	# A zone naming a remote that does not exist (tests/unit/conf checks the message; this, dpdnsd's exit).
+	sec = st.Daemon(env.dpdnsd, st.Topology('unused', 'af_packet'), env.workdir,
+			[(ORIGIN, zfile), {'domain': 'sec.life.test.', 'primary': ['nobody']}],
+			remotes=[{'id': 'somebody', 'address': ['198.18.0.1@53']}]).config_text()
+	text, line = sec, sec.split('\n').index("    primary: [\"nobody\"]") + 1
+	path = os.path.join(env.workdir, 'dangling-remote.yaml')
+	write(path, text)
+	p = st.check_cli(env.dpdnsd, ['--check', '-c', path])
+	C.check(p.returncode == 1 and '%s:%d' % (path, line) in p.stderr and 'nobody' in p.stderr,
+		'--check with a zone naming an unknown remote: exit 1, "%s:%d" and the name on stderr' %
+		(os.path.basename(path), line), 'exit %d\n%s' % (p.returncode, p.stderr))
+	ok = sec.replace('"somebody"', '"nobody"')
+	for what, old, new in (
+		('a remote address that is not one', '198.18.0.1@53', '198.18.0.300@53'),
+		('a remote address with a bad port', '198.18.0.1@53', '198.18.0.1@99999'),
+	):
+		text = ok.replace(old, new)
+		line = text.split('\n').index('    address: ["%s"]' % new) + 1
+		path = os.path.join(env.workdir, 'bad-address.yaml')
+		write(path, text)
+		p = st.check_cli(env.dpdnsd, ['--check', '-c', path])
+		C.check(p.returncode == 1 and '%s:%d' % (path, line) in p.stderr,
+			'--check with %s: exit 1, "%s:%d" on stderr' % (what, os.path.basename(path), line),
+			'exit %d\n%s' % (p.returncode, p.stderr))
+	text, line = replace_line(good, '      address:', '      address: ["198.18.0.2/33", "2001:db8::2/64"]')
+	path = os.path.join(env.workdir, 'bad-iface-address.yaml')
+	write(path, text)
+	p = st.check_cli(env.dpdnsd, ['--check', '-c', path])
+	C.check(p.returncode == 1 and '%s:%d' % (path, line) in p.stderr,
+		'--check with a bad interface prefix: exit 1, "%s:%d" on stderr' % (os.path.basename(path), line),
 		'exit %d\n%s' % (p.returncode, p.stderr))
 
 	path = os.path.join(env.workdir, 'bad-zone.yaml')

@@ -30,11 +30,13 @@ Skips (77) when the peer's binaries are missing, without root, or when DPDK cann
 """
 
 import datetime
+import json
 import os
 import re
 import select
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -272,7 +274,41 @@ def daemon_for(env, topo, kind, secret, rundir, name):
 	os.makedirs(rundir, exist_ok=True)
 	return env.daemon(topo, [{'domain': ORIGIN, 'primary': ['primary1']}], name=name, rundir=rundir,
 			  keys=[pr.dpdnsd_key(secret)],
-			  remotes=[{'id': 'primary1', 'address': ADDRS[kind], 'key': pr.KEY_NAME}])
+			  remotes=[{'id': 'primary1', 'address': ADDRS[kind], 'key': pr.KEY_NAME}],
+			  metrics='127.0.0.1@9155')
+
+
+def check_transfer_metrics(d, peer):
+	"""After the runs 1-4: AXFR 1, IXFR 1 -> 2, AXFR-style 2 -> 3, the IXFR 3 -> 4 that did not apply
+	and its AXFR: the transfer counters by kind and result, the duration summary, zone-status's last
+	transfer and telemetry's view of the zone."""
+	m = d.scrape()
+	ok = lambda k: m.get('dpdns_zone_transfers_total', zone=ORIGIN, kind=k, result='ok')  # noqa: E731
+	C.equal((ok('axfr'), ok('ixfr')), (3.0, 1.0), '%s: /metrics transfers applied (axfr, ixfr)' % peer)
+	C.check((m.get('dpdns_zone_transfers_total', zone=ORIGIN, kind='ixfr', result='failed') or 0) >= 1,
+		'%s: /metrics counts the IXFR that did not apply as a failed ixfr' % peer, m.text[-2500:])
+	for k, n in (('axfr', 3), ('ixfr', 1)):
+		cnt = m.get('dpdns_zone_transfer_duration_seconds_count', zone=ORIGIN, kind=k)
+		tot = m.get('dpdns_zone_transfer_duration_seconds_sum', zone=ORIGIN, kind=k)
+		C.check(cnt == n and tot is not None and 0 < tot < 60,
+			'%s: /metrics transfer duration summary (%s): count %s, sum %s s' % (peer, k, cnt, tot))
+	ctl = subprocess.run([st.dpdnsctl_path(d.exe), '-s', d.control_socket, '--json', 'zone-status', ORIGIN],
+			     capture_output=True, text=True, timeout=10)
+	try:
+		last = json.loads(ctl.stdout)[0].get('last_transfer') or {}
+	except (ValueError, IndexError, AttributeError):
+		last = {}
+	C.check(last.get('kind') == 'axfr' and last.get('records', 0) > 10 and last.get('bytes', 0) > 100 and
+		last.get('seconds', -1) >= 0, '%s: zone-status last_transfer: the AXFR 3 -> 4 with records, bytes, '
+		'seconds' % peer, ctl.stdout + ctl.stderr)
+	tel = d.telemetry()
+	try:
+		z = tel.get('/dpdns/zones,' + ORIGIN)
+	finally:
+		tel.close()
+	C.check(z.get('serial') == 4 and z.get('secondary') == 1 and z.get('expired') == 0 and
+		0 <= z.get('seconds_since_refresh', -1) < 30 and z.get('seconds_to_expire', 0) > 0,
+		'%s: telemetry /dpdns/zones,%s: serial 4, refreshed, not expiring' % (peer, ORIGIN), z)
 
 
 def refused(topo, name):
@@ -360,6 +396,7 @@ def run_peer(env, topo, kind, corpus):
 	C.check(how == 'AXFR', '%s: serial 3 -> 4 by AXFR after the IXFR that did not apply' % peer,
 		line or d.tail(20))
 	check_served(env, topo, prim, corpus, 'v4', zone_text(4))
+	check_transfer_metrics(d, peer)
 	rc = d.stop()
 	C.check(rc == 0, '%s run: dpdnsd exits 0 on SIGTERM' % peer, d.tail(10))
 

@@ -284,7 +284,8 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None):
+		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, metrics=None,
+		     server=None):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -296,6 +297,10 @@ class Daemon:
 		self.keys = list(keys)
 		self.remotes = list(remotes)
 		self.rundir = rundir or workdir
+		# metrics: "ADDR@PORT" of the Prometheus endpoint (in the server namespace), or None.
+		self.metrics = metrics
+		# server: more keys of the server section ({'tcp-max-clients': 4, ...}).
+		self.server = dict(server or {})
 		self.identity = identity
 		self.version = version
 		self.idle_sleep_us = idle_sleep_us
@@ -327,6 +332,8 @@ class Daemon:
 			lines.append('  identity: %s' % yaml_str(self.identity))
 		if self.version is not None:
 			lines.append('  version: %s' % yaml_str(self.version))
+		for k, v in self.server.items():
+			lines.append('  %s: %s' % (k, v if isinstance(v, int) else yaml_str(v)))
 		lines += [
 			'  rundir: %s' % yaml_str(self.rundir),
 			'dataplane:',
@@ -367,6 +374,8 @@ class Daemon:
 				else:
 					v = yaml_str(v)
 				lines.append('    %s: %s' % (k, v))
+		if self.metrics:
+			lines += ['metrics:', '  listen: %s' % yaml_str(self.metrics)]
 		return '\n'.join(lines) + '\n'
 
 	def write_config(self):
@@ -487,6 +496,96 @@ class Daemon:
 		return Telemetry(self.telemetry_path, timeout)
 
 
+	@property
+	def control_socket(self):
+		return os.path.join(self.rundir, 'dpdnsd.sock')
+
+	def scrape(self, timeout=5):
+		"""GET /metrics from the endpoint (in the server namespace): a Metrics object."""
+		addr, port = self.metrics.rsplit('@', 1)
+		return Metrics(scrape_metrics(self.topo.srv, addr, int(port), timeout))
+
+
+def dpdnsctl_path(dpdnsd):
+	return os.path.normpath(os.path.join(os.path.dirname(dpdnsd), '..', '..', 'tools', 'dpdnsctl'))
+
+
+def scrape_metrics(ns, addr, port, timeout=5):
+	"""The body of GET /metrics on addr:port from namespace ns (raises SetupError unless 200)."""
+	fam = socket.AF_INET6 if ':' in addr else socket.AF_INET
+	with in_netns(ns):
+		s = socket.socket(fam, socket.SOCK_STREAM)
+	s.settimeout(timeout)
+	try:
+		s.connect((addr, port))
+		s.sendall(b'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+		data = b''
+		while True:
+			chunk = s.recv(65536)
+			if not chunk:
+				break
+			data += chunk
+	except OSError as e:
+		raise SetupError('metrics %s@%d: %s' % (addr, port, e))
+	finally:
+		s.close()
+	head, _, body = data.partition(b'\r\n\r\n')
+	if not head.startswith(b'HTTP/1.1 200'):
+		raise SetupError('metrics: %r' % head[:200])
+	return body.decode()
+
+
+class Metrics:
+	"""A parsed Prometheus text exposition: samples by (name, labels), and the HELP/TYPE of each family."""
+
+	LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+	LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+	def __init__(self, text):
+		self.text = text
+		self.samples = {}
+		self.help = {}
+		self.type = {}
+		self.bad = []  # lines that are not the format
+		for line in text.split('\n'):
+			if not line:
+				continue
+			if line.startswith('# HELP '):
+				name, _, h = line[7:].partition(' ')
+				self.help[name] = h
+				continue
+			if line.startswith('# TYPE '):
+				name, _, t = line[7:].partition(' ')
+				self.type[name] = t
+				continue
+			m = self.LINE.match(line)
+			if not m:
+				self.bad.append(line)
+				continue
+			labels = tuple(sorted(self.LABEL.findall(m.group(2) or '')))
+			self.samples[(m.group(1), labels)] = float(m.group(3))
+
+	def get(self, name, **labels):
+		"""The sample's value, or None."""
+		return self.samples.get((name, tuple(sorted(labels.items()))))
+
+	def sum(self, name, **labels):
+		"""The sum of the samples of name whose labels include the given ones."""
+		want = set(labels.items())
+		return sum(v for (n, ls), v in self.samples.items() if n == name and want <= set(ls))
+
+	def families(self):
+		"""The family each sample belongs to (name less _sum/_count/_bucket where the type says so)."""
+		out = set()
+		for (n, _ls) in self.samples:
+			for sfx in ('_sum', '_count', '_bucket'):
+				if n.endswith(sfx) and self.type.get(n[:-len(sfx)]) in ('summary', 'histogram'):
+					n = n[:-len(sfx)]
+					break
+			out.add(n)
+		return out
+
+
 def check_cli(exe, args, timeout=30):
 	"""Runs `dpdnsd ARGS` (no namespace needed: --check does not start DPDK)."""
 	return run([exe] + list(args), timeout=timeout, check=False)
@@ -537,6 +636,13 @@ class Telemetry:
 					v += d[k]
 			d[k] = v
 		return d
+
+	def get(self, command):
+		"""The value of command's reply (its only key)."""
+		r = self.cmd(command)
+		if not isinstance(r, dict) or len(r) != 1:
+			raise SetupError('telemetry %s: unexpected reply %r' % (command, r))
+		return next(iter(r.values()))
 
 	def stats(self):
 		self.sock.send(b'/dpdns/stats')

@@ -81,6 +81,9 @@ static void setup_ports(unsigned tx_ring_size)
 	w = &dp.workers[0];
 	w->dp = &dp;
 	w->ip_id = 100;
+	w->zst = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*w->zst));
+	cr_assert_not_null(w->zst);
+	memset(w->zst, 0, sizeof(*w->zst));
 
 	char path[512];
 	snprintf(path, sizeof(path), "%s/engine.example.zone", getenv("DPDNS_TESTDATA"));
@@ -90,6 +93,8 @@ static void setup_ports(unsigned tx_ring_size)
 	cr_assert_not_null(z);
 	struct zone_snap *s = zone_snap_build(z);
 	cr_assert_not_null(s);
+	cr_assert_eq(s->stat_id, ZONE_STAT_ID_NONE, "a new snapshot has no counter slot");
+	s->stat_id = 7; /* as the zone manager sets it before publishing */
 	table = zone_table_new(&s, 1);
 	cr_assert_not_null(table);
 	dp.table = table;
@@ -123,6 +128,8 @@ static void teardown(void)
 	rte_ring_free(txr);
 	rte_mempool_free(dp.pool);
 	zone_table_free(table);
+	free(w->zst);
+	w->zst = NULL;
 }
 
 /* ---- frames ---- */
@@ -331,6 +338,84 @@ Test(worker, answers_ipv4_and_ipv6)
 	cr_expect_eq(w->st.rcode[FP_RC_NOERROR], 3);
 	cr_expect_eq(w->st.rcode[FP_RC_NXDOMAIN], 1);
 	cr_expect_eq(avail(), before, "every mbuf back in the pool");
+}
+
+Test(worker, queries_counted_by_type_and_zone)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		unsigned slot;
+	} qs[] = {
+		{"www.example", 1, FP_QT_A},	    {"www.example", 1, FP_QT_A},
+		{"www.example", 28, FP_QT_AAAA},   {"example", 15, FP_QT_MX},
+		{"example", 257, FP_QT_CAA},	    {"example", 255, FP_QT_ANY},
+		{"example", 65, FP_QT_HTTPS},	    {"example", 999, FP_QT_OTHER},
+		{"example", 256, FP_QT_OTHER},	    {"www.elsewhere", 1, FP_QT_A},
+	};
+	const unsigned n = sizeof(qs) / sizeof(qs[0]);
+	uint8_t f[2048], q[512];
+	struct rte_mbuf *m[16];
+	for (unsigned i = 0; i < n; i++) {
+		size_t ql =
+			dns_query(q, (uint16_t)(0x2000 + i), qs[i].name, qs[i].type, 1, 0, false);
+		m[i] = mbuf_of(f, frame(f, 4, 53, q, ql));
+	}
+	run_burst(m, n);
+	struct rte_mbuf *out[16];
+	unsigned k = rte_ring_dequeue_burst(txr, (void **)out, 16, NULL);
+	cr_assert_eq(k, n);
+	rte_pktmbuf_free_bulk(out, k);
+	uint64_t want[FP_QT__COUNT] = {0}, total = 0;
+	for (unsigned i = 0; i < n; i++)
+		want[qs[i].slot]++;
+	for (unsigned i = 0; i < FP_QT__COUNT; i++) {
+		cr_expect_eq(w->st.qtype[i], want[i], "%s: %llu, want %llu", fp_qtype_slot_name(i),
+			     (unsigned long long)w->st.qtype[i], (unsigned long long)want[i]);
+		total += w->st.qtype[i];
+	}
+	cr_expect_eq(total, w->st.answered, "every answered query has a type slot");
+	cr_expect_eq(w->st.rcode[FP_RC_REFUSED], 1);
+	/* The zone's slot counts its own queries; the REFUSED one (no zone) is nowhere. */
+	cr_expect_eq(w->zst->zone[7], n - 1);
+	uint64_t others = 0;
+	for (unsigned i = 0; i <= ZONE_STAT_IDS; i++)
+		others += i == 7 ? 0 : w->zst->zone[i];
+	cr_expect_eq(others, 0);
+	dp.tcp_zst = NULL;
+	cr_expect_eq(fp_dp_zone_queries(&dp, 7), n - 1);
+	cr_expect_eq(fp_qtype_slot(0), FP_QT_OTHER);
+	cr_expect_eq(fp_qtype_slot(65535), FP_QT_OTHER);
+	cr_expect_eq(fp_qtype_slot(48), FP_QT_DNSKEY);
+	cr_expect_str_eq(fp_qtype_slot_name(FP_QT_OTHER), "other");
+}
+
+Test(worker, zone_ids_beyond_the_bound_share_a_slot)
+{
+	struct fp_dp d;
+	memset(&d, 0, sizeof(d));
+	d.nworkers = 1;
+	d.workers[0].zst = w->zst;
+	w->zst->zone[ZONE_STAT_IDS] = 5;
+	w->zst->zone[3] = 2;
+	cr_expect_eq(fp_dp_zone_queries(&d, ZONE_STAT_IDS), 5);
+	cr_expect_eq(fp_dp_zone_queries(&d, ZONE_STAT_ID_NONE), 5);
+	cr_expect_eq(fp_dp_zone_queries(&d, 3), 2);
+	/* The TCP block adds to the same slots. */
+	struct fp_zone_stats *t = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*t));
+	cr_assert_not_null(t);
+	memset(t, 0, sizeof(*t));
+	d.tcp_zst = t;
+	struct zone_snap snap;
+	memset(&snap, 0, sizeof(snap));
+	snap.stat_id = 3;
+	struct answer_info info = {.rcode = 3, .qtype = 28, .zone = &snap};
+	fp_dp_count_tcp(&d, &info);
+	cr_expect_eq(fp_dp_zone_queries(&d, 3), 3);
+	cr_expect_eq(d.tcp.answered, 1);
+	cr_expect_eq(d.tcp.qtype[FP_QT_AAAA], 1);
+	cr_expect_eq(d.tcp.rcode[FP_RC_NXDOMAIN], 1);
+	free(t);
 }
 
 Test(worker, exceptions_and_drops_counted)

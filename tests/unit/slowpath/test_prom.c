@@ -134,6 +134,52 @@ Test(prom, sample_outside_its_family)
 	cr_assert_eq(sp_prom_finish(&p), DP_EINVAL);
 }
 
+Test(prom, summary_and_histogram)
+{
+	struct sp_prom_label l[] = { { "zone", "a." }, { "kind", "ixfr" } };
+	sp_prom_family(&p, "d_seconds", SP_PROM_SUMMARY, "Durations.");
+	sp_prom_double(&p, "d_seconds_sum", l, 2, 1.5);
+	sp_prom_u64(&p, "d_seconds_count", l, 2, 3);
+	struct sp_prom_label q[] = { { "quantile", "0.5" } };
+	sp_prom_double(&p, "d_seconds", q, 1, 0.25);
+	sp_prom_family(&p, "h_seconds", SP_PROM_HISTOGRAM, NULL);
+	struct sp_prom_label le[] = { { "le", "+Inf" } };
+	sp_prom_u64(&p, "h_seconds_bucket", le, 1, 3);
+	sp_prom_double(&p, "h_seconds_sum", NULL, 0, 2);
+	sp_prom_u64(&p, "h_seconds_count", NULL, 0, 3);
+	expect("# HELP d_seconds Durations.\n"
+	       "# TYPE d_seconds summary\n"
+	       "d_seconds_sum{zone=\"a.\",kind=\"ixfr\"} 1.5\n"
+	       "d_seconds_count{zone=\"a.\",kind=\"ixfr\"} 3\n"
+	       "d_seconds{quantile=\"0.5\"} 0.25\n"
+	       "# TYPE h_seconds histogram\n"
+	       "h_seconds_bucket{le=\"+Inf\"} 3\n"
+	       "h_seconds_sum 2\n"
+	       "h_seconds_count 3\n");
+}
+
+Test(prom, suffixes_only_where_the_type_has_them)
+{
+	sp_prom_family(&p, "c_total", SP_PROM_COUNTER, NULL);
+	sp_prom_u64(&p, "c_total_sum", NULL, 0, 1); /* a counter has no _sum */
+	cr_assert_eq(sp_prom_finish(&p), DP_EINVAL);
+	sp_buf_reset(&pb);
+	sp_prom_init(&p, &pb);
+	sp_prom_family(&p, "h", SP_PROM_HISTOGRAM, NULL);
+	sp_prom_u64(&p, "h", NULL, 0, 1); /* a histogram's samples all have a suffix */
+	cr_assert_eq(sp_prom_finish(&p), DP_EINVAL);
+	sp_buf_reset(&pb);
+	sp_prom_init(&p, &pb);
+	sp_prom_family(&p, "s", SP_PROM_SUMMARY, NULL);
+	sp_prom_u64(&p, "s_bucket", NULL, 0, 1);
+	cr_assert_eq(sp_prom_finish(&p), DP_EINVAL);
+	sp_buf_reset(&pb);
+	sp_prom_init(&p, &pb);
+	sp_prom_family(&p, "s", SP_PROM_SUMMARY, NULL);
+	sp_prom_u64(&p, "s_counts", NULL, 0, 1);
+	cr_assert_eq(sp_prom_finish(&p), DP_EINVAL);
+}
+
 Test(prom, family_twice)
 {
 	sp_prom_family(&p, "a", SP_PROM_GAUGE, NULL);
