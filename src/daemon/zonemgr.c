@@ -602,6 +602,15 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	m->jobs++;
 }
 
+/* A long transfer says how far it is (xfr_uv calls this every 2 s while it runs). */
+static void on_xfr_progress(void *arg, const struct xfr_uv_progress *p)
+{
+	struct dd_zone *z = arg;
+	dd_log(DD_LOG_INFO, "zone %s: %s from %s in progress: %zu records, %.1f MB, %.1f s",
+	       z->cz->domain, p->type == XFR_IXFR ? "IXFR" : "AXFR", p->primary, p->records,
+	       (double)p->bytes / 1e6, (double)p->elapsed_ms / 1e3);
+}
+
 static void start_refresh(struct dd_zone *z)
 {
 	struct dd_zonemgr *m = z->m;
@@ -616,6 +625,7 @@ static void start_refresh(struct dd_zone *z)
 	req.skip_soa = z->want_axfr;
 	/* zone-max-size: a transfer bringing more is dropped (the old version keeps serving). */
 	req.opts.limits.max_bytes = z->cz->max_size;
+	req.progress = on_xfr_progress;
 	xfr_timers_refresh_begin(&z->t);
 	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
 	if (!z->xfr)
