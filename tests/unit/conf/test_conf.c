@@ -293,6 +293,10 @@ Test(conf, defaults)
 	cr_assert_eq(c->nzones, 0);
 	cr_assert_str_eq(c->path, NAME);
 	cr_assert_str_eq(c->control.listen, "/var/lib/dpdns/dpdnsd.sock");
+	cr_assert_eq(c->nacls, 0);
+	cr_assert_eq(c->ntemplates, 0);
+	cr_assert_eq(c->nlogs, 1);
+	cr_assert_str_eq(c->logs[0].target, "stderr");
 	cr_assert_eq(c->metrics.listen.family, 0, "no metrics endpoint");
 	conf_free(c);
 
