@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* Every line of the zone manager is of the zone category (log section of doc/config.md). */
+#define DD_LOG_CATEGORY DD_LOG_ZONE
 #include "daemon/zonemgr.h"
 
 #include <arpa/inet.h>
