@@ -21,6 +21,9 @@ expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.
   6. NOTIFY: from 198.18.0.3 (not a primary) -> REFUSED (UDP and TCP), logged; from 198.18.0.1 with a bad TSIG
      -> NOTAUTH with TSIG error BADSIG, no refresh; unsigned -> REFUSED; for a zone not served -> NOTAUTH; a
      good one over TCP, and one over IPv6 -> NOERROR, signed, logged as TSIG verified.
+     fake.test has ACLs [no-stray (deny 198.18.0.3), signed-net (198.18.0.0/24 with the key)]: a signed
+     NOTIFY from 198.18.0.1 (no primary of fake.test) -> NOERROR; unsigned -> REFUSED; signed from
+     198.18.0.3 -> REFUSED (the deny comes first).
   7. The scripted primary closes mid-message (IXFR, then the AXFR fallback): the old data is kept, the
      reason logged once with the primary's address although the retry fails the same way, and the retry
      comes after the SOA's retry interval (3 s; accepted: 2.5 to 6 s, which tells it from "at once" and from
@@ -149,8 +152,11 @@ def poll_servfail(topo, name, timeout):
 def make_daemon(env, topo, rundir, name):
 	zones = [{'domain': ORIGIN, 'primary': ['knot'], 'refresh-min-interval': 2, 'retry-min-interval': 1,
 		  'expire-min-interval': 3},
-		 {'domain': FAKE, 'primary': ['fake']}]
-	return env.daemon(topo, zones, name=name, rundir=rundir, keys=[pr.dpdnsd_key()],
+		 {'domain': FAKE, 'primary': ['fake'], 'acl': ['no-stray', 'signed-net']}]
+	# fake.test: NOTIFY also from any client address when signed, but never from STRAY (listed first).
+	acls = [{'id': 'no-stray', 'address': ['%s-%s' % (STRAY, STRAY)], 'action': ['notify'], 'deny': True},
+		{'id': 'signed-net', 'address': ['198.18.0.0/24'], 'key': pr.KEY_NAME, 'action': ['notify']}]
+	return env.daemon(topo, zones, name=name, rundir=rundir, keys=[pr.dpdnsd_key()], acls=acls,
 			  remotes=[{'id': 'knot', 'address': ['%s@53' % st.CLI4, '%s@53' % st.CLI6],
 				    'key': pr.KEY_NAME},
 				   {'id': 'fake', 'address': ['%s@53' % FAKE_ADDR], 'key': pr.KEY_NAME}])
@@ -333,6 +339,25 @@ def body(env):
 			   fatal=False) is not None,
 		'a good NOTIFY over IPv6 from the primary\'s IPv6 address: NOERROR, signed, logged',
 		resp.hex() if resp else 'no response')
+
+	# 6b. fake.test's ACLs: a signed NOTIFY from knot's address (no primary of fake.test) is allowed by
+	# signed-net; unsigned it matches no ACL and is refused; from STRAY no-stray refuses even a signed one.
+	since = d.log_count()
+	resp, req = pr.send_notify(topo, st.CLI4, FAKE)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0 and pr.verify_response(resp, req),
+		'acl: a signed NOTIFY for fake.test from %s (not its primary) is allowed: NOERROR, signed' % st.CLI4,
+		resp.hex() if resp else 'no response')
+	C.check(d.wait_for(r'%s: NOTIFY from %s@\d+ \(TSIG verified\)' % (FRX, re.escape(st.CLI4)), 2, since=since,
+			   fatal=False) is not None, 'acl: and logged as TSIG verified', d.tail(5))
+	resp, _ = pr.send_notify(topo, st.CLI4, FAKE, secret=None)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 5,
+		'acl: the same unsigned matches no ACL: REFUSED', resp.hex() if resp else 'no response')
+	resp, _ = pr.send_notify(topo, STRAY, FAKE)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 5,
+		'acl: a signed NOTIFY for fake.test from %s is denied (deny listed first): REFUSED' % STRAY,
+		resp.hex() if resp else 'no response')
+	time.sleep(1.0)  # the SOA check the allowed NOTIFY started ends before step 7 counts
+	C.check(count(d, r'%s: NOTIFY from' % FRX, since) == 1, 'acl: only the allowed NOTIFY was taken', d.tail(8))
 
 	# 7. The scripted primary closes mid-message, then hangs mid-AXFR, then recovers.
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 1"'], 'fake.test serial 1 (persisted)')

@@ -284,7 +284,7 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None):
+		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, acls=()):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -295,6 +295,9 @@ class Daemon:
 		# "ADDR@PORT"), 'key' (optional)}.
 		self.keys = list(keys)
 		self.remotes = list(remotes)
+		# ACLs: dicts {'id', 'action' (list), 'address' (list, optional), 'key' (optional),
+		# 'deny' (bool, optional)}; zones name them in their 'acl' list.
+		self.acls = list(acls)
 		self.rundir = rundir or workdir
 		self.identity = identity
 		self.version = version
@@ -350,6 +353,17 @@ class Daemon:
 				lines.append('    address: [%s]' % ', '.join(yaml_str(a) for a in r['address']))
 				if r.get('key'):
 					lines.append('    key: %s' % yaml_str(r['key']))
+		if self.acls:
+			lines.append('acl:')
+			for a in self.acls:
+				lines.append('  - id: %s' % yaml_str(a['id']))
+				lines.append('    action: [%s]' % ', '.join(yaml_str(x) for x in a['action']))
+				if a.get('address'):
+					lines.append('    address: [%s]' % ', '.join(yaml_str(x) for x in a['address']))
+				if a.get('key'):
+					lines.append('    key: %s' % yaml_str(a['key']))
+				if a.get('deny'):
+					lines.append('    deny: true')
 		lines.append('zone:')
 		for z in self.zones:
 			if not isinstance(z, dict):
