@@ -284,7 +284,8 @@ class Daemon:
 	"""One dpdnsd in the server namespace of topo."""
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
-		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, acls=()):
+		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, acls=(),
+		     extra_yaml=''):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -298,6 +299,7 @@ class Daemon:
 		# ACLs: dicts {'id', 'action' (list), 'address' (list, optional), 'key' (optional),
 		# 'deny' (bool, optional)}; zones name them in their 'acl' list.
 		self.acls = list(acls)
+		self.extra_yaml = extra_yaml  # appended to the configuration (whole top-level sections)
 		self.rundir = rundir or workdir
 		self.identity = identity
 		self.version = version
@@ -381,7 +383,7 @@ class Daemon:
 				else:
 					v = yaml_str(v)
 				lines.append('    %s: %s' % (k, v))
-		return '\n'.join(lines) + '\n'
+		return '\n'.join(lines) + '\n' + self.extra_yaml
 
 	def write_config(self):
 		with open(self.config, 'w') as f:
