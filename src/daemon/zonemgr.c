@@ -608,9 +608,16 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 static void on_xfr_progress(void *arg, const struct xfr_uv_progress *p)
 {
 	struct dd_zone *z = arg;
-	dd_log(DD_LOG_INFO, "zone %s: %s from %s in progress: %zu records, %.1f MB, %.1f s",
-	       z->cz->domain, p->type == XFR_IXFR ? "IXFR" : "AXFR", p->primary, p->records,
-	       (double)p->bytes / 1e6, (double)p->elapsed_ms / 1e3);
+	char size[32];
+	if (p->bytes >= 1000000)
+		snprintf(size, sizeof(size), "%.1f MB", (double)p->bytes / 1e6);
+	else if (p->bytes >= 1000)
+		snprintf(size, sizeof(size), "%.1f kB", (double)p->bytes / 1e3);
+	else
+		snprintf(size, sizeof(size), "%zu bytes", p->bytes);
+	dd_log(DD_LOG_INFO, "zone %s: %s from %s in progress: %zu records, %s, %.1f s", z->cz->domain,
+	       p->type == XFR_IXFR ? "IXFR" : "AXFR", p->primary, p->records, size,
+	       (double)p->elapsed_ms / 1e3);
 }
 
 static void start_refresh(struct dd_zone *z)

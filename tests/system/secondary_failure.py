@@ -29,6 +29,8 @@ expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.
      comes after the SOA's retry interval (3 s; accepted: 2.5 to 6 s, which tells it from "at once" and from
      the 10 s bootstrap back-off or the refresh); then it hangs mid-AXFR: the idle timeout ends the transfer,
      the reason is logged, old data served meanwhile, retry again after 3 s; then it behaves: serial 2.
+  8. A slow AXFR (11 signed messages 0.35 s apart): a progress line ("AXFR from ... in progress: N records,
+     SIZE, T s") about every 2 s while it runs, then the summary line (kind, records, bytes, duration).
 
 Skips (77) when knotd is missing, without root, or when DPDK cannot start here.
 """
@@ -412,6 +414,33 @@ def body(env):
 	i = d.wait_for(r'%s: serial 1 -> 2 by ' % FRX, 5, since=since, fatal=False)
 	C.check(i is not None, 'the primary behaves again: serial 1 -> 2', d.tail(10))
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 2"'], 'fake.test serial 2 served')
+
+	# 8. A slow AXFR (205 records in 11 signed messages, 0.35 s apart): a progress line every 2 s while it
+	# runs, with records so far, then the summary line with the whole count.
+	since = d.log_count()
+	fake.set_mode('slow', 3)
+	resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0, 'NOTIFY for the slow AXFR: NOERROR')
+	prx = r'%s: AXFR from %s@53 in progress: (\d+) records, ([\d.]+ [kM]B|\d+ bytes), ([\d.]+) s' % (FRX, re.escape(FAKE_ADDR))
+	i = d.wait_for(prx, 10, since=since, fatal=False)
+	m = re.search(prx, d.lines[i]) if i is not None else None
+	C.check(m and 0 < int(m.group(1)) < 205 and 1.5 <= float(m.group(3)) <= 3.5,
+		'a slow AXFR logs its progress after about 2 s, with the records so far',
+		d.lines[i] if i is not None else d.tail(10))
+	if i is not None:
+		print('# %s' % d.lines[i].split(' ', 2)[-1])
+	srx = r'%s: serial 2 -> 3 by AXFR from %s@53: 205 records, (\d+) bytes, transfer (\d+) ms' % (
+		FRX, re.escape(FAKE_ADDR))
+	j = d.wait_for(srx, 15, since=since, fatal=False)
+	m2 = re.search(srx, d.lines[j]) if j is not None else None
+	C.check(m2 and (i is None or j > i) and int(m2.group(2)) >= 3000 and int(m2.group(1)) > 8000,
+		'then the summary line: kind, all 205 records, bytes, the duration (>= 3.5 s of pacing)',
+		d.lines[j] if j is not None else d.tail(10))
+	if j is not None:
+		print('# %s' % d.lines[j].split(' ', 2)[-1])
+	n = count(d, prx, since)
+	C.check(1 <= n <= 2, 'one progress line per 2 s of transfer (%d lines for ~3.5 s)' % n)
+	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 3"'], 'fake.test serial 3 served')
 	rc = d.stop()
 	C.check(rc == 0, 'dpdnsd exits 0 on SIGTERM', d.tail(5))
 
