@@ -826,7 +826,6 @@ static int remote_check(struct cf_parser *p, const struct conf_node *item, void 
 	return 0;
 }
 
-
 /* ------------------------------------------------------------------ ACLs */
 
 /* The IPv4-mapped IPv6 prefix ::ffff:0:0/96: a source is never written so here. */
@@ -862,8 +861,9 @@ static int cf_h_acl_addrs(struct cf_parser *p, const struct cf_field *f, const s
 			return rc;
 		const char *dash = memchr(it->str, '-', it->len);
 		const char *slash = memchr(it->str, '/', it->len);
-		size_t alen = dash ? (size_t)(dash - it->str)
-			      : slash ? (size_t)(slash - it->str) : it->len;
+		size_t alen = dash  ? (size_t)(dash - it->str) :
+			      slash ? (size_t)(slash - it->str) :
+				      it->len;
 		int family = parse_ip(it->str, alen, r.lo);
 		if (family < 0)
 			return cf_fail(p, it->line,
@@ -877,15 +877,16 @@ static int cf_h_acl_addrs(struct cf_parser *p, const struct cf_field *f, const s
 		if (dash) {
 			int f2 = parse_ip(dash + 1, it->len - alen - 1, r.hi);
 			if (f2 < 0)
-				return cf_fail(p, it->line, "'%s': the range's end is not an address",
-					       Q(it, q));
+				return cf_fail(p, it->line,
+					       "'%s': the range's end is not an address", Q(it, q));
 			if (f2 != family)
 				return cf_fail(p, it->line,
 					       "'%s': the range's ends are of different families",
 					       Q(it, q));
 			if (memcmp(r.lo, r.hi, olen) > 0)
 				return cf_fail(p, it->line,
-					       "'%s': the range's start is above its end", Q(it, q));
+					       "'%s': the range's start is above its end",
+					       Q(it, q));
 		} else if (slash) {
 			unsigned maxlen = family == AF_INET ? 32 : 128;
 			struct conf_node pn = { .kind = CONF_NODE_SCALAR,
@@ -897,7 +898,7 @@ static int cf_h_acl_addrs(struct cf_parser *p, const struct cf_field *f, const s
 					       Q(it, q), family_name(family), maxlen);
 			/* Host bits are ignored: 198.18.0.1/24 is 198.18.0.0/24, as in Knot. */
 			for (unsigned b = (unsigned)plen; b < maxlen; b++) {
-				r.lo[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+				r.lo[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
 				r.hi[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 			}
 		}
@@ -937,7 +938,8 @@ static int cf_h_acl_actions(struct cf_parser *p, const struct cf_field *f,
 				       "action transfer: outbound transfers are not supported yet");
 		else if (!strcmp(it->str, "update") || !strcmp(it->str, "query"))
 			return cf_fail(p, it->line,
-				       "action %s: not supported (dpdnsd has only notify)", it->str);
+				       "action %s: not supported (dpdnsd has only notify)",
+				       it->str);
 		else
 			return cf_fail(p, it->line, "unknown action '%s' (notify)", Q(it, q));
 		if (acl->actions & bit)
@@ -1072,7 +1074,6 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 	return 0;
 }
 
-
 /* zone[i].acl, template[i].acl: acl ids, a scalar or a list. */
 static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 			  void *obj)
@@ -1103,7 +1104,8 @@ static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const s
 				found = &p->conf->acls[j];
 		if (!found)
 			return cf_fail(p, it->line,
-				       "no acl with id '%s' (the acl section defines it)", Q(it, q));
+				       "no acl with id '%s' (the acl section defines it)",
+				       Q(it, q));
 		for (unsigned j = 0; j < z->nacls; j++)
 			if (z->acls[j] == found)
 				return cf_fail(p, it->line, "acl '%s' is listed twice", Q(it, q));
@@ -1221,8 +1223,8 @@ static int zone_template_file(struct cf_parser *p, const struct conf_node *item,
 			c++; /* "%%": one '%' (the template's handler refused anything else) */
 		}
 		if (o + plen >= sizeof(path))
-			return cf_fail(p, item->line, "template '%s''s file is too long for this zone",
-				       t->id);
+			return cf_fail(p, item->line,
+				       "template '%s''s file is too long for this zone", t->id);
 		memcpy(path + o, piece, plen);
 		o += plen;
 	}
@@ -1317,7 +1319,6 @@ static int zones_done(struct cf_parser *p, const struct conf_node *list, void *o
 		       (size_t)(first - c->zones), first->line);
 }
 
-
 /* ------------------------------------------------------------ templates */
 
 static int cf_h_template_domain(struct cf_parser *p, const struct cf_field *f,
@@ -1382,8 +1383,8 @@ static const char *const log_level_names[] = {
 };
 
 /* log[i].target: stderr, stdout, syslog, or a file (a path, made absolute). */
-static int cf_h_log_target(struct cf_parser *p, const struct cf_field *f,
-			   const struct conf_node *v, void *obj)
+static int cf_h_log_target(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			   void *obj)
 {
 	int rc = check_text(p, v, PATH_MAX - 1);
 
@@ -1710,8 +1711,8 @@ _Static_assert(offsetof(struct conf_template, z) == 0, "conf_template.z must com
 
 /* Every zone key but domain and template; the same defaults. */
 static const struct cf_field template_fields[] = {
-	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string,
-	  offsetof(struct conf_template, id), NULL },
+	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_template, id),
+	  NULL },
 	{ "domain", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_domain, 0, NULL },
 	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_file, CZ(file), NULL },
 	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },

@@ -71,7 +71,7 @@ struct conf_remote {
 
 /* An inclusive range of addresses of one family (acl[i].address). */
 struct conf_addr_range {
-	uint8_t family;	       /* AF_INET or AF_INET6 */
+	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t lo[16], hi[16]; /* network order, lo <= hi; IPv4 in [0..4), the rest zero */
 };
 

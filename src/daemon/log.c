@@ -16,7 +16,11 @@
 
 #define LINE_MAX_LEN 2048
 
-enum target_kind { T_FD, T_FILE, T_SYSLOG };
+enum target_kind {
+	T_FD,
+	T_FILE,
+	T_SYSLOG
+};
 
 struct target {
 	enum target_kind kind;
@@ -38,9 +42,10 @@ static unsigned ntargets = 1;
 static bool syslog_open;
 
 static const char *const level_names[] = {
-	[0] = "emergency",	     [1] = "alert",	   [DD_LOG_CRIT] = "critical",
-	[DD_LOG_ERR] = "error",	     [DD_LOG_WARN] = "warning", [DD_LOG_NOTICE] = "notice",
-	[DD_LOG_INFO] = "info",	     [DD_LOG_DEBUG] = "debug",
+	[0] = "emergency",	    [1] = "alert",
+	[DD_LOG_CRIT] = "critical", [DD_LOG_ERR] = "error",
+	[DD_LOG_WARN] = "warning",  [DD_LOG_NOTICE] = "notice",
+	[DD_LOG_INFO] = "info",	    [DD_LOG_DEBUG] = "debug",
 };
 
 static void write_all(int fd, const char *s, size_t n)
@@ -77,9 +82,10 @@ void dd_logc(enum dd_log_cat cat, enum dd_log_level level, const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s dpdnsd: ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000, level_names[lv]);
+	int n = snprintf(line, sizeof(line),
+			 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s dpdnsd: ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000, level_names[lv]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	size_t head = (size_t)n;
@@ -160,7 +166,8 @@ int dd_log_open(const struct conf_log *logs, unsigned n, char *err, size_t errle
 			rc = open_file(tg);
 			if (rc < 0) {
 				if (err && errlen)
-					snprintf(err, errlen, "log target %s: %s", tg, strerror(-rc));
+					snprintf(err, errlen, "log target %s: %s", tg,
+						 strerror(-rc));
 				goto fail;
 			}
 			t->fd = rc;

@@ -74,15 +74,15 @@ struct xfr_uv_opts {
 	uint32_t read_timeout_ms;
 	uint32_t idle_timeout_ms;
 	uint32_t total_timeout_ms;
-	uint32_t progress_ms; /* between two progress calls (xfr_uv_request.progress) */
+	uint32_t progress_ms;	  /* between two progress calls (xfr_uv_request.progress) */
 	struct xfr_limits limits; /* per transfer (0 fields: no limit) */
 };
 
 /* How far a running IXFR or AXFR has come, for xfr_uv_request.progress. */
 struct xfr_uv_progress {
-	enum xfr_type type;    /* XFR_IXFR or XFR_AXFR */
-	const char *remote_id; /* the remote's id ("remote" without one) */
-	const char *primary;   /* "addr@port" */
+	enum xfr_type type;		 /* XFR_IXFR or XFR_AXFR */
+	const char *remote_id;		 /* the remote's id ("remote" without one) */
+	const char *primary;		 /* "addr@port" */
 	size_t records, bytes, messages; /* received so far in this transfer */
 	uint64_t elapsed_ms;		 /* since xfr_uv_start */
 };
@@ -100,11 +100,11 @@ struct xfr_uv_request {
 	const uint8_t *origin;		  /* wire name of the zone */
 	const struct xfr_remote *remotes; /* primaries, tried in order */
 	unsigned nremotes;
-	bool have_serial;	 /* false: no data yet, AXFR */
-	uint32_t serial;	 /* our current serial when have_serial */
-	bool skip_soa;		 /* no SOA query: transfer at once (IXFR with
+	bool have_serial;	     /* false: no data yet, AXFR */
+	uint32_t serial;	     /* our current serial when have_serial */
+	bool skip_soa;		     /* no SOA query: transfer at once (IXFR with
 					   * a serial, else AXFR), e.g. on first start */
-	struct xfr_uv_opts opts; /* zero: defaults */
+	struct xfr_uv_opts opts;     /* zero: defaults */
 	xfr_uv_progress_fn progress; /* NULL: no progress calls */
 };
 

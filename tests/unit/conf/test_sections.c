@@ -19,18 +19,18 @@
 #include "conftest.h"
 
 /* Two remotes, two keys, lines 6-17; what a test adds starts on line 18. */
-#define BASE                                                             \
-	DP "key:\n"                                                      \
-	   "  - id: k1\n"                                                \
-	   "    algorithm: hmac-sha256\n"                                \
+#define BASE                                                                \
+	DP "key:\n"                                                         \
+	   "  - id: k1\n"                                                   \
+	   "    algorithm: hmac-sha256\n"                                   \
 	   "    secret: \"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\"\n" \
-	   "  - id: k2\n"                                                \
-	   "    algorithm: hmac-sha256\n"                                \
+	   "  - id: k2\n"                                                   \
+	   "    algorithm: hmac-sha256\n"                                   \
 	   "    secret: \"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\"\n" \
-	   "remote:\n"                                                   \
-	   "  - id: r1\n"                                                \
-	   "    address: 198.18.0.1\n"                                   \
-	   "  - id: r2\n"                                                \
+	   "remote:\n"                                                      \
+	   "  - id: r1\n"                                                   \
+	   "    address: 198.18.0.1\n"                                      \
+	   "  - id: r2\n"                                                   \
 	   "    address: 198.18.0.2\n"
 
 /* ------------------------------------------------------------ templates */
@@ -134,7 +134,8 @@ Test(template, errors)
 		      "zone:\n"
 		      "  - domain: a.example\n"
 		      "    template: nope\n",
-		 23, "zone[0].template: no template with id 'nope' (the template section defines it)");
+		 23,
+		 "zone[0].template: no template with id 'nope' (the template section defines it)");
 	load_err(BASE "template:\n"
 		      "  - id: t\n"
 		      "    primary: r1\n"
@@ -207,15 +208,16 @@ Test(template, errors)
 Test(acl, address_forms)
 {
 	uint8_t a[16];
-	struct conf *c = load_ok(BASE "acl:\n"
-				      "  - id: a\n"
-				      "    address: [198.18.0.77/24, 198.18.1.5-198.18.1.9, \"2001:db8::/32\","
-				      " \"::/0\", 198.18.9.9, 0.0.0.0/0]\n"
-				      "    action: notify\n"
-				      "  - id: b\n"
-				      "    key: K1.\n"
-				      "    action: [notify]\n"
-				      "    deny: false\n");
+	struct conf *c = load_ok(
+		BASE "acl:\n"
+		     "  - id: a\n"
+		     "    address: [198.18.0.77/24, 198.18.1.5-198.18.1.9, \"2001:db8::/32\","
+		     " \"::/0\", 198.18.9.9, 0.0.0.0/0]\n"
+		     "    action: notify\n"
+		     "  - id: b\n"
+		     "    key: K1.\n"
+		     "    action: [notify]\n"
+		     "    deny: false\n");
 	cr_assert_eq(c->nacls, 2);
 	const struct conf_acl *acl = &c->acls[0];
 	cr_assert_eq(acl->naddrs, 6);
@@ -247,8 +249,9 @@ Test(acl, address_forms)
 Test(acl, errors)
 {
 #define ACL1 BASE "acl:\n  - id: a\n    action: notify\n"
-	load_err(ACL1 "    address: 198.18.0.300\n", 21,
-		 "acl[0].address: '198.18.0.300' is not ADDRESS, ADDRESS/PREFIX or ADDRESS-ADDRESS");
+	load_err(
+		ACL1 "    address: 198.18.0.300\n", 21,
+		"acl[0].address: '198.18.0.300' is not ADDRESS, ADDRESS/PREFIX or ADDRESS-ADDRESS");
 	load_err(ACL1 "    address: [198.18.0.1, 198.18.0.1/33]\n", 21,
 		 "acl[0].address[1]: bad prefix length in '198.18.0.1/33' (IPv4: 0..32)");
 	load_err(ACL1 "    address: 198.18.0.9-198.18.0.1\n", 21,
@@ -256,9 +259,12 @@ Test(acl, errors)
 	load_err(ACL1 "    address: \"198.18.0.1-2001:db8::1\"\n", 21,
 		 "acl[0].address: '198.18.0.1-2001:db8::1': the range's ends are of different "
 		 "families");
-	load_err(ACL1 "    address: 198.18.0.1-x\n", 21, "acl[0].address: '198.18.0.1-x': the range's end");
-	load_err(ACL1 "    address: 198.18.0.1-198.18.0.2/24\n", 21, "acl[0].address: '198.18.0.1-198.18.0.2/24': a range takes no prefix");
-	load_err(ACL1 "    address: \"::ffff:198.18.0.1\"\n", 21, "acl[0].address: '::ffff:198.18.0.1' is IPv4-mapped");
+	load_err(ACL1 "    address: 198.18.0.1-x\n", 21,
+		 "acl[0].address: '198.18.0.1-x': the range's end");
+	load_err(ACL1 "    address: 198.18.0.1-198.18.0.2/24\n", 21,
+		 "acl[0].address: '198.18.0.1-198.18.0.2/24': a range takes no prefix");
+	load_err(ACL1 "    address: \"::ffff:198.18.0.1\"\n", 21,
+		 "acl[0].address: '::ffff:198.18.0.1' is IPv4-mapped");
 	load_err(ACL1 "    address: []\n", 21, "acl[0].address: needs at least 1 address");
 	load_err(ACL1 "    key: k3\n", 21, "acl[0].key: no key with id 'k3'");
 	load_err(ACL1 "    deny: yes\n", 21, "acl[0].deny: expected true or false, got 'yes'");
@@ -274,7 +280,8 @@ Test(acl, errors)
 		 "acl[0].action: unknown action 'notfy' (notify)");
 	load_err(BASE "acl:\n  - id: a\n    address: 198.18.0.1\n", 19,
 		 "acl[0].action: missing (required)");
-	load_err(BASE "acl:\n  - id: a\n    action: []\n", 20, "acl[0].action: needs at least 1 action");
+	load_err(BASE "acl:\n  - id: a\n    action: []\n", 20,
+		 "acl[0].action: needs at least 1 action");
 	load_err(ACL1 "zone:\n  - domain: x.example\n    primary: r1\n    acl: [a, b]\n", 24,
 		 "zone[0].acl[1]: no acl with id 'b' (the acl section defines it)");
 	load_err(ACL1 "zone:\n  - domain: x.example\n    primary: r1\n    acl: [a, a]\n", 24,
@@ -356,14 +363,16 @@ Test(acl, find)
 	cr_assert_null(conf_acl_find(acls, n, CONF_ACL_NOTIFY, AF_INET, ip4(a, "203.0.113.1"), k1));
 	cr_assert_null(
 		conf_acl_find(acls, n, CONF_ACL_NOTIFY, AF_INET, ip4(a, "203.0.113.1"), other));
-	cr_assert_null(conf_acl_find(acls, n, CONF_ACL_NOTIFY, AF_INET, ip4(a, "203.0.113.1"), NULL));
+	cr_assert_null(
+		conf_acl_find(acls, n, CONF_ACL_NOTIFY, AF_INET, ip4(a, "203.0.113.1"), NULL));
 	/* an action none of them has; an empty list */
 	cr_assert_null(conf_acl_find(acls, n, 2u, AF_INET, ip4(a, "198.18.0.99"), NULL));
 	cr_assert_null(conf_acl_find(acls, 0, CONF_ACL_NOTIFY, AF_INET, a, NULL));
 	cr_assert_null(conf_acl_find(NULL, 3, CONF_ACL_NOTIFY, AF_INET, a, NULL));
 	/* the order is the zone's: [signed, net] finds signed first for k2 */
 	const struct conf_acl *rev[] = { sig, net };
-	cr_assert_eq(conf_acl_find(rev, 2, CONF_ACL_NOTIFY, AF_INET, ip4(a, "198.18.0.99"), k2), sig);
+	cr_assert_eq(conf_acl_find(rev, 2, CONF_ACL_NOTIFY, AF_INET, ip4(a, "198.18.0.99"), k2),
+		     sig);
 	cr_assert_eq(conf_acl_find(rev, 2, CONF_ACL_NOTIFY, AF_INET, ip4(a, "198.18.0.99"), NULL),
 		     net);
 	conf_free(c);
@@ -427,5 +436,6 @@ Test(log, errors)
 	load_err(DP "log:\n  - target: syslog\n    levle: info\n", 8,
 		 "log[0].levle: unknown key (expected one of: target, server, zone, control, any)");
 	load_err(DP "log:\n  target: syslog\n", 7, "log: expected a list, got a mapping");
-	load_err(DP "log:\n  - target: \"\"\n    any: info\n", 7, "log[0].target: must not be empty");
+	load_err(DP "log:\n  - target: \"\"\n    any: info\n", 7,
+		 "log[0].target: must not be empty");
 }

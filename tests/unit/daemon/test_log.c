@@ -75,8 +75,8 @@ static unsigned count_lines(const char *s)
 
 static struct conf_log target(const char *t, int server, int zone, int control)
 {
-	struct conf_log l = { .target = (char *)t, .levels = { (int8_t)server, (int8_t)zone,
-							       (int8_t)control } };
+	struct conf_log l = { .target = (char *)t,
+			      .levels = { (int8_t)server, (int8_t)zone, (int8_t)control } };
 	return l;
 }
 
@@ -257,7 +257,7 @@ Test(log, syslog_target)
 		ssize_t n = recv(s, msgs, sizeof(msgs) - 1, 0);
 		msgs[n > 0 ? n : 0] = '\0';
 		dd_log_close();
-	out:
+out:
 		(void)!write(sv[1], msgs, strlen(msgs));
 		_exit(code);
 	}
