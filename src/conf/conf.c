@@ -43,6 +43,13 @@ struct cf_parser {
 	char path[512]; /* key path of the value being parsed */
 	size_t pathlen;
 	struct conf *conf;
+	/*
+	 * Set by a list's prepare hook for one item: the item's object already
+	 * holds resolved values (a zone's template), so absent keys keep them
+	 * instead of taking the table's defaults.
+	 */
+	bool keep_preset;
+	const struct conf_template *tmpl; /* the zone being parsed uses it; NULL: none */
 };
 
 /* ------------------------------------------------------------- messages */
@@ -172,6 +179,8 @@ struct cf_list {
 	bool inline_array; /* obj + off is the array; else a pointer to allocate */
 	size_t count_off;  /* unsigned count in obj */
 	size_t line_off;   /* int line in each item */
+	/* Before item i's keys (NULL: nothing): may fill it and set keep_preset. */
+	int (*prepare)(struct cf_parser *p, const struct conf_node *item, void *elem);
 	/* After item i's keys: rules across its keys, and against items [0, i). */
 	int (*check)(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i);
 	/* After the last item. */
@@ -296,7 +305,7 @@ static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct c
 			rc = cf_value(p, fd, val[f], obj);
 		} else if (fd->flags & CF_REQUIRED) {
 			rc = cf_fail(p, m->line, "missing (required)");
-		} else if (fd->def) {
+		} else if (fd->def && !p->keep_preset) {
 			struct conf_node d = { .kind = CONF_NODE_SCALAR,
 					       .line = m->line,
 					       .str = (char *)fd->def,
@@ -371,21 +380,28 @@ static int cf_h_string(struct cf_parser *p, const struct cf_field *f, const stru
 	return set_string(p, at(obj, f->off), v->str);
 }
 
+/* Stores path in *dst, made absolute against the configuration's directory. */
+static int set_path(struct cf_parser *p, int line, char **dst, const char *path)
+{
+	char full[PATH_MAX];
+
+	if (path[0] == '/' || !p->dir)
+		return set_string(p, dst, path);
+	int n = snprintf(full, sizeof(full), "%s/%s", p->dir, path);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return cf_fail(p, line, "path too long once made absolute (%d octets)", n);
+	return set_string(p, dst, full);
+}
+
 /* Relative paths are made absolute against the configuration's directory. */
 static int cf_h_path(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
-	char full[PATH_MAX];
 	int rc = check_text(p, v, PATH_MAX - 1);
 
 	if (rc < 0)
 		return rc;
-	if (v->str[0] == '/' || !p->dir)
-		return set_string(p, at(obj, f->off), v->str);
-	int n = snprintf(full, sizeof(full), "%s/%s", p->dir, v->str);
-	if (n < 0 || (size_t)n >= sizeof(full))
-		return cf_fail(p, v->line, "path too long once made absolute (%d octets)", n);
-	return set_string(p, at(obj, f->off), full);
+	return set_path(p, v->line, at(obj, f->off), v->str);
 }
 
 /* Decimal digits only: no sign, no 0x, no YAML 1.1 "1_000". */
@@ -469,9 +485,13 @@ static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct
 			return cf_fail(p, it->line, "expected a mapping, got %s",
 				       conf_node_kind_name(it));
 		*(int *)at(elem, l->line_off) = it->line;
-		rc = cf_map(p, it, l->fields, elem);
+		rc = l->prepare ? l->prepare(p, it, elem) : 0;
+		if (rc == 0)
+			rc = cf_map(p, it, l->fields, elem);
+		p->keep_preset = false;
 		if (rc == 0 && l->check)
 			rc = l->check(p, it, items, (unsigned)i);
+		p->tmpl = NULL;
 		if (rc < 0)
 			return rc;
 		path_pop(p, mark);
@@ -771,21 +791,20 @@ static int key_check(struct cf_parser *p, const struct conf_node *item, void *it
 	return 0;
 }
 
-/* remote[i].key: the id of a key from the key section. */
-static int cf_h_remote_key(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			   void *obj)
+/* remote[i].key, acl[i].key: the id of a key from the key section. */
+static int cf_h_key_ref(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			void *obj)
 {
-	struct conf_remote *r = obj;
+	const struct conf_key **dst = at(obj, f->off);
 	uint8_t name[DNS_NAME_MAXLEN];
 	char q[QBUF];
 	int n = parse_name(p, v, name);
 
-	(void)f;
 	if (n < 0)
 		return n;
 	for (unsigned j = 0; j < p->conf->nkeys; j++)
 		if (dns_name_eq(p->conf->keys[j].name, name)) {
-			r->key = &p->conf->keys[j];
+			*dst = &p->conf->keys[j];
 			return 0;
 		}
 	return cf_fail(p, v->line, "no key with id '%s' (the key section defines it)", Q(v, q));
@@ -805,6 +824,193 @@ static int remote_check(struct cf_parser *p, const struct conf_node *item, void 
 				       Q(id, q), j, r[j].line);
 		}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ ACLs */
+
+/* The IPv4-mapped IPv6 prefix ::ffff:0:0/96: a source is never written so here. */
+static bool v4_mapped(int family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	return family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped));
+}
+
+/* acl[i].address: ADDR, ADDR/PREFIX or ADDR-ADDR, a scalar or a list of them. */
+static int cf_h_acl_addrs(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			  void *obj)
+{
+	struct conf_acl *acl = obj;
+	size_t n = list_count(v);
+	char q[QBUF];
+	int rc;
+
+	(void)f;
+	if (n == 0)
+		return cf_fail(p, v->line, "needs at least 1 address (leave the key out for any)");
+	acl->addrs = calloc(n, sizeof(*acl->addrs));
+	if (!acl->addrs)
+		return cf_nomem(p);
+	for (size_t i = 0; i < n; i++) {
+		struct conf_addr_range r = { 0 };
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
+		rc = list_scalar(p, v, i, &it);
+		if (rc == 0)
+			rc = check_text(p, it, CF_STRING_MAX);
+		if (rc < 0)
+			return rc;
+		const char *dash = memchr(it->str, '-', it->len);
+		const char *slash = memchr(it->str, '/', it->len);
+		size_t alen = dash  ? (size_t)(dash - it->str) :
+			      slash ? (size_t)(slash - it->str) :
+				      it->len;
+		int family = parse_ip(it->str, alen, r.lo);
+		if (family < 0)
+			return cf_fail(p, it->line,
+				       "'%s' is not ADDRESS, ADDRESS/PREFIX or ADDRESS-ADDRESS "
+				       "(IPv4 or IPv6)",
+				       Q(it, q));
+		size_t olen = family == AF_INET ? 4 : 16;
+		memcpy(r.hi, r.lo, olen);
+		if (dash && slash)
+			return cf_fail(p, it->line, "'%s': a range takes no prefix", Q(it, q));
+		if (dash) {
+			int f2 = parse_ip(dash + 1, it->len - alen - 1, r.hi);
+			if (f2 < 0)
+				return cf_fail(p, it->line,
+					       "'%s': the range's end is not an address", Q(it, q));
+			if (f2 != family)
+				return cf_fail(p, it->line,
+					       "'%s': the range's ends are of different families",
+					       Q(it, q));
+			if (memcmp(r.lo, r.hi, olen) > 0)
+				return cf_fail(p, it->line,
+					       "'%s': the range's start is above its end",
+					       Q(it, q));
+		} else if (slash) {
+			unsigned maxlen = family == AF_INET ? 32 : 128;
+			struct conf_node pn = { .kind = CONF_NODE_SCALAR,
+						.str = (char *)slash + 1,
+						.len = it->len - alen - 1 };
+			uint64_t plen;
+			if (pn.len > 3 || parse_uint(&pn, 255, &plen) < 0 || plen > maxlen)
+				return cf_fail(p, it->line, "bad prefix length in '%s' (%s: 0..%u)",
+					       Q(it, q), family_name(family), maxlen);
+			/* Host bits are ignored: 198.18.0.1/24 is 198.18.0.0/24, as in Knot. */
+			for (unsigned b = (unsigned)plen; b < maxlen; b++) {
+				r.lo[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+				r.hi[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+			}
+		}
+		if (v4_mapped(family, r.lo) || v4_mapped(family, r.hi))
+			return cf_fail(p, it->line, "'%s' is IPv4-mapped; write the IPv4 address",
+				       Q(it, q));
+		r.family = (uint8_t)family;
+		acl->addrs[acl->naddrs++] = r;
+		path_pop(p, mark);
+	}
+	return 0;
+}
+
+/* acl[i].action: a scalar or a list of actions; only notify exists so far. */
+static int cf_h_acl_actions(struct cf_parser *p, const struct cf_field *f,
+			    const struct conf_node *v, void *obj)
+{
+	struct conf_acl *acl = obj;
+	size_t n = list_count(v);
+	char q[QBUF];
+	int rc;
+
+	(void)f;
+	if (n == 0)
+		return cf_fail(p, v->line, "needs at least 1 action (notify)");
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
+		unsigned bit = 0;
+		rc = list_scalar(p, v, i, &it);
+		if (rc < 0)
+			return rc;
+		if (!strcmp(it->str, "notify"))
+			bit = CONF_ACL_NOTIFY;
+		else if (!strcmp(it->str, "transfer"))
+			return cf_fail(p, it->line,
+				       "action transfer: outbound transfers are not supported yet");
+		else if (!strcmp(it->str, "update") || !strcmp(it->str, "query"))
+			return cf_fail(p, it->line,
+				       "action %s: not supported (dpdnsd has only notify)",
+				       it->str);
+		else
+			return cf_fail(p, it->line, "unknown action '%s' (notify)", Q(it, q));
+		if (acl->actions & bit)
+			return cf_fail(p, it->line, "action '%s' is listed twice", it->str);
+		acl->actions |= bit;
+		path_pop(p, mark);
+	}
+	return 0;
+}
+
+/* true or false (YAML 1.1's yes/no/on/off are not taken: one spelling). */
+static int cf_h_bool(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+		     void *obj)
+{
+	char q[QBUF];
+	bool *dst = at(obj, f->off);
+
+	if (!strcmp(v->str, "true"))
+		*dst = true;
+	else if (!strcmp(v->str, "false"))
+		*dst = false;
+	else
+		return cf_fail(p, v->line, "expected true or false, got '%s'", Q(v, q));
+	return 0;
+}
+
+static int acl_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
+{
+	struct conf_acl *a = items;
+	char q[QBUF];
+
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(a[j].id, a[i].id)) {
+			const struct conf_node *id = map_get(item, "id");
+			path_push_key(p, "id", 2);
+			return cf_fail(p, id->line, "duplicate acl id '%s' (also acl[%u], line %d)",
+				       Q(id, q), j, a[j].line);
+		}
+	return 0;
+}
+
+bool conf_acl_addr_match(const struct conf_acl *acl, int family, const uint8_t *addr)
+{
+	size_t len = family == AF_INET ? 4 : 16;
+
+	if (!acl || !addr || (family != AF_INET && family != AF_INET6))
+		return false;
+	if (acl->naddrs == 0)
+		return true;
+	for (unsigned i = 0; i < acl->naddrs; i++) {
+		const struct conf_addr_range *r = &acl->addrs[i];
+		if (r->family == family && memcmp(addr, r->lo, len) >= 0 &&
+		    memcmp(addr, r->hi, len) <= 0)
+			return true;
+	}
+	return false;
+}
+
+const struct conf_acl *conf_acl_find(const struct conf_acl *const *acls, unsigned n,
+				     unsigned action, int family, const uint8_t *addr,
+				     const uint8_t *key_name)
+{
+	for (unsigned i = 0; acls && i < n; i++) {
+		const struct conf_acl *a = acls[i];
+		if (!(a->actions & action) || !conf_acl_addr_match(a, family, addr))
+			continue;
+		if (a->key && (!key_name || !dns_name_eq(a->key->name, key_name)))
+			continue;
+		return a;
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- zones */
@@ -835,6 +1041,10 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 	int rc;
 
 	(void)f;
+	/* Written on the zone: replaces what its template gave. */
+	free(z->primaries);
+	z->primaries = NULL;
+	z->nprimaries = 0;
 	if (n == 0)
 		return 0;
 	z->primaries = calloc(n, sizeof(*z->primaries));
@@ -864,6 +1074,164 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 	return 0;
 }
 
+/* zone[i].acl, template[i].acl: acl ids, a scalar or a list. */
+static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			  void *obj)
+{
+	struct conf_zone *z = obj;
+	size_t n = list_count(v);
+	char q[QBUF];
+	int rc;
+
+	(void)f;
+	free(z->acls);
+	z->acls = NULL;
+	z->nacls = 0;
+	if (n == 0)
+		return 0;
+	z->acls = calloc(n, sizeof(*z->acls));
+	if (!z->acls)
+		return cf_nomem(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_acl *found = NULL;
+		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
+		rc = list_scalar(p, v, i, &it);
+		if (rc < 0)
+			return rc;
+		for (unsigned j = 0; j < p->conf->nacls && !found; j++)
+			if (!strcmp(p->conf->acls[j].id, it->str))
+				found = &p->conf->acls[j];
+		if (!found)
+			return cf_fail(p, it->line,
+				       "no acl with id '%s' (the acl section defines it)",
+				       Q(it, q));
+		for (unsigned j = 0; j < z->nacls; j++)
+			if (z->acls[j] == found)
+				return cf_fail(p, it->line, "acl '%s' is listed twice", Q(it, q));
+		z->acls[z->nacls++] = found;
+		path_pop(p, mark);
+	}
+	return 0;
+}
+
+/* zone[i].template: read by zone_prepare before the other keys; nothing left to do. */
+static int cf_h_zone_template(struct cf_parser *p, const struct cf_field *f,
+			      const struct conf_node *v, void *obj)
+{
+	(void)p;
+	(void)f;
+	(void)v;
+	(void)obj;
+	return 0;
+}
+
+static const struct conf_template *template_find(const struct conf *c, const char *id)
+{
+	for (unsigned i = 0; i < c->ntemplates; i++)
+		if (!strcmp(c->templates[i].id, id))
+			return &c->templates[i];
+	return NULL;
+}
+
+/* A copy of n pointers (NULL for none); false when out of memory. */
+static bool dup_ptrs(const void *src, unsigned n, size_t size, void *dst)
+{
+	void *copy = NULL;
+
+	if (n) {
+		copy = calloc(n, size);
+		if (!copy)
+			return false;
+		memcpy(copy, src, n * size);
+	}
+	*(void **)dst = copy;
+	return true;
+}
+
+/*
+ * Before a zone's keys: its template (the one it names, else "default" if
+ * defined) gives every value the zone does not write.  The template's file
+ * is filled in by zone_check, once the zone's name is known.
+ */
+static int zone_prepare(struct cf_parser *p, const struct conf_node *item, void *elem)
+{
+	struct conf_zone *z = elem;
+	const struct conf_node *tv = map_get(item, "template");
+	const struct conf_template *t;
+	char q[QBUF];
+
+	if (tv) {
+		size_t mark = path_push_key(p, "template", 8);
+		if (tv->kind != CONF_NODE_SCALAR)
+			return cf_fail(p, tv->line, "expected a scalar, got %s",
+				       conf_node_kind_name(tv));
+		if (tv->null)
+			return cf_fail(p, tv->line, "needs a value");
+		t = template_find(p->conf, tv->str);
+		if (!t)
+			return cf_fail(p, tv->line,
+				       "no template with id '%s' (the template section defines it)",
+				       Q(tv, q));
+		path_pop(p, mark);
+	} else {
+		t = template_find(p->conf, "default");
+		if (!t)
+			return 0;
+	}
+	const struct conf_zone *tz = &t->z;
+	z->refresh_min = tz->refresh_min;
+	z->refresh_max = tz->refresh_max;
+	z->retry_min = tz->retry_min;
+	z->retry_max = tz->retry_max;
+	z->expire_min = tz->expire_min;
+	z->expire_max = tz->expire_max;
+	z->max_size = tz->max_size;
+	if (!dup_ptrs(tz->primaries, tz->nprimaries, sizeof(*tz->primaries), &z->primaries) ||
+	    !dup_ptrs(tz->acls, tz->nacls, sizeof(*tz->acls), &z->acls))
+		return cf_nomem(p);
+	z->nprimaries = tz->nprimaries;
+	z->nacls = tz->nacls;
+	p->tmpl = t;
+	p->keep_preset = true;
+	return 0;
+}
+
+/* A zone without its own file takes its template's, "%s" made its name. */
+static int zone_template_file(struct cf_parser *p, const struct conf_node *item,
+			      struct conf_zone *z, const struct conf_template *t)
+{
+	char name[DNS_NAME_TEXT_MAX], path[PATH_MAX];
+	size_t nlen = strlen(z->domain), o = 0;
+
+	/* Without the trailing dot; the root is "" (Knot's %s). */
+	memcpy(name, z->domain, nlen);
+	name[nlen ? nlen - 1 : 0] = '\0';
+	for (const char *c = t->z.file; *c; c++) {
+		const char *piece = c;
+		size_t plen = 1;
+		if (c[0] == '%' && c[1] == 's') {
+			if (strchr(name, '/'))
+				return cf_fail(p, item->line,
+					       "the zone name '%s' has a '/', which cannot go into "
+					       "template '%s''s file",
+					       z->domain, t->id);
+			piece = name;
+			plen = strlen(name);
+			c++;
+		} else if (c[0] == '%') {
+			c++; /* "%%": one '%' (the template's handler refused anything else) */
+		}
+		if (o + plen >= sizeof(path))
+			return cf_fail(p, item->line,
+				       "template '%s''s file is too long for this zone", t->id);
+		memcpy(path + o, piece, plen);
+		o += plen;
+	}
+	path[o] = '\0';
+	return set_path(p, item->line, &z->file, path);
+}
+
 /* A min-max pair of timer bounds must not cross; the message names the key written last. */
 static int zone_check_bounds(struct cf_parser *p, const struct conf_node *item, const char *what,
 			     uint32_t min, uint32_t max)
@@ -891,11 +1259,17 @@ static int zone_check_bounds(struct cf_parser *p, const struct conf_node *item, 
 
 static int zone_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
 {
-	const struct conf_zone *z = (const struct conf_zone *)items + i;
+	struct conf_zone *z = (struct conf_zone *)items + i;
 	int rc;
 
+	if (!z->file && p->tmpl && p->tmpl->z.file) {
+		rc = zone_template_file(p, item, z, p->tmpl);
+		if (rc < 0)
+			return rc;
+	}
 	if (!z->file && z->nprimaries == 0)
-		return cf_fail(p, item->line, "a zone needs 'file' or 'primary' (or both)");
+		return cf_fail(p, item->line, "a zone needs 'file' or 'primary' (or both)%s",
+			       p->tmpl ? " (from itself or its template)" : "");
 	rc = zone_check_bounds(p, item, "refresh", z->refresh_min, z->refresh_max);
 	if (rc == 0)
 		rc = zone_check_bounds(p, item, "retry", z->retry_min, z->retry_max);
@@ -943,6 +1317,163 @@ static int zones_done(struct cf_parser *p, const struct conf_node *list, void *o
 	path_push_key(p, "domain", 6);
 	return cf_fail(p, d->line, "duplicate zone '%s' (also zone[%zu], line %d)", Q(d, q),
 		       (size_t)(first - c->zones), first->line);
+}
+
+/* ------------------------------------------------------------ templates */
+
+static int cf_h_template_domain(struct cf_parser *p, const struct cf_field *f,
+				const struct conf_node *v, void *obj)
+{
+	(void)f;
+	(void)obj;
+	return cf_fail(p, v->line, "a template cannot set 'domain' (each zone names its own)");
+}
+
+/* template[i].file: kept as written; "%s" and "%%" are the only '%' sequences. */
+static int cf_h_template_file(struct cf_parser *p, const struct cf_field *f,
+			      const struct conf_node *v, void *obj)
+{
+	char q[QBUF];
+	int rc = check_text(p, v, PATH_MAX - 1);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < v->len; i++) {
+		if (v->str[i] != '%')
+			continue;
+		if (i + 1 < v->len && (v->str[i + 1] == 's' || v->str[i + 1] == '%')) {
+			i++;
+			continue;
+		}
+		return cf_fail(p, v->line,
+			       "'%s': a '%%' must start %%s (the zone name) or %%%% (a '%%')",
+			       Q(v, q));
+	}
+	return set_string(p, at(obj, f->off), v->str);
+}
+
+static int template_check(struct cf_parser *p, const struct conf_node *item, void *items,
+			  unsigned i)
+{
+	struct conf_template *t = items;
+	char q[QBUF];
+	int rc;
+
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(t[j].id, t[i].id)) {
+			const struct conf_node *id = map_get(item, "id");
+			path_push_key(p, "id", 2);
+			return cf_fail(p, id->line,
+				       "duplicate template id '%s' (also template[%u], line %d)",
+				       Q(id, q), j, t[j].line);
+		}
+	rc = zone_check_bounds(p, item, "refresh", t[i].z.refresh_min, t[i].z.refresh_max);
+	if (rc == 0)
+		rc = zone_check_bounds(p, item, "retry", t[i].z.retry_min, t[i].z.retry_max);
+	if (rc == 0)
+		rc = zone_check_bounds(p, item, "expire", t[i].z.expire_min, t[i].z.expire_max);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ log */
+
+static const char *const log_level_names[] = {
+	[CONF_LOG_CRIT] = "critical", [CONF_LOG_ERR] = "error", [CONF_LOG_WARNING] = "warning",
+	[CONF_LOG_NOTICE] = "notice", [CONF_LOG_INFO] = "info", [CONF_LOG_DEBUG] = "debug",
+};
+
+/* log[i].target: stderr, stdout, syslog, or a file (a path, made absolute). */
+static int cf_h_log_target(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			   void *obj)
+{
+	int rc = check_text(p, v, PATH_MAX - 1);
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(v->str, "stderr") || !strcmp(v->str, "stdout") || !strcmp(v->str, "syslog"))
+		return set_string(p, at(obj, f->off), v->str);
+	return set_path(p, v->line, at(obj, f->off), v->str);
+}
+
+static const int log_cat_server = CONF_LOG_SERVER, log_cat_zone = CONF_LOG_ZONE,
+		 log_cat_control = CONF_LOG_CONTROL;
+
+/* log[i].server, .zone, .control (arg: the category), .any (no arg: the ones not set). */
+static int cf_h_log_level(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			  void *obj)
+{
+	struct conf_log *l = obj;
+	const int *cat = f->arg;
+	char q[QBUF];
+	int level = -1;
+
+	for (int i = CONF_LOG_CRIT; i <= CONF_LOG_DEBUG; i++)
+		if (!strcmp(v->str, log_level_names[i]))
+			level = i;
+	if (level < 0)
+		return cf_fail(p, v->line,
+			       "unknown level '%s' (critical, error, warning, notice, info or "
+			       "debug)",
+			       Q(v, q));
+	if (cat) {
+		l->levels[*cat] = (int8_t)level;
+		return 0;
+	}
+	for (int c = 0; c < CONF_LOG_CATS; c++)
+		if (l->levels[c] == CONF_LOG_NONE)
+			l->levels[c] = (int8_t)level;
+	return 0;
+}
+
+static int log_prepare(struct cf_parser *p, const struct conf_node *item, void *elem)
+{
+	struct conf_log *l = elem;
+	(void)p;
+	(void)item;
+	for (int c = 0; c < CONF_LOG_CATS; c++)
+		l->levels[c] = CONF_LOG_NONE;
+	return 0;
+}
+
+static int log_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
+{
+	struct conf_log *l = items;
+	char q[QBUF];
+	bool any = false;
+
+	for (int c = 0; c < CONF_LOG_CATS; c++)
+		any |= l[i].levels[c] != CONF_LOG_NONE;
+	if (!any)
+		return cf_fail(p, item->line,
+			       "a log target needs a level: any, server, zone or control");
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(l[j].target, l[i].target)) {
+			const struct conf_node *t = map_get(item, "target");
+			path_push_key(p, "target", 6);
+			return cf_fail(p, t->line, "duplicate target '%s' (also log[%u], line %d)",
+				       Q(t, q), j, l[j].line);
+		}
+	return 0;
+}
+
+/* No log section (or an empty one): stderr at info, what dpdnsd always did. */
+static int log_default(struct cf_parser *p)
+{
+	struct conf *c = p->conf;
+
+	if (c->nlogs)
+		return 0;
+	free(c->logs);
+	c->logs = calloc(1, sizeof(*c->logs));
+	if (!c->logs)
+		return cf_nomem(p);
+	c->logs[0].target = strdup("stderr");
+	if (!c->logs[0].target)
+		return cf_nomem(p);
+	c->nlogs = 1;
+	for (int i = 0; i < CONF_LOG_CATS; i++)
+		c->logs[0].levels[i] = CONF_LOG_INFO;
+	return 0;
 }
 
 /* ------------------------------------------------- control and metrics */
@@ -1143,7 +1674,7 @@ static const struct cf_field remote_fields[] = {
 	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_remote, id),
 	  NULL },
 	{ "address", CF_SHAPE_LIST, CF_REQUIRED | CF_ONE, NULL, cf_h_remote_addrs, 0, NULL },
-	{ "key", CF_SHAPE_SCALAR, 0, NULL, cf_h_remote_key, 0, NULL },
+	{ "key", CF_SHAPE_SCALAR, 0, NULL, cf_h_key_ref, offsetof(struct conf_remote, key), NULL },
 	{ NULL },
 };
 
@@ -1155,12 +1686,63 @@ static const struct cf_list l_remotes = {
 	.check = remote_check,
 };
 
+static const struct cf_field acl_fields[] = {
+	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_acl, id),
+	  NULL },
+	{ "address", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_acl_addrs, 0, NULL },
+	{ "key", CF_SHAPE_SCALAR, 0, NULL, cf_h_key_ref, offsetof(struct conf_acl, key), NULL },
+	{ "action", CF_SHAPE_LIST, CF_REQUIRED | CF_ONE, NULL, cf_h_acl_actions, 0, NULL },
+	{ "deny", CF_SHAPE_SCALAR, 0, "false", cf_h_bool, offsetof(struct conf_acl, deny), NULL },
+	{ NULL },
+};
+
+static const struct cf_list l_acls = {
+	.fields = acl_fields,
+	.item_size = sizeof(struct conf_acl),
+	.count_off = CS(nacls),
+	.line_off = offsetof(struct conf_acl, line),
+	.check = acl_check,
+};
+
 #define CZ(m) offsetof(struct conf_zone, m)
+
+/* The zone handlers fill a template's z as a zone: z comes first in struct conf_template. */
+_Static_assert(offsetof(struct conf_template, z) == 0, "conf_template.z must come first");
+
+/* Every zone key but domain and template; the same defaults. */
+static const struct cf_field template_fields[] = {
+	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_template, id),
+	  NULL },
+	{ "domain", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_domain, 0, NULL },
+	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_file, CZ(file), NULL },
+	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },
+	{ "acl", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_acls, 0, NULL },
+	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min), &r_refresh },
+	{ "refresh-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(refresh_max),
+	  &r_refresh },
+	{ "retry-min-interval", CF_SHAPE_SCALAR, 0, "1", cf_h_uint, CZ(retry_min), &r_retry },
+	{ "retry-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(retry_max), &r_retry },
+	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &r_expire },
+	{ "expire-max-interval", CF_SHAPE_SCALAR, 0, "2147483647", cf_h_uint, CZ(expire_max),
+	  &r_expire },
+	{ "zone-max-size", CF_SHAPE_SCALAR, 0, "0", cf_h_uint, CZ(max_size), &r_xfr_bytes },
+	{ NULL },
+};
+
+static const struct cf_list l_templates = {
+	.fields = template_fields,
+	.item_size = sizeof(struct conf_template),
+	.count_off = CS(ntemplates),
+	.line_off = offsetof(struct conf_template, line),
+	.check = template_check,
+};
 
 static const struct cf_field zone_fields[] = {
 	{ "domain", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_zone_domain, 0, NULL },
+	{ "template", CF_SHAPE_SCALAR, 0, NULL, cf_h_zone_template, 0, NULL },
 	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_path, offsetof(struct conf_zone, file), NULL },
 	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },
+	{ "acl", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_acls, 0, NULL },
 	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min), &r_refresh },
 	{ "refresh-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(refresh_max),
 	  &r_refresh },
@@ -1178,6 +1760,7 @@ static const struct cf_list l_zones = {
 	.item_size = sizeof(struct conf_zone),
 	.count_off = CS(nzones),
 	.line_off = offsetof(struct conf_zone, line),
+	.prepare = zone_prepare,
 	.check = zone_check,
 	.done = zones_done,
 };
@@ -1192,15 +1775,38 @@ static const struct cf_field metrics_fields[] = {
 	{ NULL },
 };
 
+/* any last: it fills the categories the item does not set itself. */
+static const struct cf_field log_fields[] = {
+	{ "target", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_log_target,
+	  offsetof(struct conf_log, target), NULL },
+	{ "server", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_server },
+	{ "zone", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_zone },
+	{ "control", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_control },
+	{ "any", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, NULL },
+	{ NULL },
+};
+
+static const struct cf_list l_logs = {
+	.fields = log_fields,
+	.item_size = sizeof(struct conf_log),
+	.count_off = CS(nlogs),
+	.line_off = offsetof(struct conf_log, line),
+	.prepare = log_prepare,
+	.check = log_check,
+};
+
 /* Sections in dependency order: a section may refer to the ones above it. */
 static const struct cf_field root_fields[] = {
 	{ "server", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, server_fields },
 	{ "dataplane", CF_SHAPE_MAP, CF_REQUIRED, NULL, cf_h_map, 0, dataplane_fields },
 	{ "key", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(keys), &l_keys },
 	{ "remote", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(remotes), &l_remotes },
+	{ "acl", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(acls), &l_acls },
+	{ "template", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(templates), &l_templates },
 	{ "zone", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(zones), &l_zones },
 	{ "control", CF_SHAPE_MAP, 0, NULL, cf_h_control, 0, control_fields }, /* after server */
 	{ "metrics", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, metrics_fields },
+	{ "log", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(logs), &l_logs },
 	{ NULL },
 };
 
@@ -1237,12 +1843,28 @@ void conf_free(struct conf *c)
 		free(c->remotes[i].addrs);
 	}
 	free(c->remotes);
+	for (unsigned i = 0; i < c->nacls; i++) {
+		free(c->acls[i].id);
+		free(c->acls[i].addrs);
+	}
+	free(c->acls);
+	for (unsigned i = 0; i < c->ntemplates; i++) {
+		free(c->templates[i].id);
+		free(c->templates[i].z.file);
+		free(c->templates[i].z.primaries);
+		free(c->templates[i].z.acls);
+	}
+	free(c->templates);
 	for (unsigned i = 0; i < c->nzones; i++) {
 		free(c->zones[i].domain);
 		free(c->zones[i].file);
 		free(c->zones[i].primaries);
+		free(c->zones[i].acls);
 	}
 	free(c->zones);
+	for (unsigned i = 0; i < c->nlogs; i++)
+		free(c->logs[i].target);
+	free(c->logs);
 	free(c->zones_by_origin);
 	free(c->control.listen);
 	free(c);
@@ -1297,6 +1919,8 @@ int conf_load_string(const char *text, size_t len, const char *name, const char 
 		goto fail;
 	}
 	rc = cf_map(&p, root, root_fields, p.conf);
+	if (rc == 0)
+		rc = log_default(&p);
 	if (rc < 0)
 		goto fail;
 	conf_node_free(root);

@@ -20,6 +20,7 @@
  * Loading allocates and reads files: slow path only, any thread.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,27 @@ struct conf_remote {
 	int line;
 };
 
+/* An inclusive range of addresses of one family (acl[i].address). */
+struct conf_addr_range {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t lo[16], hi[16]; /* network order, lo <= hi; IPv4 in [0..4), the rest zero */
+};
+
+/* acl[i].action bits: what an ACL allows (or, with deny, refuses). */
+#define CONF_ACL_NOTIFY 1u /* NOTIFY for a secondary zone */
+
+/* acl[i]: who may do what (Knot's model; only the actions dpdnsd has). */
+struct conf_acl {
+	char *id;
+	struct conf_addr_range *addrs; /* sources it covers */
+	unsigned naddrs;	       /* 0: any address */
+	const struct conf_key *key;    /* non-NULL: only messages signed with this key match
+					* (points into conf.keys); NULL: TSIG plays no part */
+	unsigned actions;	       /* CONF_ACL_* bits, at least one */
+	bool deny;		       /* a match refuses instead of allowing */
+	int line;
+};
+
 /* zone[i] */
 struct conf_zone {
 	char *domain;			      /* canonical text: lowercase, trailing dot */
@@ -78,6 +100,12 @@ struct conf_zone {
 	const struct conf_remote **primaries; /* each points into conf.remotes */
 	unsigned nprimaries;		      /* file or primaries (or both) are set */
 	/*
+	 * The zone's ACLs, in the order written (the first that matches a
+	 * request decides, see conf_acl_find); each points into conf.acls.
+	 */
+	const struct conf_acl **acls;
+	unsigned nacls;
+	/*
 	 * Bounds (seconds) on the SOA refresh, retry and expire of a secondary
 	 * zone (src/xfr/timers.h); min <= max in each pair.  Set for every
 	 * zone, used only when it has primaries.
@@ -87,6 +115,45 @@ struct conf_zone {
 	uint32_t retry_min, retry_max;	   /* 1..2^31-1, default 1 and 86400 */
 	uint32_t expire_min, expire_max;   /* 3..2^31-1, default 3 and 2^31-1 */
 	int line;
+};
+
+/*
+ * template[i]: zone settings shared by many zones (Knot's model).  Every
+ * field of struct conf_zone is resolved at load time (zone value, else the
+ * template's, else the built-in default), so nothing outside the loader
+ * needs templates; they are kept for reference.  z.domain is NULL; z.file,
+ * when set, is as written and may hold "%s" (the zone's name without its
+ * trailing dot, "" for the root) and "%%" (a '%').
+ */
+struct conf_template {
+	struct conf_zone z; /* first: the zone handlers fill it as a zone */
+	char *id;	    /* "default" applies to every zone without a template key */
+	int line;
+};
+
+/* Log categories (log[i].server, .zone, .control). */
+enum conf_log_cat {
+	CONF_LOG_SERVER,  /* the daemon in general */
+	CONF_LOG_ZONE,	  /* zone loading, refreshes, transfers, NOTIFY */
+	CONF_LOG_CONTROL, /* the control socket */
+	CONF_LOG_CATS,
+};
+
+/* Log levels: syslog(3) priorities, so LOG_CRIT == CONF_LOG_CRIT and so on. */
+#define CONF_LOG_NONE (-1) /* nothing of that category */
+#define CONF_LOG_CRIT 2
+#define CONF_LOG_ERR 3
+#define CONF_LOG_WARNING 4
+#define CONF_LOG_NOTICE 5
+#define CONF_LOG_INFO 6
+#define CONF_LOG_DEBUG 7
+
+/* log[i]: one destination and, per category, the least severe level written there. */
+struct conf_log {
+	char *target; /* "stderr", "stdout", "syslog", or a file path (absolute if the
+		       * configuration was loaded with a directory) */
+	int8_t levels[CONF_LOG_CATS]; /* CONF_LOG_NONE or CONF_LOG_CRIT..CONF_LOG_DEBUG */
+	int line;		      /* 0 for the default target */
 };
 
 struct conf {
@@ -110,7 +177,11 @@ struct conf {
 	unsigned nkeys;
 	struct conf_remote *remotes;
 	unsigned nremotes;
-	struct conf_zone *zones; /* in file order */
+	struct conf_acl *acls;
+	unsigned nacls;
+	struct conf_template *templates;
+	unsigned ntemplates;
+	struct conf_zone *zones; /* in file order, templates resolved */
 	unsigned nzones;
 	/* The zones ordered by origin (canonical order), for conf_zone_find. */
 	const struct conf_zone **zones_by_origin;
@@ -120,6 +191,9 @@ struct conf {
 	struct {
 		struct conf_sockaddr listen; /* family 0: no metrics endpoint */
 	} metrics;
+	/* Never empty: without a log section, stderr at info for every category. */
+	struct conf_log *logs;
+	unsigned nlogs;
 };
 
 /*
@@ -153,3 +227,23 @@ void conf_free(struct conf *c);
  * or NULL.  len must be the name's length; a malformed name finds nothing.
  */
 const struct conf_zone *conf_zone_find(const struct conf *c, const uint8_t *origin, size_t len);
+
+/*
+ * Whether a request from the address addr (family AF_INET or AF_INET6, the
+ * address in network order, 4 or 16 octets) falls in one of acl's address
+ * ranges (any address when the ACL lists none).
+ */
+bool conf_acl_addr_match(const struct conf_acl *acl, int family, const uint8_t *addr);
+
+/*
+ * The first of acls[0..n) that matches a request for action (a CONF_ACL_*
+ * bit) from addr (as for conf_acl_addr_match) signed with the TSIG key whose
+ * wire name is key_name (NULL: unsigned): the ACL has the action, covers the
+ * address, and either names no key or names exactly that key (names compared
+ * case-insensitively; the signature itself is the caller's to verify).
+ * Returns it, or NULL when none matches.  The caller allows or refuses by
+ * its deny flag.  Pure: any thread.
+ */
+const struct conf_acl *conf_acl_find(const struct conf_acl *const *acls, unsigned n,
+				     unsigned action, int family, const uint8_t *addr,
+				     const uint8_t *key_name);

@@ -38,6 +38,21 @@ bool conf_remote_equal(const struct conf_remote *a, const struct conf_remote *b)
 	return true;
 }
 
+/* Same ACL by value: sources, key, actions and deny; the id's spelling aside. */
+static bool acl_eq(const struct conf_acl *a, const struct conf_acl *b)
+{
+	if (a->naddrs != b->naddrs || a->actions != b->actions || a->deny != b->deny ||
+	    !conf_key_equal(a->key, b->key))
+		return false;
+	for (unsigned i = 0; i < a->naddrs; i++) {
+		const struct conf_addr_range *x = &a->addrs[i], *y = &b->addrs[i];
+		if (x->family != y->family || memcmp(x->lo, y->lo, sizeof(x->lo)) != 0 ||
+		    memcmp(x->hi, y->hi, sizeof(x->hi)) != 0)
+			return false;
+	}
+	return true;
+}
+
 unsigned conf_zone_diff(const struct conf_zone *a, const struct conf_zone *b)
 {
 	unsigned d = 0;
@@ -60,7 +75,24 @@ unsigned conf_zone_diff(const struct conf_zone *a, const struct conf_zone *b)
 		d |= CONF_ZC_TIMERS;
 	if (a->max_size != b->max_size)
 		d |= CONF_ZC_MAX_SIZE;
+	if (a->nacls != b->nacls) {
+		d |= CONF_ZC_ACL;
+	} else {
+		for (unsigned i = 0; i < a->nacls; i++)
+			if (!acl_eq(a->acls[i], b->acls[i]))
+				d |= CONF_ZC_ACL;
+	}
 	return d;
+}
+static bool logs_eq(const struct conf *a, const struct conf *b)
+{
+	if (a->nlogs != b->nlogs)
+		return false;
+	for (unsigned i = 0; i < a->nlogs; i++)
+		if (!str_eq(a->logs[i].target, b->logs[i].target) ||
+		    memcmp(a->logs[i].levels, b->logs[i].levels, sizeof(a->logs[i].levels)) != 0)
+			return false;
+	return true;
 }
 
 static bool prefix_eq(const struct conf_prefix *a, const struct conf_prefix *b)
@@ -111,6 +143,7 @@ unsigned conf_restart_diff(const struct conf *a, const struct conf *b, conf_diff
 		  a->dataplane.idle_sleep_us == b->dataplane.idle_sleep_us },
 		{ "control.listen", str_eq(a->control.listen, b->control.listen) },
 		{ "metrics.listen", sockaddr_eq(&a->metrics.listen, &b->metrics.listen) },
+		{ "log", logs_eq(a, b) },
 	};
 	unsigned n = 0;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

@@ -27,6 +27,7 @@ enum conf_zone_change {
 	CONF_ZC_MAX_SIZE = 1u << 3,  /* zone-max-size */
 	CONF_ZC_TYPE = 1u << 4,	     /* static <-> secondary (primaries absent on one side) */
 	CONF_ZC_DOMAIN = 1u << 5,    /* another zone altogether (origins differ) */
+	CONF_ZC_ACL = 1u << 6,	     /* acl: the list, or an ACL's addresses, key, actions, deny */
 };
 
 /* Same key: name, algorithm (case-insensitive) and secret; the id's spelling aside. */

@@ -61,7 +61,8 @@ static void usage(FILE *f)
 		   "  -c, --config FILE  the YAML configuration (doc/config.md)\n"
 		   "      --check        validate the configuration and the zone files, then exit\n"
 		   "  -h, --help         this text\n"
-		   "Signals: SIGHUP re-reads the zone files, SIGUSR1 logs the counters,\n"
+		   "Signals: SIGHUP re-reads the zone files and reopens the log files,\n"
+		   "SIGUSR1 logs the counters,\n"
 		   "SIGINT or SIGTERM stop.\n");
 }
 
@@ -116,6 +117,7 @@ static void *control_main(void *arg)
 		int sig = sigwaitinfo(&set, &si);
 		if (sig == SIGHUP) {
 			/* The slow-path loop is the one RCU writer: it reloads. */
+			dd_log_reopen(); /* first: the lines below go to the new files */
 			dd_log(DD_LOG_INFO, "SIGHUP: reloading the configuration");
 			dd_slow_reload(d->slow);
 		} else if (sig == SIGUSR1) {
@@ -411,8 +413,12 @@ int main(int argc, char **argv)
 			dd_zonemgr_free(zm);
 			code = 1;
 		}
+	} else if ((rc = dd_log_open(d->conf->logs, d->conf->nlogs, err, sizeof(err))) < 0) {
+		fprintf(stderr, "%s: %s\n", d->conf_path, err[0] ? err : dp_strerror(rc));
+		code = 1;
 	} else {
 		code = run(d);
+		dd_log_close();
 	}
 	conf_free(d->conf);
 	free(d);

@@ -432,11 +432,12 @@ static void start_control(struct dd_slow *s)
 	if (rc == 0)
 		rc = sp_ctl_start(s->ctl);
 	if (rc < 0) {
-		dd_log(DD_LOG_WARN, "control socket %s: %s", cc.path, dp_strerror(rc));
+		dd_logc(DD_LOG_CONTROL, DD_LOG_WARN, "control socket %s: %s", cc.path,
+			dp_strerror(rc));
 		sp_ctl_free(s->ctl);
 		s->ctl = NULL;
 	} else {
-		dd_log(DD_LOG_INFO, "control socket %s", cc.path);
+		dd_logc(DD_LOG_CONTROL, DD_LOG_INFO, "control socket %s", cc.path);
 	}
 	const struct conf_sockaddr *ml = &s->conf->metrics.listen;
 	if (!ml->family)

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* Every line of the zone manager is of the zone category (log section of doc/config.md). */
+#define DD_LOG_CATEGORY DD_LOG_ZONE
 #include "daemon/zonemgr.h"
 
 #include <arpa/inet.h>
@@ -840,6 +842,22 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 	z->refs++;
 }
 
+/* A long transfer says how far it is (xfr_uv calls this every 2 s while it runs). */
+static void on_xfr_progress(void *arg, const struct xfr_uv_progress *p)
+{
+	struct dd_zone *z = arg;
+	char size[32];
+	if (p->bytes >= 1000000)
+		snprintf(size, sizeof(size), "%.1f MB", (double)p->bytes / 1e6);
+	else if (p->bytes >= 1000)
+		snprintf(size, sizeof(size), "%.1f kB", (double)p->bytes / 1e3);
+	else
+		snprintf(size, sizeof(size), "%zu bytes", p->bytes);
+	dd_log(DD_LOG_INFO, "zone %s: %s from %s in progress: %zu records, %s, %.1f s", z->cz->domain,
+	       p->type == XFR_IXFR ? "IXFR" : "AXFR", p->primary, p->records, size,
+	       (double)p->elapsed_ms / 1e3);
+}
+
 static void start_refresh(struct dd_zone *z)
 {
 	struct dd_zonemgr *m = z->m;
@@ -867,6 +885,7 @@ static void start_refresh(struct dd_zone *z)
 	/* zone-max-size: a transfer bringing more is dropped (the old version keeps serving). */
 	req.opts.limits.max_bytes = z->cz->max_size;
 	z->attempt = req.have_serial ? DD_XFR_IXFR : DD_XFR_AXFR;
+	req.progress = on_xfr_progress;
 	xfr_timers_refresh_begin(&z->t);
 	z->xfr = xfr_uv_start(m->loop, &req, on_xfr_done, z);
 	if (!z->xfr) {
@@ -949,6 +968,26 @@ static bool same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
 	return false;
 }
 
+/* The source address of peer for ACL matching; an IPv4-mapped IPv6 address as IPv4. */
+static int peer_ip(const struct sockaddr *peer, uint8_t ip[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	memset(ip, 0, 16);
+	if (peer->sa_family == AF_INET) {
+		memcpy(ip, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		return AF_INET;
+	}
+	if (peer->sa_family != AF_INET6)
+		return AF_UNSPEC;
+	const uint8_t *a = ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
+	if (!memcmp(a, mapped, sizeof(mapped))) {
+		memcpy(ip, a + 12, 4);
+		return AF_INET;
+	}
+	memcpy(ip, a, 16);
+	return AF_INET6;
+}
+
 static void notify_refused_log(struct dd_zonemgr *m, const char *peer, const char *zone,
 			       const char *why)
 {
@@ -995,7 +1034,30 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 		notify_refused_log(m, from, zone_text, "not a secondary zone here");
 		goto reply;
 	}
-	/* From one of the zone's primaries' addresses (any port), as Knot and NSD require. */
+	/*
+	 * The zone's ACLs first: the first that matches (address, action notify,
+	 * and its key if it names one) allows or, with deny, refuses.
+	 */
+	if (z->cz->nacls) {
+		struct xfr_tsig_rr trr;
+		uint8_t ip[16];
+		int fam = peer_ip(peer, ip);
+		const uint8_t *kname = xfr_tsig_parse(msg, len, &trr) == 0 ? trr.key_name : NULL;
+		const struct conf_acl *acl = conf_acl_find(z->cz->acls, z->cz->nacls,
+							   CONF_ACL_NOTIFY, fam, ip, kname);
+		if (acl && acl->deny) {
+			char why[300];
+			snprintf(why, sizeof(why), "denied by acl %s", acl->id);
+			rcode = DNS_R_REFUSED;
+			notify_refused_log(m, from, zone_text, why);
+			goto reply;
+		}
+		if (acl) {
+			key = acl->key ? &m->peers->keys[acl->key - m->conf->keys] : NULL;
+			goto found;
+		}
+	}
+	/* Else from one of the zone's primaries' addresses (any port), as Knot and NSD require. */
 	for (unsigned i = 0; i < z->nremotes && !key; i++)
 		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
 			if (same_ip(peer, &z->remotes[i].addrs[k])) {
@@ -1003,7 +1065,9 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 				goto found;
 			}
 	rcode = DNS_R_REFUSED;
-	notify_refused_log(m, from, zone_text, "not from a primary of the zone");
+	notify_refused_log(m, from, zone_text,
+			   z->cz->nacls ? "not from a primary of the zone, and no acl allows it"
+					: "not from a primary of the zone");
 	goto reply;
 found:;
 	struct xfr_tsig_ctx *ctx = NULL;

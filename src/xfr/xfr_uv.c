@@ -44,6 +44,7 @@ struct xfr_uv {
 	uv_tcp_t tcp;
 	uv_timer_t timer; /* UDP try, connect, read, idle */
 	uv_timer_t total; /* one TCP transfer */
+	uv_timer_t prog;  /* progress calls during IXFR and AXFR */
 	uv_connect_t conn;
 	uv_write_t wr;
 	bool sock_open;	  /* udp or tcp (as the step says) is initialised, not closing */
@@ -133,9 +134,10 @@ static void on_timer_closed(uv_handle_t *h)
 static void finish(struct xfr_uv *x)
 {
 	x->finishing = true;
-	x->closing += 2;
+	x->closing += 3;
 	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
 	uv_close((uv_handle_t *)&x->total, on_timer_closed);
+	uv_close((uv_handle_t *)&x->prog, on_timer_closed);
 }
 
 static void on_sock_closed(uv_handle_t *h)
@@ -165,6 +167,7 @@ __attribute__((format(printf, 3, 4))) static void step_end(struct xfr_uv *x, int
 	}
 	uv_timer_stop(&x->timer);
 	uv_timer_stop(&x->total);
+	uv_timer_stop(&x->prog);
 	if (!x->sock_open) {
 		step_next(x);
 		return;
@@ -196,6 +199,29 @@ static void on_total(uv_timer_t *t)
 	struct xfr_uv *x = t->data;
 	step_end(x, DP_EXFR_TIMEOUT, "not complete after %u ms (total timeout)",
 		 x->req.opts.total_timeout_ms);
+}
+
+/* How far the transfer has come, for the caller's log (long transfers). */
+static void on_progress(uv_timer_t *t)
+{
+	struct xfr_uv *x = t->data;
+	struct xfr_stats st;
+	char where[64];
+
+	if (!x->active || !x->sess || !x->req.progress)
+		return;
+	xfr_session_stats(x->sess, &st);
+	xfr_uv_addr_str(cur_addr(x), where, sizeof(where));
+	struct xfr_uv_progress p = {
+		.type = x->step == STEP_IXFR ? XFR_IXFR : XFR_AXFR,
+		.remote_id = cur_remote(x)->id ? cur_remote(x)->id : "remote",
+		.primary = where,
+		.records = st.records,
+		.bytes = st.bytes,
+		.messages = st.messages,
+		.elapsed_ms = (uv_hrtime() - x->t_start_ns) / 1000000u,
+	};
+	x->req.progress(x->arg, &p);
 }
 
 /* ------------------------------------------------------------------ UDP */
@@ -388,6 +414,9 @@ static int tcp_open(struct xfr_uv *x)
 		return rc;
 	uv_timer_start(&x->timer, on_timer, x->req.opts.connect_timeout_ms, 0);
 	uv_timer_start(&x->total, on_total, x->req.opts.total_timeout_ms, 0);
+	if (x->req.progress && (x->step == STEP_IXFR || x->step == STEP_AXFR))
+		uv_timer_start(&x->prog, on_progress, x->req.opts.progress_ms,
+			       x->req.opts.progress_ms);
 	return 0;
 }
 
@@ -679,11 +708,15 @@ struct xfr_uv *xfr_uv_start(uv_loop_t *loop, const struct xfr_uv_request *req, x
 		o->idle_timeout_ms = XFR_UV_IDLE_MS_DEFAULT;
 	if (!o->total_timeout_ms)
 		o->total_timeout_ms = XFR_UV_TOTAL_MS_DEFAULT;
+	if (!o->progress_ms)
+		o->progress_ms = XFR_UV_PROGRESS_MS_DEFAULT;
 	x->t_start_ns = uv_hrtime();
 	uv_timer_init(loop, &x->timer);
 	uv_timer_init(loop, &x->total);
+	uv_timer_init(loop, &x->prog);
 	x->timer.data = x;
 	x->total.data = x;
+	x->prog.data = x;
 	x->step = first_step(x);
 	step_begin(x);
 	return x;

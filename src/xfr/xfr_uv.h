@@ -66,6 +66,7 @@ struct xfr_remote {
 #define XFR_UV_READ_MS_DEFAULT 2000
 #define XFR_UV_IDLE_MS_DEFAULT 10000
 #define XFR_UV_TOTAL_MS_DEFAULT 600000
+#define XFR_UV_PROGRESS_MS_DEFAULT 2000
 
 struct xfr_uv_opts {
 	unsigned udp_tries; /* SOA query tries over UDP per address */
@@ -73,19 +74,38 @@ struct xfr_uv_opts {
 	uint32_t read_timeout_ms;
 	uint32_t idle_timeout_ms;
 	uint32_t total_timeout_ms;
+	uint32_t progress_ms;	  /* between two progress calls (xfr_uv_request.progress) */
 	struct xfr_limits limits; /* per transfer (0 fields: no limit) */
 };
+
+/* How far a running IXFR or AXFR has come, for xfr_uv_request.progress. */
+struct xfr_uv_progress {
+	enum xfr_type type;		 /* XFR_IXFR or XFR_AXFR */
+	const char *remote_id;		 /* the remote's id ("remote" without one) */
+	const char *primary;		 /* "addr@port" */
+	size_t records, bytes, messages; /* received so far in this transfer */
+	uint64_t elapsed_ms;		 /* since xfr_uv_start */
+};
+
+/*
+ * Called on the loop's thread every opts.progress_ms while an IXFR or AXFR
+ * (the TCP step, from its connect) runs, with arg as given to xfr_uv_start;
+ * p is valid during the call only.  Never called once the transfer has ended
+ * (nor after xfr_uv_cancel).  It must not call xfr_uv_cancel.
+ */
+typedef void (*xfr_uv_progress_fn)(void *arg, const struct xfr_uv_progress *p);
 
 /* What to refresh. */
 struct xfr_uv_request {
 	const uint8_t *origin;		  /* wire name of the zone */
 	const struct xfr_remote *remotes; /* primaries, tried in order */
 	unsigned nremotes;
-	bool have_serial;	 /* false: no data yet, AXFR */
-	uint32_t serial;	 /* our current serial when have_serial */
-	bool skip_soa;		 /* no SOA query: transfer at once (IXFR with
+	bool have_serial;	     /* false: no data yet, AXFR */
+	uint32_t serial;	     /* our current serial when have_serial */
+	bool skip_soa;		     /* no SOA query: transfer at once (IXFR with
 					   * a serial, else AXFR), e.g. on first start */
-	struct xfr_uv_opts opts; /* zero: defaults */
+	struct xfr_uv_opts opts;     /* zero: defaults */
+	xfr_uv_progress_fn progress; /* NULL: no progress calls */
 };
 
 /* The outcome, handed to the completion callback. */

@@ -9,6 +9,8 @@
   * Running: SIGHUP with a broken zone file logs the error (FILE:LINE) and keeps serving the old version;
     SIGHUP once the file is fixed logs "dpdnsd: reloaded" and serves the new version; SIGUSR1 logs the
     counters and the daemon keeps running.
+  * Logs: a file target next to stderr gets the zone and control lines and only warnings of the server
+    category; after the file is moved away, SIGHUP reopens it: later lines go to the new file.
   * SIGTERM and SIGINT: exit 0 within 10 s, and the exception TAP is gone.
 """
 
@@ -171,8 +173,17 @@ def body(env):
 		d.kill()
 
 	# Running: reload with a broken file, then a good one; SIGUSR1; SIGTERM.
-	d = env.daemon(topo, [(ORIGIN, zfile)], name='run')
+	flog = os.path.join(env.workdir, 'run-file.log')
+	d = env.daemon(topo, [(ORIGIN, zfile)], name='run',
+		       extra_yaml='log:\n  - target: stderr\n    any: info\n'
+		       '  - target: %s\n    zone: info\n    control: info\n    server: warning\n' % flog)
 	d.start()
+	with open(flog) as f:
+		text = f.read()
+	C.check('info dpdnsd: zone %s: serial 1 from' % ORIGIN in text and 'info dpdnsd: control socket' in text,
+		'log file target: zone and control lines at info', text[-600:])
+	C.check('dpdnsd: ready' not in text and 'dpdnsd: ready' in '\n'.join(d.lines),
+		'log file target: no server line at info ("ready" only on stderr)', text[-600:])
 	for fam in (socket.AF_INET, socket.AF_INET6):
 		C.equal(serial_served(topo, fam), 1, 'serial served at start (%s)' % ('IPv4' if fam == socket.AF_INET else 'IPv6'))
 	since = d.log_count()
@@ -190,9 +201,16 @@ def body(env):
 			('IPv4' if fam == socket.AF_INET else 'IPv6'))
 	since = d.log_count()
 	write(zfile, zone_text(3))
+	os.rename(flog, flog + '.1')
 	d.send_signal(signal.SIGHUP)
 	C.check(d.wait_for(r'dpdnsd: reloaded', 10, since=since, fatal=False) is not None,
 		'SIGHUP with the fixed file: "dpdnsd: reloaded"', d.tail(20))
+	with open(flog + '.1') as f:
+		old = f.read()
+	new = open(flog).read() if os.path.exists(flog) else ''
+	C.check('reloaded' in new and 'reloaded' not in old and 'life.test.zone:6' in old,
+		'SIGHUP reopened the moved log file: the reload line is in the new file, the earlier ones in the old',
+		'new: %r' % new[-300:])
 	for fam in (socket.AF_INET, socket.AF_INET6):
 		C.equal(serial_served(topo, fam), 3, 'the new version is served (%s)' %
 			('IPv4' if fam == socket.AF_INET else 'IPv6'))

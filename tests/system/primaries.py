@@ -496,8 +496,13 @@ class FakePrimary:
 	  'close'  IXFR and AXFR: the length prefix and the first half of that message, then the connection is
 		   closed;
 	  'hang'   IXFR answered NOTIMP (signed); AXFR: the first half of the message, then nothing (the
-		   connection stays open until the client closes it, at most 30 s).
+		   connection stays open until the client closes it, at most 30 s);
+	  'slow'   IXFR answered NOTIMP (signed); AXFR: SLOW_RRSETS RRsets per message, each message signed
+		   (RFC 8945 §5.3.1, one running MAC), SLOW_DELAY s between messages.
 	events: (monotonic time, 'soa' | 'ixfr' | 'axfr' | other qtype, serial served)."""
+
+	SLOW_RRSETS = 20
+	SLOW_DELAY = 0.35
 
 	def __init__(self, topo, addr, origin, zone):
 		self.topo = topo
@@ -590,6 +595,21 @@ class FakePrimary:
 			buf += chunk
 		return buf[2:2 + struct.unpack('!H', buf[:2])[0]]
 
+	def _send_slow(self, conn, q, rrs):
+		"""The zone (SOA last too) in signed messages of SLOW_RRSETS RRsets, SLOW_DELAY s apart."""
+		rrs = rrs + [rrs[0]]
+		ctx = None
+		for k in range(0, len(rrs), self.SLOW_RRSETS):
+			if k:
+				if self.stop_ev.wait(self.SLOW_DELAY):
+					return
+			r = dns.message.make_response(q)
+			r.flags |= dns.flags.AA
+			r.answer = rrs[k:k + self.SLOW_RRSETS]
+			wire = r.to_wire(max_size=65535, multi=True, tsig_ctx=ctx)
+			ctx = r.tsig_ctx
+			conn.sendall(struct.pack('!H', len(wire)) + wire)
+
 	def _serve(self, conn):
 		try:
 			while not self.stop_ev.is_set():
@@ -609,8 +629,11 @@ class FakePrimary:
 				if qt == dns.rdatatype.SOA:
 					resp.answer = [self.zone(serial)[0]]
 				elif qt in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
-					if mode == 'hang' and qt == dns.rdatatype.IXFR:
+					if mode in ('hang', 'slow') and qt == dns.rdatatype.IXFR:
 						resp.set_rcode(dns.rcode.NOTIMP)
+					elif mode == 'slow':
+						self._send_slow(conn, q, self.zone(serial))
+						continue
 					else:
 						rrs = self.zone(serial)
 						resp.answer = rrs + [rrs[0]]

@@ -21,11 +21,16 @@ expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.
   6. NOTIFY: from 198.18.0.3 (not a primary) -> REFUSED (UDP and TCP), logged; from 198.18.0.1 with a bad TSIG
      -> NOTAUTH with TSIG error BADSIG, no refresh; unsigned -> REFUSED; for a zone not served -> NOTAUTH; a
      good one over TCP, and one over IPv6 -> NOERROR, signed, logged as TSIG verified.
+     fake.test has ACLs [no-stray (deny 198.18.0.3), signed-net (198.18.0.0/24 with the key)]: a signed
+     NOTIFY from 198.18.0.1 (no primary of fake.test) -> NOERROR; unsigned -> REFUSED; signed from
+     198.18.0.3 -> REFUSED (the deny comes first).
   7. The scripted primary closes mid-message (IXFR, then the AXFR fallback): the old data is kept, the
      reason logged once with the primary's address although the retry fails the same way, and the retry
      comes after the SOA's retry interval (3 s; accepted: 2.5 to 6 s, which tells it from "at once" and from
      the 10 s bootstrap back-off or the refresh); then it hangs mid-AXFR: the idle timeout ends the transfer,
      the reason is logged, old data served meanwhile, retry again after 3 s; then it behaves: serial 2.
+  8. A slow AXFR (11 signed messages 0.35 s apart): a progress line ("AXFR from ... in progress: N records,
+     SIZE, T s") about every 2 s while it runs, then the summary line (kind, records, bytes, duration).
 
 Skips (77) when knotd is missing, without root, or when DPDK cannot start here.
 """
@@ -149,8 +154,11 @@ def poll_servfail(topo, name, timeout):
 def make_daemon(env, topo, rundir, name):
 	zones = [{'domain': ORIGIN, 'primary': ['knot'], 'refresh-min-interval': 2, 'retry-min-interval': 1,
 		  'expire-min-interval': 3},
-		 {'domain': FAKE, 'primary': ['fake']}]
-	return env.daemon(topo, zones, name=name, rundir=rundir, keys=[pr.dpdnsd_key()],
+		 {'domain': FAKE, 'primary': ['fake'], 'acl': ['no-stray', 'signed-net']}]
+	# fake.test: NOTIFY also from any client address when signed, but never from STRAY (listed first).
+	acls = [{'id': 'no-stray', 'address': ['%s-%s' % (STRAY, STRAY)], 'action': ['notify'], 'deny': True},
+		{'id': 'signed-net', 'address': ['198.18.0.0/24'], 'key': pr.KEY_NAME, 'action': ['notify']}]
+	return env.daemon(topo, zones, name=name, rundir=rundir, keys=[pr.dpdnsd_key()], acls=acls,
 			  remotes=[{'id': 'knot', 'address': ['%s@53' % st.CLI4, '%s@53' % st.CLI6],
 				    'key': pr.KEY_NAME},
 				   {'id': 'fake', 'address': ['%s@53' % FAKE_ADDR], 'key': pr.KEY_NAME}])
@@ -334,6 +342,25 @@ def body(env):
 		'a good NOTIFY over IPv6 from the primary\'s IPv6 address: NOERROR, signed, logged',
 		resp.hex() if resp else 'no response')
 
+	# 6b. fake.test's ACLs: a signed NOTIFY from knot's address (no primary of fake.test) is allowed by
+	# signed-net; unsigned it matches no ACL and is refused; from STRAY no-stray refuses even a signed one.
+	since = d.log_count()
+	resp, req = pr.send_notify(topo, st.CLI4, FAKE)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0 and pr.verify_response(resp, req),
+		'acl: a signed NOTIFY for fake.test from %s (not its primary) is allowed: NOERROR, signed' % st.CLI4,
+		resp.hex() if resp else 'no response')
+	C.check(d.wait_for(r'%s: NOTIFY from %s@\d+ \(TSIG verified\)' % (FRX, re.escape(st.CLI4)), 2, since=since,
+			   fatal=False) is not None, 'acl: and logged as TSIG verified', d.tail(5))
+	resp, _ = pr.send_notify(topo, st.CLI4, FAKE, secret=None)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 5,
+		'acl: the same unsigned matches no ACL: REFUSED', resp.hex() if resp else 'no response')
+	resp, _ = pr.send_notify(topo, STRAY, FAKE)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 5,
+		'acl: a signed NOTIFY for fake.test from %s is denied (deny listed first): REFUSED' % STRAY,
+		resp.hex() if resp else 'no response')
+	time.sleep(1.0)  # the SOA check the allowed NOTIFY started ends before step 7 counts
+	C.check(count(d, r'%s: NOTIFY from' % FRX, since) == 1, 'acl: only the allowed NOTIFY was taken', d.tail(8))
+
 	# 7. The scripted primary closes mid-message, then hangs mid-AXFR, then recovers.
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 1"'], 'fake.test serial 1 (persisted)')
 	since = d.log_count()
@@ -387,6 +414,33 @@ def body(env):
 	i = d.wait_for(r'%s: serial 1 -> 2 by ' % FRX, 5, since=since, fatal=False)
 	C.check(i is not None, 'the primary behaves again: serial 1 -> 2', d.tail(10))
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 2"'], 'fake.test serial 2 served')
+
+	# 8. A slow AXFR (205 records in 11 signed messages, 0.35 s apart): a progress line every 2 s while it
+	# runs, with records so far, then the summary line with the whole count.
+	since = d.log_count()
+	fake.set_mode('slow', 3)
+	resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0, 'NOTIFY for the slow AXFR: NOERROR')
+	prx = r'%s: AXFR from %s@53 in progress: (\d+) records, ([\d.]+ [kM]B|\d+ bytes), ([\d.]+) s' % (FRX, re.escape(FAKE_ADDR))
+	i = d.wait_for(prx, 10, since=since, fatal=False)
+	m = re.search(prx, d.lines[i]) if i is not None else None
+	C.check(m and 0 < int(m.group(1)) < 205 and 1.5 <= float(m.group(3)) <= 3.5,
+		'a slow AXFR logs its progress after about 2 s, with the records so far',
+		d.lines[i] if i is not None else d.tail(10))
+	if i is not None:
+		print('# %s' % d.lines[i].split(' ', 2)[-1])
+	srx = r'%s: serial 2 -> 3 by AXFR from %s@53: 205 records, (\d+) bytes, transfer (\d+) ms' % (
+		FRX, re.escape(FAKE_ADDR))
+	j = d.wait_for(srx, 15, since=since, fatal=False)
+	m2 = re.search(srx, d.lines[j]) if j is not None else None
+	C.check(m2 and (i is None or j > i) and int(m2.group(2)) >= 3000 and int(m2.group(1)) > 8000,
+		'then the summary line: kind, all 205 records, bytes, the duration (>= 3.5 s of pacing)',
+		d.lines[j] if j is not None else d.tail(10))
+	if j is not None:
+		print('# %s' % d.lines[j].split(' ', 2)[-1])
+	n = count(d, prx, since)
+	C.check(1 <= n <= 2, 'one progress line per 2 s of transfer (%d lines for ~3.5 s)' % n)
+	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 3"'], 'fake.test serial 3 served')
 	rc = d.stop()
 	C.check(rc == 0, 'dpdnsd exits 0 on SIGTERM', d.tail(5))
 

@@ -285,7 +285,7 @@ class Daemon:
 
 	def __init__(self, exe, topo, workdir, zones, identity=IDENTITY, version=VERSION, idle_sleep_us=20,
 		     extra_eal='', name='dpdnsd', workers=1, keys=(), remotes=(), rundir=None, metrics=None,
-		     server=None):
+		     server=None, acls=(), extra_yaml=''):
 		self.exe = exe
 		self.topo = topo
 		self.workdir = workdir
@@ -296,6 +296,10 @@ class Daemon:
 		# "ADDR@PORT"), 'key' (optional)}.
 		self.keys = list(keys)
 		self.remotes = list(remotes)
+		# ACLs: dicts {'id', 'action' (list), 'address' (list, optional), 'key' (optional),
+		# 'deny' (bool, optional)}; zones name them in their 'acl' list.
+		self.acls = list(acls)
+		self.extra_yaml = extra_yaml  # appended to the configuration (whole top-level sections)
 		self.rundir = rundir or workdir
 		# metrics: "ADDR@PORT" of the Prometheus endpoint (in the server namespace), or None.
 		self.metrics = metrics
@@ -357,6 +361,17 @@ class Daemon:
 				lines.append('    address: [%s]' % ', '.join(yaml_str(a) for a in r['address']))
 				if r.get('key'):
 					lines.append('    key: %s' % yaml_str(r['key']))
+		if self.acls:
+			lines.append('acl:')
+			for a in self.acls:
+				lines.append('  - id: %s' % yaml_str(a['id']))
+				lines.append('    action: [%s]' % ', '.join(yaml_str(x) for x in a['action']))
+				if a.get('address'):
+					lines.append('    address: [%s]' % ', '.join(yaml_str(x) for x in a['address']))
+				if a.get('key'):
+					lines.append('    key: %s' % yaml_str(a['key']))
+				if a.get('deny'):
+					lines.append('    deny: true')
 		lines.append('zone:')
 		for z in self.zones:
 			if not isinstance(z, dict):
@@ -376,7 +391,7 @@ class Daemon:
 				lines.append('    %s: %s' % (k, v))
 		if self.metrics:
 			lines += ['metrics:', '  listen: %s' % yaml_str(self.metrics)]
-		return '\n'.join(lines) + '\n'
+		return '\n'.join(lines) + '\n' + self.extra_yaml
 
 	def write_config(self):
 		with open(self.config, 'w') as f:

@@ -24,102 +24,7 @@
 #include "dns/errcode.h"
 #include "dns/name.h"
 
-#define NAME "test.yaml"
-
-/* A valid dataplane section, lines 1-5; what a test adds starts on line 6. */
-#define DP                            \
-	"dataplane:\n"                \
-	"  eal: \"-l 0 --no-huge\"\n" \
-	"  interfaces:\n"             \
-	"    - port: p0\n"            \
-	"      address: 198.18.0.2/24\n"
-
-static char errbuf[512];
-
-static struct conf *load_ok_dir(const char *text, const char *dir)
-{
-	struct conf *c = NULL;
-	int rc = conf_load_string(text, strlen(text), NAME, dir, &c, errbuf, sizeof(errbuf));
-	cr_assert_eq(rc, 0, "load failed (%d): %s\n--- input ---\n%s", rc, errbuf, text);
-	cr_assert_not_null(c);
-	cr_assert_str_empty(errbuf);
-	return c;
-}
-
-static struct conf *load_ok(const char *text)
-{
-	return load_ok_dir(text, "/etc/dpdns");
-}
-
-/*
- * The text must be refused with DP_ESYNTAX and exactly the message
- * "test.yaml:LINE: WHAT..." where WHAT is the start of the rest (path and
- * message), and the rest contains each of the NULL-terminated needles.
- */
-static void load_err_v(const char *text, size_t len, int line, const char *what, ...)
-{
-	struct conf *c = (struct conf *)1;
-	char prefix[64];
-	int rc;
-
-	memset(errbuf, 'x', sizeof(errbuf));
-	rc = conf_load_string(text, len, NAME, "/etc/dpdns", &c, errbuf, sizeof(errbuf));
-	cr_assert_eq(rc, DP_ESYNTAX, "rc %d (%s), message '%s', input:\n%s", rc, dp_strerror(rc),
-		     errbuf, text);
-	cr_assert_null(c, "*out must be NULL on error");
-	cr_assert_lt(strlen(errbuf), sizeof(errbuf));
-	cr_assert_null(strchr(errbuf, '\n'), "message is one line: '%s'", errbuf);
-	snprintf(prefix, sizeof(prefix), NAME ":%d: ", line);
-	cr_assert_eq(strncmp(errbuf, prefix, strlen(prefix)), 0, "expected '%s...', got '%s'",
-		     prefix, errbuf);
-	const char *rest = errbuf + strlen(prefix);
-	cr_assert_eq(strncmp(rest, what, strlen(what)), 0, "expected '%s%s...', got '%s'", prefix,
-		     what, errbuf);
-	va_list ap;
-	va_start(ap, what);
-	for (const char *needle; (needle = va_arg(ap, const char *));)
-		cr_assert_not_null(strstr(rest, needle), "'%s' not in '%s'", needle, errbuf);
-	va_end(ap);
-}
-
-#define load_err(text, line, ...) load_err_v(text, strlen(text), line, __VA_ARGS__, NULL)
-
-static void v4(uint8_t *a, const char *s)
-{
-	memset(a, 0, 16);
-	cr_assert_eq(inet_pton(AF_INET, s, a), 1);
-}
-
-static void v6(uint8_t *a, const char *s)
-{
-	cr_assert_eq(inet_pton(AF_INET6, s, a), 1);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *m = open_memstream(&buf, &cap);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	*len = cap;
-	return buf;
-}
-
-static char *testdata(const char *rel)
-{
-	const char *dir = getenv("DPDNS_TESTDATA");
-	cr_assert_not_null(dir, "DPDNS_TESTDATA is not set (run through meson test)");
-	char *p = NULL;
-	cr_assert_gt(asprintf(&p, "%s/%s", dir, rel), 0);
-	return p;
-}
+#include "conftest.h"
 
 /* ------------------------------------------------------ the full example */
 
@@ -189,7 +94,40 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_arr_eq(r->addrs[0].addr, a, 16);
 	cr_assert_null(r->key);
 
-	cr_assert_eq(c->nzones, 3);
+	cr_assert_eq(c->nacls, 2);
+	const struct conf_acl *acl = &c->acls[0];
+	cr_assert_str_eq(acl->id, "notify-from-hidden");
+	cr_assert_eq(acl->line, 28);
+	cr_assert_eq(acl->naddrs, 2);
+	cr_assert_eq(acl->addrs[0].family, AF_INET);
+	v4(a, "198.18.0.0");
+	cr_assert_arr_eq(acl->addrs[0].lo, a, 16);
+	v4(a, "198.18.0.255");
+	cr_assert_arr_eq(acl->addrs[0].hi, a, 16);
+	cr_assert_eq(acl->addrs[1].family, AF_INET6);
+	v6(a, "2001:db8:ffff::1");
+	cr_assert_arr_eq(acl->addrs[1].lo, a, 16);
+	v6(a, "2001:db8:ffff::9");
+	cr_assert_arr_eq(acl->addrs[1].hi, a, 16);
+	cr_assert_eq(acl->key, &c->keys[0]);
+	cr_assert_eq(acl->actions, CONF_ACL_NOTIFY);
+	cr_assert_not(acl->deny);
+	acl = &c->acls[1];
+	cr_assert_str_eq(acl->id, "not-the-lab");
+	cr_assert_eq(acl->naddrs, 1);
+	v4(a, "198.18.0.100");
+	cr_assert_arr_eq(acl->addrs[0].lo, a, 16);
+	cr_assert_arr_eq(acl->addrs[0].hi, a, 16);
+	cr_assert_null(acl->key);
+	cr_assert_eq(acl->actions, CONF_ACL_NOTIFY);
+	cr_assert(acl->deny);
+
+	cr_assert_eq(c->ntemplates, 1);
+	cr_assert_str_eq(c->templates[0].id, "secondary");
+	cr_assert_str_eq(c->templates[0].z.file, "zones/%s.zone");
+	cr_assert_eq(c->templates[0].line, 37);
+
+	cr_assert_eq(c->nzones, 4);
 	const struct conf_zone *z = &c->zones[0];
 	cr_assert_str_eq(z->domain, "example.com.");
 	cr_assert_eq(z->origin_len, tn(name, "example.com"));
@@ -199,7 +137,9 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_eq(z->nprimaries, 2);
 	cr_assert_eq(z->primaries[0], &c->remotes[0]);
 	cr_assert_eq(z->primaries[1], &c->remotes[1]);
-	cr_assert_eq(z->line, 28);
+	cr_assert_eq(z->nacls, 1);
+	cr_assert_eq(z->acls[0], &c->acls[0]);
+	cr_assert_eq(z->line, 43);
 	z = &c->zones[1];
 	cr_assert_str_eq(z->domain, "example.net.");
 	cr_assert_eq(z->origin_len, tn(name, "example.net"));
@@ -217,6 +157,21 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_eq(z->retry_max, 3600);
 	cr_assert_eq(z->expire_min, 86400);
 	cr_assert_eq(z->expire_max, 2419200);
+	cr_assert_eq(z->nacls, 0);
+	/* From template secondary, but refresh-min-interval from the zone. */
+	z = &c->zones[3];
+	cr_assert_str_eq(z->domain, "example.info.");
+	snprintf(path, sizeof(path), "%s/zones/example.info.zone", dir);
+	cr_assert_str_eq(z->file, path);
+	cr_assert_eq(z->nprimaries, 1);
+	cr_assert_eq(z->primaries[0], &c->remotes[0]);
+	cr_assert_eq(z->nacls, 2);
+	cr_assert_eq(z->acls[0], &c->acls[1]);
+	cr_assert_eq(z->acls[1], &c->acls[0]);
+	cr_assert_eq(z->max_size, 100000000);
+	cr_assert_eq(z->refresh_min, 300);
+	cr_assert_eq(z->refresh_max, 86400);
+	cr_assert_eq(z->expire_max, 2147483647);
 	/* The other zones have the defaults. */
 	for (unsigned i = 0; i < 2; i++) {
 		z = &c->zones[i];
@@ -233,6 +188,16 @@ static void check_example(const struct conf *c, const char *dir)
 	cr_assert_eq(c->metrics.listen.port, 9100);
 	v4(a, "127.0.0.1");
 	cr_assert_arr_eq(c->metrics.listen.addr, a, 16);
+
+	cr_assert_eq(c->nlogs, 2);
+	cr_assert_str_eq(c->logs[0].target, "syslog");
+	for (int k = 0; k < CONF_LOG_CATS; k++)
+		cr_assert_eq(c->logs[0].levels[k], CONF_LOG_INFO);
+	cr_assert_str_eq(c->logs[1].target, "stderr");
+	cr_assert_eq(c->logs[1].levels[CONF_LOG_SERVER], CONF_LOG_WARNING);
+	cr_assert_eq(c->logs[1].levels[CONF_LOG_ZONE], CONF_LOG_INFO);
+	cr_assert_eq(c->logs[1].levels[CONF_LOG_CONTROL], CONF_LOG_NOTICE);
+	cr_assert_eq(c->logs[1].line, 67);
 }
 
 Test(conf, example_file_loads)
@@ -328,6 +293,10 @@ Test(conf, defaults)
 	cr_assert_eq(c->nzones, 0);
 	cr_assert_str_eq(c->path, NAME);
 	cr_assert_str_eq(c->control.listen, "/var/lib/dpdns/dpdnsd.sock");
+	cr_assert_eq(c->nacls, 0);
+	cr_assert_eq(c->ntemplates, 0);
+	cr_assert_eq(c->nlogs, 1);
+	cr_assert_str_eq(c->logs[0].target, "stderr");
 	cr_assert_eq(c->metrics.listen.family, 0, "no metrics endpoint");
 	conf_free(c);
 
@@ -594,8 +563,8 @@ Test(conf, top_level_shape)
 Test(conf, unknown_keys)
 {
 	load_err(DP "servr:\n  identity: x\n", 6,
-		 "servr: unknown key (expected one of: server, dataplane, key, remote, zone, "
-		 "control, metrics)");
+		 "servr: unknown key (expected one of: server, dataplane, key, remote, acl, "
+		 "template, zone, control, metrics, log)");
 	load_err(DP "  exceptoin: x\n", 6, "dataplane.exceptoin: unknown key");
 	load_err(DP "      adress: 198.18.0.3\n", 6, "dataplane.interfaces[0].adress: unknown key",
 		 "port, address", NULL);

@@ -167,6 +167,47 @@ Test(conf_diff, zone_fields)
 		     CONF_ZC_TIMERS | CONF_ZC_MAX_SIZE);
 }
 
+/* Zones with ACLs: the base has acl a1 on sec.test; variants change one ACL property. */
+static unsigned acl_diff(const char *acl_b, const char *zone_acl_b)
+{
+	char a[4096], b[4096], zb[512];
+	const char *acl_a = "acl:\n  - id: a1\n    address: 198.18.0.0/24\n    action: notify\n";
+	snprintf(zb, sizeof(zb), ZONES "    acl: %s\n", zone_acl_b);
+	struct conf *ca = load(text(a, sizeof(a), KEY("k", S1), REMOTES, ZONES "    acl: [a1]\n",
+				    acl_a));
+	struct conf *cb = load(text(b, sizeof(b), KEY("k", S1), REMOTES, zb, acl_b));
+	unsigned d = conf_zone_diff(zone(ca, "sec.test."), zone(cb, "sec.test."));
+	conf_free(ca);
+	conf_free(cb);
+	return d;
+}
+
+Test(conf_diff, acl)
+{
+	/* Renamed, same value: no change. */
+	cr_expect_eq(acl_diff("acl:\n  - id: b\n    address: 198.18.0.0/24\n    action: notify\n",
+			      "[b]"),
+		     0);
+	cr_expect_eq(acl_diff("acl:\n  - id: a1\n    address: 198.18.0.0/25\n    action: notify\n",
+			      "[a1]"),
+		     CONF_ZC_ACL);
+	cr_expect_eq(acl_diff("acl:\n  - id: a1\n    address: 198.18.0.0/24\n    action: notify\n"
+			      "    key: k\n",
+			      "[a1]"),
+		     CONF_ZC_ACL);
+	cr_expect_eq(acl_diff("acl:\n  - id: a1\n    address: 198.18.0.0/24\n    action: notify\n"
+			      "    deny: true\n",
+			      "[a1]"),
+		     CONF_ZC_ACL);
+	cr_expect_eq(acl_diff("acl:\n  - id: a1\n    address: 198.18.0.0/24\n    action: notify\n"
+			      "  - id: a2\n    address: 198.18.1.1\n    action: notify\n",
+			      "[a1, a2]"),
+		     CONF_ZC_ACL);
+	cr_expect_eq(acl_diff("acl:\n  - id: a1\n    address: 198.18.0.0/24\n    action: notify\n",
+			      "[]"),
+		     CONF_ZC_ACL);
+}
+
 Test(conf_diff, type_change)
 {
 	const char *z = "  - domain: static.test\n"
@@ -261,6 +302,8 @@ Test(conf_diff, restart_settings)
 	cr_expect_str_eq(s.what[1], "server.udp-payload");
 	cr_expect_str_eq(s.what[2], "control.listen");
 	cr_expect_str_eq(s.what[3], "metrics.listen");
+	cr_expect_eq(rdiff("", DP, "log:\n  - target: syslog\n    any: info\n", &s), 1);
+	cr_expect_str_eq(s.what[0], "log");
 	/* The same values written differently are no change. */
 	cr_expect_eq(rdiff("server:\n  udp-payload: 1232\n", DP, "", &s), 0);
 }

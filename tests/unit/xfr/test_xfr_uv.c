@@ -232,10 +232,31 @@ static void fake_stop(void)
 
 TestSuite(xfr_uv, .init = fake_start, .fini = fake_stop, .timeout = 30);
 
+#define PROG_MAX 64
+
 struct run {
 	struct xfr_uv_result res;
 	unsigned calls;
+	bool progress; /* ask for progress calls */
+	unsigned nprog;
+	struct xfr_uv_progress prog[PROG_MAX]; /* primary and remote_id not kept */
+	char prog_primary[64];
+	unsigned prog_after_done; /* progress calls after the completion: must stay 0 */
 };
+
+static void on_progress(void *arg, const struct xfr_uv_progress *p)
+{
+	struct run *r = arg;
+	if (r->calls)
+		r->prog_after_done++;
+	if (r->nprog < PROG_MAX) {
+		r->prog[r->nprog] = *p;
+		r->prog[r->nprog].primary = NULL;
+		r->prog[r->nprog].remote_id = NULL;
+		r->nprog++;
+	}
+	snprintf(r->prog_primary, sizeof(r->prog_primary), "%s %s", p->remote_id, p->primary);
+}
 
 static void on_done(void *arg, struct xfr_uv_result *res)
 {
@@ -257,13 +278,16 @@ static void run(bool have_serial, uint32_t serial, const struct xfr_uv_opts *o, 
 	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	struct xfr_remote r = { .id = "fake", .addrs = &ss, .naddrs = 1 };
 	tn(origin, "example.com");
+	bool progress = out->progress;
 	memset(out, 0, sizeof(*out));
+	out->progress = progress;
 	cr_assert_eq(uv_loop_init(&loop), 0);
 	struct xfr_uv_request req = { .origin = origin,
 				      .remotes = &r,
 				      .nremotes = 1,
 				      .have_serial = have_serial,
-				      .serial = serial };
+				      .serial = serial,
+				      .progress = progress ? on_progress : NULL };
 	if (o)
 		req.opts = *o;
 	cr_assert(xfr_uv_start(&loop, &req, on_done, out));
@@ -286,7 +310,7 @@ static const struct xfr_uv_opts quick = { .udp_tries = 2,
 
 Test(xfr_uv, tc_then_tcp_then_axfr)
 {
-	struct run r;
+	struct run r = { 0 };
 	fake.udp_tc = true;
 	run(false, 0, &quick, &r);
 	cr_assert_eq(r.res.rc, 0, "%s", r.res.reason);
@@ -302,7 +326,7 @@ Test(xfr_uv, tc_then_tcp_then_axfr)
 
 Test(xfr_uv, ixfr_incremental)
 {
-	struct run r;
+	struct run r = { 0 };
 	run(true, 4, &quick, &r);
 	cr_assert_eq(r.res.rc, 0, "%s", r.res.reason);
 	cr_assert_eq(r.res.kind, XFR_KIND_IXFR);
@@ -326,7 +350,7 @@ Test(xfr_uv, ixfr_incremental)
 
 static void fallback_case(enum ixfr_mode mode, const char *why)
 {
-	struct run r;
+	struct run r = { 0 };
 	fake.ixfr = mode;
 	run(true, 4, &quick, &r);
 	cr_assert_eq(r.res.rc, 0, "%s", r.res.reason);
@@ -357,7 +381,7 @@ Test(xfr_uv, ixfr_silent_falls_back_to_axfr)
 
 Test(xfr_uv, axfr_stalls_mid_stream)
 {
-	struct run r;
+	struct run r = { 0 };
 	fake.axfr = AX_HANG_MID;
 	run(false, 0, &quick, &r);
 	cr_assert_eq(r.res.rc, DP_EXFR_TIMEOUT, "%s", r.res.reason);
@@ -367,7 +391,7 @@ Test(xfr_uv, axfr_stalls_mid_stream)
 
 Test(xfr_uv, axfr_total_timeout)
 {
-	struct run r;
+	struct run r = { 0 };
 	struct xfr_uv_opts o = quick;
 	o.total_timeout_ms = 500;
 	o.idle_timeout_ms = 2000; /* the total fires first, even on a loaded machine */
@@ -384,9 +408,55 @@ Test(xfr_uv, axfr_total_timeout)
 	run_free(&r);
 }
 
+/*
+ * A transfer that takes a while reports how far it is, every progress_ms,
+ * with growing counts, from its primary, and never after it has ended; a
+ * quick one reports nothing.
+ */
+Test(xfr_uv, progress_of_a_slow_axfr)
+{
+	struct run r = { .progress = true };
+	struct xfr_uv_opts o = quick;
+	o.idle_timeout_ms = 2000;
+	o.progress_ms = 250;
+	fake.axfr = AX_TRICKLE; /* 24 messages of one record, 100 ms apart: ~2.4 s */
+	run(false, 0, &o, &r);
+	cr_assert_eq(r.res.rc, 0, "%s", r.res.reason);
+	cr_assert_eq(r.res.records, 24);
+	/* ~9 calls on an idle machine; at least a few on a loaded one. */
+	cr_assert_geq(r.nprog, 3, "%u progress calls", r.nprog);
+	cr_assert_leq(r.nprog, 12, "%u progress calls", r.nprog);
+	cr_assert_eq(r.prog_after_done, 0);
+	char want[64];
+	snprintf(want, sizeof(want), "fake 127.0.0.1@%u", fake_port);
+	cr_assert_str_eq(r.prog_primary, want);
+	for (unsigned i = 0; i < r.nprog; i++) {
+		cr_assert_eq(r.prog[i].type, XFR_AXFR);
+		cr_assert_lt(r.prog[i].records, 24, "call %u: %zu records", i, r.prog[i].records);
+		cr_assert_eq(r.prog[i].messages, r.prog[i].records);
+		if (i == 0)
+			continue;
+		cr_assert_geq(r.prog[i].records, r.prog[i - 1].records);
+		cr_assert_geq(r.prog[i].bytes, r.prog[i - 1].bytes);
+		cr_assert_gt(r.prog[i].elapsed_ms, r.prog[i - 1].elapsed_ms);
+	}
+	cr_assert_gt(r.prog[r.nprog - 1].records, r.prog[0].records, "the count grew");
+	cr_assert_gt(r.prog[r.nprog - 1].bytes, 0);
+	cr_assert_geq(r.prog[0].elapsed_ms, 250);
+	run_free(&r);
+
+	/* The same zone at once: done before the first call. */
+	fake.axfr = AX_OK;
+	r = (struct run){ .progress = true };
+	run(false, 0, &o, &r);
+	cr_assert_eq(r.res.rc, 0, "%s", r.res.reason);
+	cr_assert_eq(r.nprog, 0);
+	run_free(&r);
+}
+
 Test(xfr_uv, axfr_older_than_ours)
 {
-	struct run r;
+	struct run r = { 0 };
 	fake.soa_serial = 9;
 	fake.zone_serial = 5;
 	fake.ixfr = IX_NOTIMP;
@@ -397,7 +467,7 @@ Test(xfr_uv, axfr_older_than_ours)
 
 Test(xfr_uv, axfr_zone_fails_checks)
 {
-	struct run r;
+	struct run r = { 0 };
 	fake.axfr = AX_NO_NS;
 	run(false, 0, &quick, &r);
 	cr_assert_eq(r.res.rc, DP_EZONE, "%s", r.res.reason);
