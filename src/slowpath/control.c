@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #define CTL_HEADER_MAX 32	 /* "ERR 18446744073709551615\n" and then some */
 #define CTL_KEEP_OUT (64u << 10) /* output memory a connection keeps between responses */
 #define CTL_QUOTE_MAX 64	 /* octets of user text quoted in a message */
+#define CTL_R_DEFERRED 100	 /* execute(): the handler deferred the reply */
 
 struct ctl_cmd {
 	char name[SP_CTL_NAME_MAX + 1];
@@ -48,7 +50,32 @@ struct ctl_conn {
 	bool close_after; /* close once the response in flight is written */
 	bool lingering;
 	bool closing;
+	struct sp_ctl_pending *pending; /* the deferred reply waited for */
 	char in[SP_CTL_LINE_MAX];
+};
+
+/*
+ * A request as a handler sees it, and what it belongs to: handlers get
+ * &call.req, and sp_ctl_defer finds the rest from it (req is the first
+ * member).  Every struct sp_ctl_req a handler or a completer sees is one.
+ */
+struct ctl_call {
+	struct sp_ctl_req req;
+	struct sp_ctl *srv;
+	struct ctl_conn *conn; /* NULL: sp_ctl_execute, or a pending reply's request */
+	bool in_handler;
+	struct sp_ctl_pending *pending; /* set by sp_ctl_defer */
+};
+
+struct sp_ctl_pending {
+	struct ctl_call call; /* call.req.out == &body */
+	struct sp_buf body;
+	char cmd[SP_CTL_NAME_MAX + 1];
+	struct sp_ctl *srv;
+	struct ctl_conn *conn; /* NULL once the client has gone */
+	struct sp_ctl_pending *prev, *next; /* in srv->pendings */
+	sp_ctl_cancel_fn cancel;
+	void *ctx;
 };
 
 struct sp_ctl {
@@ -71,6 +98,8 @@ struct sp_ctl {
 	unsigned handles; /* initialised and not yet closed, of every kind */
 	unsigned n_conns; /* connections holding memory (open or closing) */
 	struct ctl_conn *conns;
+	struct sp_ctl_pending *pendings; /* deferred replies not completed yet */
+	unsigned npending;
 	struct sp_ctl_stats st;
 	char busy[128]; /* the response to a connection over the limit */
 	size_t busy_len;
@@ -255,12 +284,42 @@ static void frame_error(struct sp_buf *resp, bool json, const char *msg)
 #define QW(w) CTL_QUOTE_MAX, (w), (strlen(w) > CTL_QUOTE_MAX ? "..." : "")
 
 /*
- * Parses line[0..len) and runs its command.  Returns 0 (body written) or a
- * negative code with req->msg set; *close is set for input that ends the
- * connection.
+ * A handler's return value rc for the request req (of command name): 0 (the
+ * body is in req->out) or a negative code with req->msg set.
  */
-static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req *req, bool *close)
+static int handler_result(struct sp_ctl *s, struct sp_ctl_req *req, const char *name, int rc)
 {
+	if (rc > 0)
+		return sp_ctl_fail(req, DP_EINVAL, "internal error: %s returned %d", name, rc);
+	if (rc < 0) {
+		if (!req->msg[0])
+			snprintf(req->msg, sizeof(req->msg), "%s", dp_strerror(rc));
+		return rc;
+	}
+	switch (sp_buf_error(req->out)) {
+	case 0: return 0;
+	case DP_ESPACE:
+		return sp_ctl_fail(req, DP_ESPACE, "response too large (over %zu octets)",
+				   s->max_response);
+	case DP_ENOMEM: return sp_ctl_fail(req, DP_ENOMEM, "out of memory");
+	default: return sp_ctl_fail(req, DP_EINVAL, "internal error: malformed output");
+	}
+}
+
+static void pending_free(struct sp_ctl_pending *p)
+{
+	sp_buf_deinit(&p->body);
+	free(p);
+}
+
+/*
+ * Parses line[0..len) and runs its command.  Returns 0 (body written), a
+ * negative code with req->msg set, or SP_CTL_DEFERRED with call->pending
+ * set; *close is set for input that ends the connection.
+ */
+static int run(struct sp_ctl *s, const char *line, size_t len, struct ctl_call *call, bool *close)
+{
+	struct sp_ctl_req *req = &call->req;
 	char buf[SP_CTL_LINE_MAX];
 	const char *words[SP_CTL_ARGS_MAX + 2];
 	unsigned nw = 0;
@@ -340,48 +399,39 @@ static int run(struct sp_ctl *s, const char *line, size_t len, struct sp_ctl_req
 	req->cmd = c->name;
 	req->argv = words + w + 1;
 	req->argc = argc;
+	call->in_handler = true;
 	int rc = c->fn(c->ctx, req);
-	if (rc > 0)
-		return sp_ctl_fail(req, DP_EINVAL, "internal error: %s returned %d", c->name, rc);
-	if (rc < 0) {
-		if (!req->msg[0])
-			snprintf(req->msg, sizeof(req->msg), "%s", dp_strerror(rc));
-		return rc;
+	call->in_handler = false;
+	if (call->pending) {
+		if (rc == SP_CTL_DEFERRED)
+			return rc;
+		/* Answered after all: the handle was never given out for good. */
+		pending_free(call->pending);
+		call->pending = NULL;
 	}
-	switch (sp_buf_error(req->out)) {
-	case 0: return 0;
-	case DP_ESPACE:
-		return sp_ctl_fail(req, DP_ESPACE, "response too large (over %zu octets)",
-				   s->max_response);
-	case DP_ENOMEM: return sp_ctl_fail(req, DP_ENOMEM, "out of memory");
-	default: return sp_ctl_fail(req, DP_EINVAL, "internal error: malformed output");
-	}
+	return handler_result(s, req, c->name, rc);
 }
 
-int sp_ctl_execute(struct sp_ctl *s, const char *line, size_t len, struct sp_buf *resp)
+/*
+ * Appends the response for a request's outcome rc (0, or < 0 with req->msg)
+ * to resp and counts it.  Returns an enum sp_ctl_result, or DP_ENOMEM (resp
+ * truncated back to its length at the call).
+ */
+static int respond(struct sp_ctl *s, const struct sp_ctl_req *req, int rc, bool close,
+		   struct sp_buf *resp)
 {
 	size_t mark = resp->len;
-	struct sp_buf body;
-	struct sp_ctl_req req;
-	bool close = false;
 	int res;
 
-	if (sp_buf_error(resp))
-		return DP_ENOMEM; /* not ours to clear */
-	memset(&req, 0, sizeof(req));
-	sp_buf_init(&body, s->max_response);
-	req.out = &body;
-	int rc = run(s, line, len, &req, &close);
 	s->st.requests++;
 	if (rc == 0) {
-		frame(resp, true, body.data, body.len);
+		frame(resp, true, req->out->data, req->out->len);
 		res = SP_CTL_R_OK;
 	} else {
 		s->st.errors++;
-		frame_error(resp, req.json, req.msg);
+		frame_error(resp, req->json, req->msg);
 		res = close ? SP_CTL_R_ERR_CLOSE : SP_CTL_R_ERR;
 	}
-	sp_buf_deinit(&body);
 	int err = sp_buf_error(resp);
 	if (err == 0)
 		return res;
@@ -393,13 +443,108 @@ int sp_ctl_execute(struct sp_ctl *s, const char *line, size_t len, struct sp_buf
 		s->st.errors++;
 		res = SP_CTL_R_ERR;
 	}
-	frame_error(resp, req.json, err == DP_ENOMEM ? "out of memory" : "response too large");
+	frame_error(resp, req->json, err == DP_ENOMEM ? "out of memory" : "response too large");
 	if (sp_buf_error(resp)) {
 		resp->err = 0;
 		sp_buf_truncate(resp, mark);
 		return DP_ENOMEM;
 	}
 	return res;
+}
+
+/*
+ * Runs a request for conn (NULL: none, as for sp_ctl_execute) and appends
+ * its response to resp; or, when the handler deferred, returns
+ * CTL_R_DEFERRED with the handle in *pending (already cancelled and NULL if
+ * the handler stopped the server).
+ */
+static int execute(struct sp_ctl *s, struct ctl_conn *conn, const char *line, size_t len,
+		   struct sp_buf *resp, struct sp_ctl_pending **pending)
+{
+	struct sp_buf body;
+	struct ctl_call call;
+	bool close = false;
+
+	if (sp_buf_error(resp))
+		return DP_ENOMEM; /* not ours to clear */
+	memset(&call, 0, sizeof(call));
+	call.srv = s;
+	call.conn = conn;
+	sp_buf_init(&body, s->max_response);
+	call.req.out = &body;
+	int rc = run(s, line, len, &call, &close);
+	if (rc == SP_CTL_DEFERRED) {
+		struct sp_ctl_pending *p = call.pending;
+		sp_buf_deinit(&body);
+		s->st.deferred++;
+		*pending = NULL;
+		if (s->stopped || conn->closing) {
+			/* The handler stopped the server: nothing will answer. */
+			s->st.dropped++;
+			if (p->cancel)
+				p->cancel(p->ctx, p);
+			pending_free(p);
+			return CTL_R_DEFERRED;
+		}
+		p->conn = conn;
+		p->next = s->pendings;
+		if (s->pendings)
+			s->pendings->prev = p;
+		s->pendings = p;
+		s->npending++;
+		*pending = p;
+		return CTL_R_DEFERRED;
+	}
+	int res = respond(s, &call.req, rc, close, resp);
+	sp_buf_deinit(&body);
+	return res;
+}
+
+int sp_ctl_execute(struct sp_ctl *s, const char *line, size_t len, struct sp_buf *resp)
+{
+	return execute(s, NULL, line, len, resp, NULL);
+}
+
+struct sp_ctl_pending *sp_ctl_defer(struct sp_ctl_req *req, sp_ctl_cancel_fn cancel, void *ctx)
+{
+	struct ctl_call *call = (struct ctl_call *)req;
+	if (!call->in_handler || !call->conn)
+		return NULL;
+	struct sp_ctl_pending *p = call->pending;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return NULL;
+		sp_buf_init(&p->body, call->srv->max_response);
+		snprintf(p->cmd, sizeof(p->cmd), "%s", req->cmd);
+		p->srv = call->srv;
+		p->call.srv = call->srv;
+		p->call.req.cmd = p->cmd;
+		p->call.req.json = req->json;
+		p->call.req.out = &p->body;
+		call->pending = p;
+	}
+	p->cancel = cancel;
+	p->ctx = ctx;
+	return p;
+}
+
+struct sp_ctl_req *sp_ctl_pending_req(struct sp_ctl_pending *p)
+{
+	return &p->call.req;
+}
+
+static void pending_unlink(struct sp_ctl_pending *p)
+{
+	struct sp_ctl *s = p->srv;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		s->pendings = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->prev = p->next = NULL;
+	s->npending--;
 }
 
 /* -------------------------------------------------------- connections */
@@ -441,6 +586,10 @@ static void conn_close(struct ctl_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
+	if (c->pending) {
+		c->pending->conn = NULL; /* its reply, when it comes, goes nowhere */
+		c->pending = NULL;
+	}
 	/* A write in flight is cancelled; its callback runs before these. */
 	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
@@ -515,12 +664,9 @@ static void conn_linger(struct ctl_conn *c)
 static void on_write(uv_write_t *req, int status);
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
-/* Runs one request, queues its response; false when the connection closed. */
-static bool conn_request(struct ctl_conn *c, const char *line, size_t len)
+/* Queues the response in c->out (res: execute's result); false when the connection closed. */
+static bool conn_send(struct ctl_conn *c, int res)
 {
-	int res = sp_ctl_execute(c->srv, line, len, &c->out);
-	if (c->closing)
-		return false; /* the handler stopped the server */
 	if (res < 0) {
 		conn_close(c); /* no memory even for an error */
 		return false;
@@ -537,6 +683,54 @@ static bool conn_request(struct ctl_conn *c, const char *line, size_t len)
 	return true;
 }
 
+/* Runs one request, queues its response; false when the connection closed. */
+static bool conn_request(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct sp_ctl_pending *p = NULL;
+	int res = execute(c->srv, c, line, len, &c->out, &p);
+	if (c->closing)
+		return false; /* the handler stopped the server */
+	if (res == CTL_R_DEFERRED) {
+		/* The server works, the client waits: no idle timeout until the reply. */
+		c->pending = p;
+		uv_timer_stop(&c->timer);
+		return true;
+	}
+	return conn_send(c, res);
+}
+
+/*
+ * Whether the peer has closed its socket (not just shut down its sending
+ * side): on a UNIX stream socket, POLLHUP means both directions are shut.
+ */
+static bool peer_gone(struct ctl_conn *c)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((const uv_handle_t *)&c->pipe, &fd) < 0)
+		return true;
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+void sp_ctl_reply_done(struct sp_ctl_pending *p, int rc)
+{
+	struct sp_ctl *s = p->srv;
+	struct ctl_conn *c = p->conn;
+	pending_unlink(p);
+	if (!c) {
+		s->st.dropped++;
+		pending_free(p);
+		return;
+	}
+	c->pending = NULL;
+	struct sp_ctl_req *req = &p->call.req;
+	rc = handler_result(s, req, p->cmd, rc);
+	int res = respond(s, req, rc, false, &c->out);
+	pending_free(p);
+	touch(c);
+	(void)conn_send(c, res); /* on_write goes on with the requests that waited */
+}
+
 /* Drops in[0..n) (a line and its newline) from the input. */
 static void consume(struct ctl_conn *c, size_t n)
 {
@@ -550,7 +744,11 @@ static void conn_kick(struct ctl_conn *c)
 {
 	if (c->closing || c->lingering)
 		return;
-	while (!c->writing && !c->close_after) {
+	if (c->pending && c->eof && peer_gone(c)) {
+		conn_close(c); /* the client went while its reply was pending */
+		return;
+	}
+	while (!c->writing && !c->close_after && !c->pending) {
 		char *nl = memchr(c->in, '\n', c->in_len);
 		if (nl) {
 			size_t n = (size_t)(nl - c->in);
@@ -567,7 +765,7 @@ static void conn_kick(struct ctl_conn *c)
 			break;
 		}
 	}
-	if (!c->writing && (c->close_after || c->eof)) {
+	if (!c->writing && !c->pending && (c->close_after || c->eof)) {
 		if (c->close_after)
 			conn_linger(c);
 		else
@@ -861,6 +1059,14 @@ void sp_ctl_stop(struct sp_ctl *s)
 	}
 	while (s->conns)
 		conn_close(s->conns); /* unlinks it */
+	while (s->pendings) {
+		struct sp_ctl_pending *p = s->pendings;
+		pending_unlink(p);
+		s->st.dropped++;
+		if (p->cancel)
+			p->cancel(p->ctx, p);
+		pending_free(p);
+	}
 	remove_file(s);
 }
 
@@ -868,6 +1074,7 @@ void sp_ctl_stats(const struct sp_ctl *s, struct sp_ctl_stats *out)
 {
 	*out = s->st;
 	out->active = s->n_conns;
+	out->pending = s->npending;
 }
 
 void sp_ctl_free(struct sp_ctl *s)

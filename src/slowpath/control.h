@@ -37,8 +37,14 @@
  *
  * Commands: the host registers each with sp_ctl_register (name, argument
  * counts, handler, help).  Built in: "help [COMMAND]".  Handlers run on the
- * loop's thread, one at a time, and should return quickly (start long work
- * and report that it started).
+ * loop's thread, one at a time, and should return quickly: long work is
+ * started, and either reported as started or answered later (a deferred
+ * reply: sp_ctl_defer, sp_ctl_reply_done).  While a connection's request
+ * waits for its deferred reply, the connection answers nothing else (later
+ * requests wait, in order) and its idle timeout does not run; a client that
+ * closes its socket meanwhile (both directions; a shutdown of its sending
+ * side only still gets the answer) is dropped at once, and the reply, when
+ * it comes, goes nowhere.
  *
  * The socket file: created with the configured mode (0660 by default; modes
  * with any permission for others are refused), set before bind(2) and
@@ -95,19 +101,67 @@ struct sp_ctl_req {
 	char msg[SP_CTL_MSG_MAX]; /* the error message, set by sp_ctl_fail */
 };
 
+/* A handler's return value: the reply comes later, through sp_ctl_reply_done. */
+#define SP_CTL_DEFERRED 1
+
 /*
  * A command handler, on the loop's thread.  Writes the body to req->out
  * (text lines, or one JSON value when req->json; sp_json helps) and
  * returns 0 for an OK response, or a negative dp_errcode for an ERR whose
  * message is set by sp_ctl_fail (dp_strerror(code) if not); on error what
  * it wrote is discarded.  If out ends in an error (over max_response, no
- * memory), the client gets an ERR saying so.
+ * memory), the client gets an ERR saying so.  Or, after sp_ctl_defer, it
+ * returns SP_CTL_DEFERRED and the reply comes later.  Any other positive
+ * value is answered with an ERR "internal error".
  */
 typedef int (*sp_ctl_fn)(void *ctx, struct sp_ctl_req *req);
 
 /* Sets req's error message (printf format) and returns code (< 0) for the handler to return. */
 int sp_ctl_fail(struct sp_ctl_req *req, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* A request whose reply comes later (a deferred reply). */
+struct sp_ctl_pending;
+
+/*
+ * Called when a pending request will never be completed because the server
+ * stopped (sp_ctl_stop, sp_ctl_free): p is freed when this returns, and the
+ * owner must forget it (not call sp_ctl_reply_done).  Loop thread.
+ */
+typedef void (*sp_ctl_cancel_fn)(void *ctx, struct sp_ctl_pending *p);
+
+/*
+ * From a handler, about to return SP_CTL_DEFERRED: takes req to answer
+ * later.  Returns the handle, or NULL when the request cannot wait (out of
+ * memory, or a request run by sp_ctl_execute, which has no connection); the
+ * handler then answers as usual.  If the handler returns anything else than
+ * SP_CTL_DEFERRED, the handle is dropped (cancel is not called) and the
+ * reply is what it returned.  cancel (may be NULL) and ctx: see
+ * sp_ctl_cancel_fn.  The handle stays valid until sp_ctl_reply_done or
+ * cancel, whatever happens to the client; the server owns it.  Loop thread,
+ * only from inside the handler that got req.
+ */
+struct sp_ctl_pending *sp_ctl_defer(struct sp_ctl_req *req, sp_ctl_cancel_fn cancel, void *ctx)
+	__attribute__((warn_unused_result));
+
+/*
+ * The request of a pending reply, for writing the answer: its out (empty)
+ * and msg (sp_ctl_fail) as a handler would; json and cmd are those of the
+ * request; argv and argc are gone (NULL, 0: copy what is needed before
+ * deferring).  Valid until sp_ctl_reply_done or cancel.  Loop thread.
+ */
+struct sp_ctl_req *sp_ctl_pending_req(struct sp_ctl_pending *p);
+
+/*
+ * Completes p with rc, as a handler's return value (0: OK with the body
+ * written to sp_ctl_pending_req(p)->out; < 0: ERR with its msg) and frees
+ * it.  If the client has gone, the reply is dropped (counted in
+ * sp_ctl_stats.dropped).  Otherwise it is written and the connection goes
+ * on with the requests that waited.  Loop thread, not from inside the
+ * handler that deferred (return SP_CTL_DEFERRED first), and never after
+ * cancel.
+ */
+void sp_ctl_reply_done(struct sp_ctl_pending *p, int rc);
 
 struct sp_ctl_stats {
 	uint64_t accepted;	  /* connections served */
@@ -118,6 +172,9 @@ struct sp_ctl_stats {
 	uint64_t closed_overlong; /* connections closed for a line over SP_CTL_LINE_MAX */
 	uint64_t closed_binary;	  /* ... for a non-text octet */
 	uint64_t closed_idle;	  /* ... for idle_ms without progress */
+	uint64_t deferred;	  /* requests whose handler deferred the reply */
+	uint64_t dropped;	  /* ... never answered: the client went, or the server stopped */
+	unsigned pending;	  /* deferred requests not completed yet */
 	unsigned active;	  /* connections open (or closing) now */
 };
 
@@ -160,7 +217,8 @@ const char *sp_ctl_path(const struct sp_ctl *s);
 
 /*
  * Stops: closes the listener and every connection (unanswered requests are
- * dropped) and removes the socket file if it is still the one this server
+ * dropped; every pending reply is cancelled: its cancel callback runs, then
+ * the handle is freed) and removes the socket file if it is still the one this server
  * created.  Idempotent.  The server then holds no active handle, so the
  * loop can end.  Loop thread, from any callback (a handler included: the
  * response to that request is not sent).
@@ -188,6 +246,9 @@ enum sp_ctl_result {
 /*
  * Runs the request line[0..len) (without its "\n"; a trailing "\r" is
  * dropped) and appends the whole response, header and body, to resp.
+ * A handler that defers gets NULL from sp_ctl_defer here (no connection to
+ * answer later), and a handler returning SP_CTL_DEFERRED anyway gets an
+ * ERR "internal error".
  * Returns an enum sp_ctl_result, or DP_ENOMEM when not even an error
  * response could be written (resp is then truncated back to its length at
  * the call) or resp already had an error.  Counts the request in the

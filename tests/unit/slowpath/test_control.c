@@ -6,7 +6,11 @@
  * many requests per connection, overlong lines and binary input, idle
  * timeout, connection limit, stop from a handler, and the socket file:
  * mode 0660 whatever the umask, a stale socket replaced, a live one not
- * stolen, a file that is not a socket left alone.  The request layer is also
+ * stolen, a file that is not a socket left alone.  Deferred replies: answered
+ * later (OK and ERR, text and JSON) with the requests behind them waiting in
+ * order, a client gone before the reply, a client that only shut down its
+ * sending side still answered, a server stopped with a reply pending.  The
+ * request layer is also
  * tested without I/O (sp_ctl_execute).  Every loop closes cleanly and, under
  * ASan, nothing leaks.
  */
@@ -50,6 +54,8 @@ TestSuite(control, .init = mkdir_tmp, .fini = rm_tmp);
 struct host {
 	unsigned calls;
 	struct sp_ctl *ctl;
+	struct sp_ctl_pending *pending; /* deferred by "later", completed by "finish" */
+	unsigned cancelled;		/* pending replies the server cancelled */
 };
 
 /* echo ARGS...: the arguments back, space-separated, or {"args":[...]} */
@@ -135,6 +141,78 @@ static int cmd_positive(void *ctx, struct sp_ctl_req *req)
 	return 7;
 }
 
+static void later_cancelled(void *ctx, struct sp_ctl_pending *p)
+{
+	struct host *h = ctx;
+	if (p == h->pending)
+		h->pending = NULL;
+	h->cancelled++;
+}
+
+/* later [now]: the reply comes with "finish" (or at once with "now": the handle is dropped) */
+static int cmd_later(void *ctx, struct sp_ctl_req *req)
+{
+	struct host *h = ctx;
+	if (h->pending)
+		return sp_ctl_fail(req, DP_EEXIST, "one later at a time");
+	struct sp_ctl_pending *p = sp_ctl_defer(req, later_cancelled, h);
+	if (!p)
+		return sp_ctl_fail(req, DP_EINVAL, "cannot defer");
+	if (req->argc) {
+		sp_buf_puts(req->out, "answered at once\n");
+		return 0;
+	}
+	h->pending = p;
+	return SP_CTL_DEFERRED;
+}
+
+/* finish ok|err: completes the pending "later" from this request's handler */
+static int cmd_finish(void *ctx, struct sp_ctl_req *req)
+{
+	struct host *h = ctx;
+	struct sp_ctl_pending *p = h->pending;
+	if (!p)
+		return sp_ctl_fail(req, DP_ENOENT, "nothing pending");
+	h->pending = NULL;
+	struct sp_ctl_req *pr = sp_ctl_pending_req(p);
+	int rc = 0;
+	if (strcmp(req->argv[0], "ok") != 0) {
+		sp_buf_puts(pr->out, "discarded");
+		rc = sp_ctl_fail(pr, DP_EIO, "%s failed late", pr->cmd);
+	} else if (pr->json) {
+		struct sp_json j;
+		sp_json_init(&j, pr->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "done", pr->cmd);
+		sp_json_obj_end(&j);
+		rc = sp_json_finish(&j);
+	} else {
+		sp_buf_printf(pr->out, "%s done (argc %u)\n", pr->cmd, pr->argc);
+	}
+	sp_ctl_reply_done(p, rc);
+	sp_buf_puts(req->out, "finished\n");
+	return 0;
+}
+
+/* count: the server's connection and pending counters */
+static int cmd_count(void *ctx, struct sp_ctl_req *req)
+{
+	struct host *h = ctx;
+	struct sp_ctl_stats st;
+	sp_ctl_stats(h->ctl, &st);
+	sp_buf_printf(req->out, "active %u pending %u dropped %llu\n", st.active, st.pending,
+		      (unsigned long long)st.dropped);
+	return 0;
+}
+
+/* liar: returns SP_CTL_DEFERRED without deferring */
+static int cmd_liar(void *ctx, struct sp_ctl_req *req)
+{
+	(void)ctx;
+	(void)req;
+	return SP_CTL_DEFERRED;
+}
+
 static struct host host;
 
 static void register_all(struct sp_ctl *s)
@@ -152,6 +230,10 @@ static void register_all(struct sp_ctl *s)
 	cr_assert_eq(sp_ctl_register(s, "stop", 0, 0, cmd_stop, &host, "", "stops"), 0);
 	cr_assert_eq(sp_ctl_register(s, "badjson", 0, 0, cmd_badjson, &host, "", "bug"), 0);
 	cr_assert_eq(sp_ctl_register(s, "positive", 0, 0, cmd_positive, &host, "", "bug"), 0);
+	cr_assert_eq(sp_ctl_register(s, "later", 0, 1, cmd_later, &host, "[now]", "defers"), 0);
+	cr_assert_eq(sp_ctl_register(s, "finish", 1, 1, cmd_finish, &host, "ok|err", "ends"), 0);
+	cr_assert_eq(sp_ctl_register(s, "count", 0, 0, cmd_count, &host, "", "counters"), 0);
+	cr_assert_eq(sp_ctl_register(s, "liar", 0, 0, cmd_liar, &host, "", "bug"), 0);
 }
 
 static void stop_ctl(void *srv)
@@ -1041,13 +1123,218 @@ Test(control, execute_without_io)
 	sp_buf_reset(&b);
 	cr_assert_eq(sp_ctl_execute(s, "big 101", 7, &b), SP_CTL_R_ERR);
 	cr_assert_str_eq(b.data, "ERR 37\nresponse too large (over 100 octets)\n");
+	/* No connection to answer later: a handler cannot defer, and one that says it did lies. */
+	sp_buf_reset(&b);
+	cr_assert_eq(sp_ctl_execute(s, "later", 5, &b), SP_CTL_R_ERR);
+	cr_assert_str_eq(b.data, "ERR 13\ncannot defer\n");
+	cr_assert_null(host.pending);
+	sp_buf_reset(&b);
+	cr_assert_eq(sp_ctl_execute(s, "liar", 4, &b), SP_CTL_R_ERR);
+	cr_assert_str_eq(b.data, "ERR 32\ninternal error: liar returned 1\n");
 	sp_buf_deinit(&b);
 	struct sp_ctl_stats st;
 	sp_ctl_stats(s, &st);
-	cr_assert_eq(st.requests, 11);
+	cr_assert_eq(st.deferred, 0);
+	cr_assert_eq(st.requests, 13);
 	cr_assert_eq(st.closed_binary, 1);
 	cr_assert_eq(st.closed_overlong, 2);
 	sp_ctl_free(s);
 	cr_assert_eq(uv_loop_close(&loop), 0);
 	sptest_leak_check();
+}
+
+/* ---- deferred replies ---- */
+
+static struct resp r2;
+
+/* Polls "count" on fd until the server has active connections and pending replies (bounded). */
+static bool wait_count(struct lt_env *e, int fd, unsigned active, unsigned pending)
+{
+	for (int i = 0; i < 300; i++) {
+		if (!ask(e, fd, "count\n", true, "active ", false))
+			return false;
+		unsigned a, p;
+		if (sscanf(r.body, "active %u pending %u", &a, &p) == 2 && a == active &&
+		    p == pending)
+			return true;
+		usleep(10 * 1000);
+	}
+	lt_fail(e, "server never had %u connections and %u pending: '%s'", active, pending,
+		r.body);
+	return false;
+}
+
+/* Reads a response on fd into r2 and checks it. */
+static bool expect(struct lt_env *e, int fd, bool ok, const char *body)
+{
+	if (!cli_response(e, fd, &r2))
+		return false;
+	if (r2.ok != ok || strcmp(r2.body, body) != 0) {
+		lt_fail(e, "got %s '%s', want %s '%s'", r2.ok ? "OK" : "ERR", r2.body,
+			ok ? "OK" : "ERR", body);
+		return false;
+	}
+	return true;
+}
+
+static void client_deferred(struct lt_env *e)
+{
+	int a = cli_connect(), b = cli_connect();
+	LT_CK(a >= 0 && b >= 0, "connect");
+	/* A deferred OK, with two requests behind it sent at once: they wait, in order. */
+	static const char three[] = "later\necho behind\nlater now\n";
+	LT_CK(lt_send(a, three, sizeof(three) - 1), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	/* Nothing comes on a while its reply is pending. */
+	char x;
+	LT_CK(recv(a, &x, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN, "an octet before the reply");
+	if (!ask(e, b, "finish ok\n", true, "finished\n", true) ||
+	    !expect(e, a, true, "later done (argc 0)\n") || !expect(e, a, true, "behind\n") ||
+	    !expect(e, a, true, "answered at once\n"))
+		goto out;
+	/* A deferred ERR: the connection goes on. */
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1) || !ask(e, b, "finish err\n", true, "finished\n", true) ||
+	    !expect(e, a, false, "later failed late\n") ||
+	    !ask(e, a, "echo still\n", true, "still\n", true))
+		goto out;
+	/* JSON, both ways. */
+	LT_CK(lt_send(a, "--json later\n", 13), "send");
+	if (!wait_count(e, b, 2, 1) || !ask(e, b, "finish ok\n", true, "finished\n", true) ||
+	    !expect(e, a, true, "{\"done\":\"later\"}\n"))
+		goto out;
+	LT_CK(lt_send(a, "--json later\n", 13), "send");
+	if (!wait_count(e, b, 2, 1) || !ask(e, b, "finish err\n", true, "finished\n", true) ||
+	    !expect(e, a, false, "{\"error\":\"later failed late\"}\n"))
+		goto out;
+	/* Only one at a time (the host's rule), refused at once; nothing pending now. */
+	if (!ask(e, b, "finish ok\n", false, "nothing pending\n", true) ||
+	    !ask(e, b, "liar\n", false, "internal error: liar returned 1\n", true))
+		goto out;
+	/* A client that shuts down its sending side still gets its reply, then the EOF. */
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	LT_CK(shutdown(a, SHUT_WR) == 0, "shutdown");
+	if (!wait_count(e, b, 2, 1) || !ask(e, b, "finish ok\n", true, "finished\n", true) ||
+	    !expect(e, a, true, "later done (argc 0)\n"))
+		goto out;
+	LT_CK(recv(a, &x, 1, 0) == 0, "no EOF after the last reply");
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
+Test(control, deferred_replies)
+{
+	struct lt_env e;
+	struct sp_ctl_stats st;
+	run(&e, NULL, client_deferred, &st);
+	cr_assert_eq(st.deferred, 5);
+	cr_assert_eq(st.dropped, 0);
+	cr_assert_eq(st.pending, 0);
+	cr_assert_eq(host.cancelled, 0);
+	cr_assert_null(host.pending);
+	cr_assert_eq(st.closed_idle, 0);
+}
+
+static void client_gone(struct lt_env *e)
+{
+	int a = cli_connect(), b = cli_connect();
+	LT_CK(a >= 0 && b >= 0, "connect");
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	close(a);
+	a = -1;
+	/* The server drops the connection at once; the reply stays pending, for nobody. */
+	if (!wait_count(e, b, 1, 1) || !ask(e, b, "finish ok\n", true, "finished\n", true) ||
+	    !ask(e, b, "count\n", true, "active 1 pending 0 dropped 1\n", true))
+		goto out;
+	/* The same for an error reply. */
+	a = cli_connect();
+	LT_CK(a >= 0, "connect");
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	close(a);
+	a = -1;
+	if (!wait_count(e, b, 1, 1) || !ask(e, b, "finish err\n", true, "finished\n", true) ||
+	    !ask(e, b, "count\n", true, "active 1 pending 0 dropped 2\n", true))
+		goto out;
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
+Test(control, deferred_client_gone)
+{
+	struct lt_env e;
+	struct sp_ctl_stats st;
+	run(&e, NULL, client_gone, &st);
+	cr_assert_eq(st.deferred, 2);
+	cr_assert_eq(st.dropped, 2);
+	cr_assert_eq(host.cancelled, 0, "a gone client does not cancel");
+}
+
+static void client_stopped(struct lt_env *e)
+{
+	int a = cli_connect(), b = cli_connect();
+	LT_CK(a >= 0 && b >= 0, "connect");
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	lt_request_stop(e);
+	/* The server closes with the reply still pending: EOF, no reply. */
+	char x;
+	ssize_t n = recv(a, &x, 1, 0);
+	LT_CK(n == 0, "recv after stop: %zd (errno %d)", n, errno);
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
+Test(control, deferred_server_stopped)
+{
+	struct lt_env e;
+	struct sp_ctl_stats st;
+	run(&e, NULL, client_stopped, &st);
+	cr_assert_eq(st.deferred, 1);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(st.pending, 0);
+	cr_assert_eq(host.cancelled, 1, "the owner is told");
+	cr_assert_null(host.pending);
+}
+
+/* A pending reply whose client went, then the server stops: cancelled and freed. */
+static void client_gone_then_stop(struct lt_env *e)
+{
+	int a = cli_connect(), b = cli_connect();
+	LT_CK(a >= 0 && b >= 0, "connect");
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	close(a);
+	a = -1;
+	if (!wait_count(e, b, 1, 1))
+		goto out;
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
+Test(control, deferred_gone_then_stopped)
+{
+	struct lt_env e;
+	struct sp_ctl_stats st;
+	run(&e, NULL, client_gone_then_stop, &st);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(host.cancelled, 1);
 }
