@@ -33,6 +33,7 @@ struct dd_slow {
 	struct dd_zonemgr *zm;
 	const struct conf *conf;
 	struct sp_ctl *ctl;
+	struct sp_ctl_pending *reload_req; /* the dpdnsctl reload waiting for its outcome */
 	struct sp_metrics *metrics;
 	int64_t started_at;
 	unsigned tcp_max_clients;
@@ -199,24 +200,54 @@ static int cmd_zone_show(void *ctx, struct sp_ctl_req *req)
 	return dd_zonemgr_ctl_show(((struct dd_slow *)ctx)->zm, req);
 }
 
+/* The control server stopped before the reload ended: nobody waits any more. */
+static void reload_req_cancelled(void *ctx, struct sp_ctl_pending *p)
+{
+	struct dd_slow *s = ctx;
+	if (s->reload_req == p)
+		s->reload_req = NULL;
+}
+
+/* The outcome of a reload: the answer to the dpdnsctl reload waiting for it, if any. */
+static void reload_finished(void *ctx, int rc, const char *msg)
+{
+	struct dd_slow *s = ctx;
+	struct sp_ctl_pending *p = s->reload_req;
+	if (!p)
+		return; /* cancelled (the control server stopped) */
+	s->reload_req = NULL;
+	struct sp_ctl_req *req = sp_ctl_pending_req(p);
+	if (rc < 0) {
+		rc = sp_ctl_fail(req, rc, "reload failed, nothing changed: %s", msg);
+	} else if (req->json) {
+		struct sp_json j;
+		sp_json_init(&j, req->out);
+		sp_json_obj_begin(&j);
+		sp_json_kstr(&j, "reload", "done");
+		sp_json_kstr(&j, "message", msg);
+		sp_json_obj_end(&j);
+		rc = sp_json_finish(&j);
+	} else {
+		sp_buf_puts(req->out, msg);
+		rc = sp_buf_error(req->out);
+	}
+	sp_ctl_reply_done(p, rc);
+}
+
+/* The reply waits for the outcome: the new table published, or why nothing changed. */
 static int cmd_reload(void *ctx, struct sp_ctl_req *req)
 {
 	struct dd_slow *s = ctx;
 	char msg[2048];
-	int rc = dd_zonemgr_reload(s->zm, msg, sizeof(msg));
+	struct sp_ctl_pending *p = sp_ctl_defer(req, reload_req_cancelled, s);
+	if (!p)
+		return sp_ctl_fail(req, DP_ENOMEM, "out of memory");
+	/* A refused reload (one runs, a bad file) is answered now; p is then dropped. */
+	int rc = dd_zonemgr_reload(s->zm, msg, sizeof(msg), reload_finished, s);
 	if (rc < 0)
 		return sp_ctl_fail(req, rc, "%s", msg);
-	if (req->json) {
-		struct sp_json j;
-		sp_json_init(&j, req->out);
-		sp_json_obj_begin(&j);
-		sp_json_kstr(&j, "reload", "started");
-		sp_json_kstr(&j, "message", msg);
-		sp_json_obj_end(&j);
-		return sp_json_finish(&j);
-	}
-	sp_buf_puts(req->out, msg);
-	return sp_buf_error(req->out);
+	s->reload_req = p;
+	return SP_CTL_DEFERRED;
 }
 
 /* ---- metrics ---- */
@@ -374,7 +405,7 @@ static void on_reload(uv_async_t *a)
 	struct dd_slow *s = a->data;
 	char msg[2048];
 	/* The outcome and any failure are logged by the zone manager. */
-	if (dd_zonemgr_reload(s->zm, msg, sizeof(msg)) < 0)
+	if (dd_zonemgr_reload(s->zm, msg, sizeof(msg), NULL, NULL) < 0)
 		return;
 }
 

@@ -1221,7 +1221,11 @@ struct reload_job {
 	bool *kept;		 /* per running zone: still configured */
 	unsigned added, removed, changed, unchanged;
 	bool failed;
+	int rc; /* why it failed */
+	dd_reload_done_fn done;
+	void *done_ctx;
 	char err[512];
+	char notes[1024]; /* the settings that need a restart, a line each */
 };
 
 static void reload_job_free(struct reload_job *j)
@@ -1244,12 +1248,14 @@ static void reload_work(uv_work_t *req)
 	for (unsigned i = 0; i < j->nitems && !j->failed; i++) {
 		struct rl_item *it = &j->items[i];
 		if (it->fresh) {
-			if (zone_load(j->m, it->fresh, j->err, sizeof(j->err)) < 0)
-				j->failed = true;
+			j->rc = zone_load(j->m, it->fresh, j->err, sizeof(j->err));
+			j->failed = j->rc < 0;
 		} else if (!it->cz->nprimaries) {
 			it->snap = load_file(it->cz, j->err, sizeof(j->err));
-			if (!it->snap)
+			if (!it->snap) {
+				j->rc = DP_EZONE;
 				j->failed = true;
+			}
 		}
 	}
 }
@@ -1301,22 +1307,34 @@ static void secondary_update(struct dd_zone *z, const struct rl_item *it, const 
 	}
 }
 
+/* A reload that did not happen: logged, told to whoever asked, and freed. */
+static void reload_failed(struct reload_job *j, int rc, const char *why)
+{
+	if (rc != -ECANCELED)
+		dd_log(DD_LOG_ERR, "reload failed, nothing changed: %s", why);
+	if (j->done)
+		j->done(j->done_ctx, rc, why);
+	reload_job_free(j);
+}
+
 static void reload_done(uv_work_t *req, int status)
 {
 	struct reload_job *j = req->data;
 	struct dd_zonemgr *m = j->m;
 	m->jobs--;
 	m->reloading = false;
-	if (status < 0 || m->stopping || j->failed) {
-		if (j->failed && !m->stopping)
-			dd_log(DD_LOG_ERR, "reload failed, nothing changed: %s", j->err);
-		reload_job_free(j);
+	/* errno's ECANCELED: the one error space keeps errno values (dns/errcode.h). */
+	if (status < 0 || m->stopping) {
+		reload_failed(j, -ECANCELED, "the server is stopping");
+		return;
+	}
+	if (j->failed) {
+		reload_failed(j, j->rc < 0 ? j->rc : DP_EZONE, j->err);
 		return;
 	}
 	struct dd_zone **zones = calloc(j->nitems ? j->nitems : 1, sizeof(*zones));
 	if (!zones) {
-		dd_log(DD_LOG_ERR, "reload failed, nothing changed: out of memory");
-		reload_job_free(j);
+		reload_failed(j, DP_ENOMEM, "out of memory");
 		return;
 	}
 	/* From here on nothing fails: the new configuration is applied whole. */
@@ -1366,8 +1384,15 @@ static void reload_done(uv_work_t *req, int status)
 		listen_notify(m);
 	publish(m);
 	arm(m);
-	dd_log(DD_LOG_INFO, "reloaded: %u zone%s added, %u removed, %u changed, %u unchanged",
-	       j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
+	char msg[sizeof(j->notes) + 128];
+	snprintf(msg, sizeof(msg), "reloaded: %u zone%s added, %u removed, %u changed, %u unchanged",
+		 j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
+	dd_log(DD_LOG_INFO, "%s", msg);
+	if (j->done) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, "\n%s", j->notes);
+		j->done(j->done_ctx, 0, msg);
+	}
 	reload_job_free(j);
 }
 
@@ -1389,6 +1414,7 @@ static void msg_add(char *msg, size_t cap, const char *fmt, ...)
 struct restart_note {
 	char *msg;
 	size_t cap;
+	struct reload_job *j;
 };
 
 static void restart_note(void *ctx, const char *what)
@@ -1396,9 +1422,12 @@ static void restart_note(void *ctx, const char *what)
 	struct restart_note *r = ctx;
 	dd_log(DD_LOG_WARN, "reload: %s changed: needs a restart; keeping the running value", what);
 	msg_add(r->msg, r->cap, "%s changed: needs a restart; keeping the running value\n", what);
+	msg_add(r->j->notes, sizeof(r->j->notes),
+		"%s changed: needs a restart; keeping the running value\n", what);
 }
 
-int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
+int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen, dd_reload_done_fn done,
+		      void *ctx)
 {
 	char err[1024];
 	struct conf *c = NULL;
@@ -1423,6 +1452,8 @@ int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
 	}
 	j->req.data = j;
 	j->m = m;
+	j->done = done;
+	j->done_ctx = ctx;
 	j->conf = c;
 	j->nitems = c->nzones;
 	j->items = calloc(c->nzones ? c->nzones : 1, sizeof(*j->items));
@@ -1461,7 +1492,7 @@ int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
 		}
 	}
 	j->removed = m->nzones - j->changed - j->unchanged;
-	struct restart_note rn = {msg, msglen};
+	struct restart_note rn = {msg, msglen, j};
 	(void)conf_restart_diff(m->boot, c, restart_note, &rn);
 	if (uv_queue_work(m->loop, &j->req, reload_work, reload_done) < 0) {
 		reload_job_free(j);
@@ -1473,8 +1504,7 @@ int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
 	dd_log(DD_LOG_INFO, "reload of %s: %u zone%s to add, %u to remove, %u changed, %u unchanged",
 	       c->path, j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
 	msg_add(msg, msglen,
-		"reload started: %u zone%s to add, %u to remove, %u changed, %u unchanged "
-		"(the log and zone-status say when it is served)\n",
+		"reload started: %u zone%s to add, %u to remove, %u changed, %u unchanged\n",
 		j->added, j->added == 1 ? "" : "s", j->removed, j->changed, j->unchanged);
 	return 0;
 nomem_job:

@@ -75,6 +75,17 @@ int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn publis
 	__attribute__((warn_unused_result));
 
 /*
+ * The outcome of a reload that started: rc 0 when the new table is
+ * published, msg "reloaded: N zones added, N removed, N changed, N
+ * unchanged\n" and then a line for each setting that needs a restart; or a
+ * negative code with the reason in msg (one line, no newline): a zone file
+ * that failed to load (its error), DP_ECANCELED when the manager stopped
+ * first, DP_ENOMEM.  Nothing changed then.  msg is valid during the call.
+ * Loop thread.
+ */
+typedef void (*dd_reload_done_fn)(void *ctx, int rc, const char *msg);
+
+/*
  * Reload (dpdnsctl reload, SIGHUP): re-reads the configuration file the
  * manager was created with (the boot configuration's path) and applies its
  * zones, keys and remotes:
@@ -94,17 +105,19 @@ int dd_zonemgr_start(struct dd_zonemgr *m, uv_loop_t *loop, dd_publish_fn publis
  * files are read in the thread pool, and the result is one new table
  * published through the publish callback, so queries see either the old or
  * the new set of zones, never a mix.  If anything fails (the file, a key, a
- * zone file), nothing changes and the failure is logged.
+ * zone file), nothing changes and the failure is logged; either way "reloaded: ..."
+ * or "reload failed, nothing changed: ..." is logged when the outcome is known.
  *
  * Returns 0 when the reload started, with msg saying what it will do (and
- * what needs a restart); the log says "reloaded: ..." when the new table is
- * published.  Or a negative code with the reason in msg: the configuration
- * error ("FILE:LINE: ..."), DP_EEXIST while another reload runs, DP_ENOMEM.
+ * what needs a restart); done(ctx, ...) is then called once, on the loop
+ * thread, when the outcome is known (done may be NULL).  Or a negative code
+ * with the reason in msg, and done is not called: the configuration error
+ * ("FILE:LINE: ..."), DP_EEXIST while another reload runs, DP_ENOMEM.
  * msg (msglen >= 1) is always NUL-terminated.  Loop thread, after
  * dd_zonemgr_start.
  */
-int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen)
-	__attribute__((warn_unused_result));
+int dd_zonemgr_reload(struct dd_zonemgr *m, char *msg, size_t msglen, dd_reload_done_fn done,
+		      void *ctx) __attribute__((warn_unused_result));
 
 /*
  * Answers a NOTIFY (opcode 4) received over UDP or TCP from peer, in place

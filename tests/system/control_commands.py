@@ -105,7 +105,9 @@ def check_text_commands(ctl):
 								'zone-retransfer', 'zone-show', 'reload')),
 		'help: lists every command', p.stdout + p.stderr)
 	p = ctl.run('reload')
-	C.check(p.returncode == 0 and 'reload' in p.stdout, 'reload: exit 0', p.stdout + p.stderr)
+	C.check(p.returncode == 0 and p.stdout == 'reloaded: 0 zones added, 0 removed, 0 changed, 2 unchanged\n',
+		'reload: exit 0 once done, "reloaded: 0 zones added, 0 removed, 0 changed, 2 unchanged"',
+		p.stdout + p.stderr)
 
 
 def check_json_commands(ctl):
@@ -127,9 +129,9 @@ def check_json_commands(ctl):
 	C.check(rc == 0 and isinstance(j, dict) and j.get('serial') == 42 and '192.0.2.80' in j.get('text', ''),
 		'zone-show --json: zone, serial, text', j)
 	rc, j = ctl.json('reload')
-	C.check(rc == 0 and isinstance(j, dict) and j.get('reload') == 'started' and
-		j.get('message', '').startswith('reload started'),
-		'reload --json: {"reload":"started","message":"reload started: ..."}', j)
+	C.check(rc == 0 and isinstance(j, dict) and j.get('reload') == 'done' and
+		j.get('message') == 'reloaded: 0 zones added, 0 removed, 0 changed, 2 unchanged\n',
+		'reload --json: {"reload":"done","message":"reloaded: 0 zones added, ..."}', j)
 	rc, j = ctl.json('help')
 	C.check(rc == 0 and isinstance(j, dict) and len(j.get('commands', [])) >= 8, 'help --json: the commands', j)
 
