@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/conf_int.h"
 #include "conf/tree.h"
 #include "dns/errcode.h"
 #include "dns/name.h"
@@ -27,35 +28,13 @@
  * table order, so a section that refers to another (remote -> key, zone ->
  * remote) comes after it in its table and finds it complete.  A new section
  * is a row in root_fields plus, if its values are new kinds, a handler.
+ * The acl, template and log sections live in sections.c; what the two
+ * files share is in conf_int.h.
  */
 
-#define CF_FIELDS_MAX 16       /* rows in one table */
-#define CF_STRING_MAX 4096     /* any string value, unless its row says less */
 #define CF_FILE_MAX (64 << 20) /* configuration files larger than this are refused */
 
-struct cf_parser {
-	const char *name; /* the file, in messages */
-	const char *dir;  /* relative paths are resolved against it; NULL: kept */
-	const char *text;
-	size_t len;
-	char *err;
-	size_t errlen;
-	char path[512]; /* key path of the value being parsed */
-	size_t pathlen;
-	struct conf *conf;
-	/*
-	 * Set by a list's prepare hook for one item: the item's object already
-	 * holds resolved values (a zone's template), so absent keys keep them
-	 * instead of taking the table's defaults.
-	 */
-	bool keep_preset;
-	const struct conf_template *tmpl; /* the zone being parsed uses it; NULL: none */
-};
-
 /* ------------------------------------------------------------- messages */
-
-#define QBUF (CONF_QUOTE_MAX + 8)
-#define Q(node, buf) conf_quote((node)->str, (node)->len, buf, sizeof(buf))
 
 static void cf_vmsg(struct cf_parser *p, int line, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -82,10 +61,7 @@ static void cf_vmsg(struct cf_parser *p, int line, const char *fmt, va_list ap)
 }
 
 /* Reports a problem with the configuration at line; returns DP_ESYNTAX. */
-static int cf_fail(struct cf_parser *p, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int cf_fail(struct cf_parser *p, int line, const char *fmt, ...)
+int cf_fail(struct cf_parser *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -94,7 +70,7 @@ static int cf_fail(struct cf_parser *p, int line, const char *fmt, ...)
 	return DP_ESYNTAX;
 }
 
-static int cf_nomem(struct cf_parser *p)
+int cf_nomem(struct cf_parser *p)
 {
 	p->pathlen = 0;
 	p->path[0] = '\0';
@@ -103,7 +79,7 @@ static int cf_nomem(struct cf_parser *p)
 }
 
 /* Appends ".key" (or "key" at the top) to the path; returns the length to restore. */
-static size_t path_push_key(struct cf_parser *p, const char *key, size_t len)
+size_t cf_path_push_key(struct cf_parser *p, const char *key, size_t len)
 {
 	size_t old = p->pathlen;
 	char q[QBUF];
@@ -115,7 +91,7 @@ static size_t path_push_key(struct cf_parser *p, const char *key, size_t len)
 	return old;
 }
 
-static size_t path_push_index(struct cf_parser *p, size_t i)
+size_t cf_path_push_index(struct cf_parser *p, size_t i)
 {
 	size_t old = p->pathlen;
 	int n = snprintf(p->path + old, sizeof(p->path) - old, "[%zu]", i);
@@ -125,7 +101,7 @@ static size_t path_push_index(struct cf_parser *p, size_t i)
 	return old;
 }
 
-static void path_pop(struct cf_parser *p, size_t old)
+void cf_path_pop(struct cf_parser *p, size_t old)
 {
 	p->pathlen = old;
 	p->path[old] = '\0';
@@ -133,67 +109,13 @@ static void path_pop(struct cf_parser *p, size_t old)
 
 /* ----------------------------------------------------------- the schema */
 
-struct cf_field;
-typedef int (*cf_handler)(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			  void *obj);
-
-/* What a key's value must look like before its handler sees it. */
-enum cf_shape {
-	CF_SHAPE_SCALAR, /* a non-null scalar */
-	CF_SHAPE_MAP,	 /* a mapping; null means an empty one */
-	CF_SHAPE_LIST,	 /* a list; null means an empty one */
-};
-
-#define CF_REQUIRED 1u /* absent is an error */
-#define CF_ONE 2u      /* a list that may be written as its single scalar item */
-
-struct cf_field {
-	const char *name;
-	enum cf_shape shape;
-	unsigned flags;
-	const char *def; /* scalar default, parsed by the handler like written text; NULL: none */
-	cf_handler parse;
-	size_t off;	 /* where the handler stores the value, from the object's start */
-	const void *arg; /* the handler's parameters */
-};
-
-/* cf_h_string */
-struct cf_strspec {
-	size_t max; /* longest value; 0: CF_STRING_MAX */
-	bool (*valid)(const char *s, size_t len);
-	const char *what; /* what valid() wants, for its message */
-};
-
-/* cf_h_uint */
-struct cf_range {
-	uint32_t min, max;
-	bool pow2;
-	uint8_t size; /* of the destination: 2 (uint16_t) or 4 (uint32_t) */
-};
-
-/* cf_h_list: a list of mappings */
-struct cf_list {
-	const struct cf_field *fields; /* of each item */
-	size_t item_size;
-	unsigned min, max; /* max 0: no limit */
-	bool inline_array; /* obj + off is the array; else a pointer to allocate */
-	size_t count_off;  /* unsigned count in obj */
-	size_t line_off;   /* int line in each item */
-	/* Before item i's keys (NULL: nothing): may fill it and set keep_preset. */
-	int (*prepare)(struct cf_parser *p, const struct conf_node *item, void *elem);
-	/* After item i's keys: rules across its keys, and against items [0, i). */
-	int (*check)(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i);
-	/* After the last item. */
-	int (*done)(struct cf_parser *p, const struct conf_node *list, void *obj);
-};
-
-static void *at(void *obj, size_t off)
+void *cf_at(void *obj, size_t off)
 {
 	return (char *)obj + off;
 }
 
 /* The value of key in mapping m, or NULL. */
-static const struct conf_node *map_get(const struct conf_node *m, const char *key)
+const struct conf_node *cf_map_get(const struct conf_node *m, const char *key)
 {
 	if (m->kind != CONF_NODE_MAP)
 		return NULL;
@@ -234,8 +156,8 @@ static int cf_value(struct cf_parser *p, const struct cf_field *f, const struct 
 }
 
 /* Item i of a list value, which must be a scalar (pushes nothing on the path). */
-static int list_scalar(struct cf_parser *p, const struct conf_node *v, size_t i,
-		       const struct conf_node **out)
+int cf_list_scalar(struct cf_parser *p, const struct conf_node *v, size_t i,
+		   const struct conf_node **out)
 {
 	const struct conf_node *it = v->kind == CONF_NODE_SEQ ? v->kids[i] : v;
 
@@ -247,7 +169,7 @@ static int list_scalar(struct cf_parser *p, const struct conf_node *v, size_t i,
 	return 0;
 }
 
-static size_t list_count(const struct conf_node *v)
+size_t cf_list_count(const struct conf_node *v)
 {
 	if (v->kind == CONF_NODE_SEQ)
 		return v->nkids;
@@ -280,7 +202,7 @@ static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct c
 		for (f = 0; f < nf; f++)
 			if (!strcmp(fields[f].name, k->str))
 				break;
-		size_t mark = path_push_key(p, k->str, k->len);
+		size_t mark = cf_path_push_key(p, k->str, k->len);
 		if (f == nf) {
 			char known[256];
 			size_t o = 0;
@@ -293,14 +215,14 @@ static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct c
 		if (key[f])
 			return cf_fail(p, k->line, "duplicate key (first at line %d)",
 				       key[f]->line);
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 		key[f] = k;
 		val[f] = m->kids[i + 1];
 	}
 
 	for (size_t f = 0; f < nf; f++) {
 		const struct cf_field *fd = &fields[f];
-		size_t mark = path_push_key(p, fd->name, strlen(fd->name));
+		size_t mark = cf_path_push_key(p, fd->name, strlen(fd->name));
 		if (val[f]) {
 			rc = cf_value(p, fd, val[f], obj);
 		} else if (fd->flags & CF_REQUIRED) {
@@ -320,7 +242,7 @@ static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct c
 		} else {
 			rc = 0;
 		}
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -329,7 +251,7 @@ static int cf_map(struct cf_parser *p, const struct conf_node *m, const struct c
 
 /* -------------------------------------------------- generic handlers */
 
-static int set_string(struct cf_parser *p, char **dst, const char *s)
+int cf_set_string(struct cf_parser *p, char **dst, const char *s)
 {
 	char *copy = strdup(s);
 	if (!copy)
@@ -344,7 +266,7 @@ static int set_string(struct cf_parser *p, char **dst, const char *s)
  * (U+0080..U+009F) and the Unicode line and paragraph separators, none of
  * which belongs in a name, a path or a log line.  libyaml has checked UTF-8.
  */
-static int check_text(struct cf_parser *p, const struct conf_node *v, size_t max)
+int cf_check_text(struct cf_parser *p, const struct conf_node *v, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)v->str;
 
@@ -366,46 +288,45 @@ static int check_text(struct cf_parser *p, const struct conf_node *v, size_t max
 	return 0;
 }
 
-static int cf_h_string(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-		       void *obj)
+int cf_h_string(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v, void *obj)
 {
 	const struct cf_strspec *s = f->arg;
 	char q[QBUF];
-	int rc = check_text(p, v, s && s->max ? s->max : CF_STRING_MAX);
+	int rc = cf_check_text(p, v, s && s->max ? s->max : CF_STRING_MAX);
 
 	if (rc < 0)
 		return rc;
 	if (s && s->valid && !s->valid(v->str, v->len))
 		return cf_fail(p, v->line, "'%s' is not %s", Q(v, q), s->what);
-	return set_string(p, at(obj, f->off), v->str);
+	return cf_set_string(p, cf_at(obj, f->off), v->str);
 }
 
 /* Stores path in *dst, made absolute against the configuration's directory. */
-static int set_path(struct cf_parser *p, int line, char **dst, const char *path)
+int cf_set_path(struct cf_parser *p, int line, char **dst, const char *path)
 {
 	char full[PATH_MAX];
 
 	if (path[0] == '/' || !p->dir)
-		return set_string(p, dst, path);
+		return cf_set_string(p, dst, path);
 	int n = snprintf(full, sizeof(full), "%s/%s", p->dir, path);
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return cf_fail(p, line, "path too long once made absolute (%d octets)", n);
-	return set_string(p, dst, full);
+	return cf_set_string(p, dst, full);
 }
 
 /* Relative paths are made absolute against the configuration's directory. */
 static int cf_h_path(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
-	int rc = check_text(p, v, PATH_MAX - 1);
+	int rc = cf_check_text(p, v, PATH_MAX - 1);
 
 	if (rc < 0)
 		return rc;
-	return set_path(p, v->line, at(obj, f->off), v->str);
+	return cf_set_path(p, v->line, cf_at(obj, f->off), v->str);
 }
 
 /* Decimal digits only: no sign, no 0x, no YAML 1.1 "1_000". */
-static int parse_uint(const struct conf_node *v, uint64_t cap, uint64_t *out)
+int cf_parse_uint(const struct conf_node *v, uint64_t cap, uint64_t *out)
 {
 	uint64_t x = 0;
 
@@ -423,23 +344,22 @@ static int parse_uint(const struct conf_node *v, uint64_t cap, uint64_t *out)
 	return 0;
 }
 
-static int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-		     void *obj)
+int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v, void *obj)
 {
 	const struct cf_range *r = f->arg;
 	char q[QBUF];
 	uint64_t x;
 
-	if (parse_uint(v, UINT32_MAX, &x) < 0)
+	if (cf_parse_uint(v, UINT32_MAX, &x) < 0)
 		return cf_fail(p, v->line, "expected an integer, got '%s'", Q(v, q));
 	if (x < r->min || x > r->max)
 		return cf_fail(p, v->line, "%s is out of range (%u..%u)", Q(v, q), r->min, r->max);
 	if (r->pow2 && (x & (x - 1)))
 		return cf_fail(p, v->line, "%s is not a power of two", Q(v, q));
 	if (r->size == sizeof(uint16_t))
-		*(uint16_t *)at(obj, f->off) = (uint16_t)x;
+		*(uint16_t *)cf_at(obj, f->off) = (uint16_t)x;
 	else
-		*(uint32_t *)at(obj, f->off) = (uint32_t)x;
+		*(uint32_t *)cf_at(obj, f->off) = (uint32_t)x;
 	return 0;
 }
 
@@ -447,14 +367,14 @@ static int cf_h_uint(struct cf_parser *p, const struct cf_field *f, const struct
 static int cf_h_map(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		    void *obj)
 {
-	return cf_map(p, v, f->arg, at(obj, f->off));
+	return cf_map(p, v, f->arg, cf_at(obj, f->off));
 }
 
 static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 		     void *obj)
 {
 	const struct cf_list *l = f->arg;
-	size_t n = list_count(v);
+	size_t n = cf_list_count(v);
 	char *items;
 	int rc;
 
@@ -462,29 +382,29 @@ static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct
 		return cf_fail(p, v->line, "needs at least %u item%s", l->min,
 			       l->min > 1 ? "s" : "");
 	if (l->max && n > l->max) {
-		path_push_index(p, l->max);
+		cf_path_push_index(p, l->max);
 		return cf_fail(p, v->kids[l->max]->line, "more than %u items", l->max);
 	}
 	if (l->inline_array) {
-		items = at(obj, f->off);
+		items = cf_at(obj, f->off);
 	} else if (n == 0) {
 		items = NULL;
 	} else {
 		items = calloc(n, l->item_size);
 		if (!items)
 			return cf_nomem(p);
-		*(void **)at(obj, f->off) = items;
+		*(void **)cf_at(obj, f->off) = items;
 	}
 	/* The count covers every item now, so conf_free frees a half-parsed one. */
-	*(unsigned *)at(obj, l->count_off) = (unsigned)n;
+	*(unsigned *)cf_at(obj, l->count_off) = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_node *it = v->kids[i];
 		void *elem = items + i * l->item_size;
-		size_t mark = path_push_index(p, i);
+		size_t mark = cf_path_push_index(p, i);
 		if (it->kind != CONF_NODE_MAP)
 			return cf_fail(p, it->line, "expected a mapping, got %s",
 				       conf_node_kind_name(it));
-		*(int *)at(elem, l->line_off) = it->line;
+		*(int *)cf_at(elem, l->line_off) = it->line;
 		rc = l->prepare ? l->prepare(p, it, elem) : 0;
 		if (rc == 0)
 			rc = cf_map(p, it, l->fields, elem);
@@ -494,7 +414,7 @@ static int cf_h_list(struct cf_parser *p, const struct cf_field *f, const struct
 		p->tmpl = NULL;
 		if (rc < 0)
 			return rc;
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	}
 	return l->done ? l->done(p, v, obj) : 0;
 }
@@ -540,7 +460,7 @@ static const char *not_unicast(int family, const uint8_t *a)
  * Parses the address in s[0..len) (no prefix, no port) into addr (16 octets,
  * zero-filled); returns its family or -1.
  */
-static int parse_ip(const char *s, size_t len, uint8_t *addr)
+int cf_parse_ip(const char *s, size_t len, uint8_t *addr)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	int family = memchr(s, ':', len) ? AF_INET6 : AF_INET;
@@ -553,7 +473,7 @@ static int parse_ip(const char *s, size_t len, uint8_t *addr)
 	return inet_pton(family, buf, addr) == 1 ? family : -1;
 }
 
-static const char *family_name(int family)
+const char *cf_family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
@@ -563,7 +483,7 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
 			    const struct conf_node *v, void *obj)
 {
 	struct conf_iface *ifc = obj;
-	size_t n = list_count(v);
+	size_t n = cf_list_count(v);
 	unsigned per_family[2] = { 0, 0 };
 	char q[QBUF];
 	int rc;
@@ -573,16 +493,16 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
 		return cf_fail(p, v->line, "needs at least 1 address");
 	for (size_t i = 0; i < n; i++) {
 		struct conf_prefix pf = { 0 };
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		rc = list_scalar(p, v, i, &it);
+		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
+		rc = cf_list_scalar(p, v, i, &it);
 		if (rc == 0)
-			rc = check_text(p, it, CF_STRING_MAX);
+			rc = cf_check_text(p, it, CF_STRING_MAX);
 		if (rc < 0)
 			return rc;
 		const char *slash = memchr(it->str, '/', it->len);
 		size_t alen = slash ? (size_t)(slash - it->str) : it->len;
-		int family = parse_ip(it->str, alen, pf.addr);
+		int family = cf_parse_ip(it->str, alen, pf.addr);
 		if (family < 0)
 			return cf_fail(p, it->line, "'%s' is not an IPv4 or IPv6 address[/prefix]",
 				       Q(it, q));
@@ -594,10 +514,10 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
 						.str = (char *)slash + 1,
 						.len = it->len - alen - 1 };
 			uint64_t plen;
-			if (pn.len > 3 || parse_uint(&pn, 255, &plen) < 0 || plen < 1 ||
+			if (pn.len > 3 || cf_parse_uint(&pn, 255, &plen) < 0 || plen < 1 ||
 			    plen > maxlen)
 				return cf_fail(p, it->line, "bad prefix length in '%s' (%s: 1..%u)",
-					       Q(it, q), family_name(family), maxlen);
+					       Q(it, q), cf_family_name(family), maxlen);
 			pf.plen = (uint8_t)plen;
 		}
 		const char *why = not_unicast(family, pf.addr);
@@ -620,9 +540,9 @@ static int cf_h_iface_addrs(struct cf_parser *p, const struct cf_field *f,
 					       Q(it, q), j);
 		if (++per_family[family == AF_INET6] > CONF_ADDRS_MAX)
 			return cf_fail(p, it->line, "more than %d %s addresses on one interface",
-				       CONF_ADDRS_MAX, family_name(family));
+				       CONF_ADDRS_MAX, cf_family_name(family));
 		ifc->addrs[ifc->naddrs++] = pf;
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	}
 	return 0;
 }
@@ -632,7 +552,7 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
 			     const struct conf_node *v, void *obj)
 {
 	struct conf_remote *r = obj;
-	size_t n = list_count(v);
+	size_t n = cf_list_count(v);
 	char q[QBUF];
 	int rc;
 
@@ -644,16 +564,16 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		struct conf_sockaddr sa = { .port = 53 };
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		rc = list_scalar(p, v, i, &it);
+		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
+		rc = cf_list_scalar(p, v, i, &it);
 		if (rc == 0)
-			rc = check_text(p, it, CF_STRING_MAX);
+			rc = cf_check_text(p, it, CF_STRING_MAX);
 		if (rc < 0)
 			return rc;
 		const char *atp = memchr(it->str, '@', it->len);
 		size_t alen = atp ? (size_t)(atp - it->str) : it->len;
-		int family = parse_ip(it->str, alen, sa.addr);
+		int family = cf_parse_ip(it->str, alen, sa.addr);
 		if (family < 0)
 			return cf_fail(p, it->line, "'%s' is not an IPv4 or IPv6 address[@port]",
 				       Q(it, q));
@@ -663,7 +583,7 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
 						.str = (char *)atp + 1,
 						.len = it->len - alen - 1 };
 			uint64_t port;
-			if (parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
+			if (cf_parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
 				return cf_fail(p, it->line, "bad port in '%s' (1..65535)",
 					       Q(it, q));
 			sa.port = (uint16_t)port;
@@ -679,7 +599,7 @@ static int cf_h_remote_addrs(struct cf_parser *p, const struct cf_field *f,
 				return cf_fail(p, it->line, "duplicate address '%s' (also item %u)",
 					       Q(it, q), j);
 		r->addrs[r->naddrs++] = sa;
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	}
 	return 0;
 }
@@ -692,7 +612,7 @@ static const uint8_t root_name[1] = { 0 };
 static int parse_name(struct cf_parser *p, const struct conf_node *v, uint8_t *out)
 {
 	char q[QBUF];
-	int rc = check_text(p, v, DNS_NAME_TEXT_MAX);
+	int rc = cf_check_text(p, v, DNS_NAME_TEXT_MAX);
 
 	if (rc < 0)
 		return rc;
@@ -716,7 +636,7 @@ static int cf_h_key_id(struct cf_parser *p, const struct cf_field *f, const stru
 	if (n == 1)
 		return cf_fail(p, v->line, "a key cannot be named '.' (the root)");
 	k->name_len = (size_t)n;
-	return set_string(p, &k->id, v->str);
+	return cf_set_string(p, &k->id, v->str);
 }
 
 static const char *const tsig_algs[] = {
@@ -730,7 +650,7 @@ static int cf_h_tsig_alg(struct cf_parser *p, const struct cf_field *f, const st
 
 	for (size_t i = 0; i < sizeof(tsig_algs) / sizeof(tsig_algs[0]); i++)
 		if (!strcasecmp(v->str, tsig_algs[i]))
-			return set_string(p, at(obj, f->off), v->str);
+			return cf_set_string(p, cf_at(obj, f->off), v->str);
 	return cf_fail(p, v->line,
 		       "unknown TSIG algorithm '%s' (hmac-md5, hmac-sha1, hmac-sha224, "
 		       "hmac-sha256, hmac-sha384 or hmac-sha512)",
@@ -773,7 +693,7 @@ static int cf_h_secret(struct cf_parser *p, const struct cf_field *f, const stru
 		return cf_fail(p, v->line, "not valid base64 (RFC 4648, with '=' padding)");
 	if (n == 0)
 		return cf_fail(p, v->line, "must not be empty");
-	return set_string(p, at(obj, f->off), v->str);
+	return cf_set_string(p, cf_at(obj, f->off), v->str);
 }
 
 static int key_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
@@ -783,8 +703,8 @@ static int key_check(struct cf_parser *p, const struct conf_node *item, void *it
 
 	for (unsigned j = 0; j < i; j++)
 		if (dns_name_eq(k[j].name, k[i].name)) {
-			const struct conf_node *id = map_get(item, "id");
-			path_push_key(p, "id", 2);
+			const struct conf_node *id = cf_map_get(item, "id");
+			cf_path_push_key(p, "id", 2);
 			return cf_fail(p, id->line, "duplicate key id '%s' (also key[%u], line %d)",
 				       Q(id, q), j, k[j].line);
 		}
@@ -792,10 +712,10 @@ static int key_check(struct cf_parser *p, const struct conf_node *item, void *it
 }
 
 /* remote[i].key, acl[i].key: the id of a key from the key section. */
-static int cf_h_key_ref(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			void *obj)
+int cf_h_key_ref(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+		 void *obj)
 {
-	const struct conf_key **dst = at(obj, f->off);
+	const struct conf_key **dst = cf_at(obj, f->off);
 	uint8_t name[DNS_NAME_MAXLEN];
 	char q[QBUF];
 	int n = parse_name(p, v, name);
@@ -817,200 +737,13 @@ static int remote_check(struct cf_parser *p, const struct conf_node *item, void 
 
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(r[j].id, r[i].id)) {
-			const struct conf_node *id = map_get(item, "id");
-			path_push_key(p, "id", 2);
+			const struct conf_node *id = cf_map_get(item, "id");
+			cf_path_push_key(p, "id", 2);
 			return cf_fail(p, id->line,
 				       "duplicate remote id '%s' (also remote[%u], line %d)",
 				       Q(id, q), j, r[j].line);
 		}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ ACLs */
-
-/* The IPv4-mapped IPv6 prefix ::ffff:0:0/96: a source is never written so here. */
-static bool v4_mapped(int family, const uint8_t *a)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	return family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped));
-}
-
-/* acl[i].address: ADDR, ADDR/PREFIX or ADDR-ADDR, a scalar or a list of them. */
-static int cf_h_acl_addrs(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			  void *obj)
-{
-	struct conf_acl *acl = obj;
-	size_t n = list_count(v);
-	char q[QBUF];
-	int rc;
-
-	(void)f;
-	if (n == 0)
-		return cf_fail(p, v->line, "needs at least 1 address (leave the key out for any)");
-	acl->addrs = calloc(n, sizeof(*acl->addrs));
-	if (!acl->addrs)
-		return cf_nomem(p);
-	for (size_t i = 0; i < n; i++) {
-		struct conf_addr_range r = { 0 };
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		rc = list_scalar(p, v, i, &it);
-		if (rc == 0)
-			rc = check_text(p, it, CF_STRING_MAX);
-		if (rc < 0)
-			return rc;
-		const char *dash = memchr(it->str, '-', it->len);
-		const char *slash = memchr(it->str, '/', it->len);
-		size_t alen = dash  ? (size_t)(dash - it->str) :
-			      slash ? (size_t)(slash - it->str) :
-				      it->len;
-		int family = parse_ip(it->str, alen, r.lo);
-		if (family < 0)
-			return cf_fail(p, it->line,
-				       "'%s' is not ADDRESS, ADDRESS/PREFIX or ADDRESS-ADDRESS "
-				       "(IPv4 or IPv6)",
-				       Q(it, q));
-		size_t olen = family == AF_INET ? 4 : 16;
-		memcpy(r.hi, r.lo, olen);
-		if (dash && slash)
-			return cf_fail(p, it->line, "'%s': a range takes no prefix", Q(it, q));
-		if (dash) {
-			int f2 = parse_ip(dash + 1, it->len - alen - 1, r.hi);
-			if (f2 < 0)
-				return cf_fail(p, it->line,
-					       "'%s': the range's end is not an address", Q(it, q));
-			if (f2 != family)
-				return cf_fail(p, it->line,
-					       "'%s': the range's ends are of different families",
-					       Q(it, q));
-			if (memcmp(r.lo, r.hi, olen) > 0)
-				return cf_fail(p, it->line,
-					       "'%s': the range's start is above its end",
-					       Q(it, q));
-		} else if (slash) {
-			unsigned maxlen = family == AF_INET ? 32 : 128;
-			struct conf_node pn = { .kind = CONF_NODE_SCALAR,
-						.str = (char *)slash + 1,
-						.len = it->len - alen - 1 };
-			uint64_t plen;
-			if (pn.len > 3 || parse_uint(&pn, 255, &plen) < 0 || plen > maxlen)
-				return cf_fail(p, it->line, "bad prefix length in '%s' (%s: 0..%u)",
-					       Q(it, q), family_name(family), maxlen);
-			/* Host bits are ignored: 198.18.0.1/24 is 198.18.0.0/24, as in Knot. */
-			for (unsigned b = (unsigned)plen; b < maxlen; b++) {
-				r.lo[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
-				r.hi[b / 8] |= (uint8_t)(0x80u >> (b % 8));
-			}
-		}
-		if (v4_mapped(family, r.lo) || v4_mapped(family, r.hi))
-			return cf_fail(p, it->line, "'%s' is IPv4-mapped; write the IPv4 address",
-				       Q(it, q));
-		r.family = (uint8_t)family;
-		acl->addrs[acl->naddrs++] = r;
-		path_pop(p, mark);
-	}
-	return 0;
-}
-
-/* acl[i].action: a scalar or a list of actions; only notify exists so far. */
-static int cf_h_acl_actions(struct cf_parser *p, const struct cf_field *f,
-			    const struct conf_node *v, void *obj)
-{
-	struct conf_acl *acl = obj;
-	size_t n = list_count(v);
-	char q[QBUF];
-	int rc;
-
-	(void)f;
-	if (n == 0)
-		return cf_fail(p, v->line, "needs at least 1 action (notify)");
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		unsigned bit = 0;
-		rc = list_scalar(p, v, i, &it);
-		if (rc < 0)
-			return rc;
-		if (!strcmp(it->str, "notify"))
-			bit = CONF_ACL_NOTIFY;
-		else if (!strcmp(it->str, "transfer"))
-			return cf_fail(p, it->line,
-				       "action transfer: outbound transfers are not supported yet");
-		else if (!strcmp(it->str, "update") || !strcmp(it->str, "query"))
-			return cf_fail(p, it->line,
-				       "action %s: not supported (dpdnsd has only notify)",
-				       it->str);
-		else
-			return cf_fail(p, it->line, "unknown action '%s' (notify)", Q(it, q));
-		if (acl->actions & bit)
-			return cf_fail(p, it->line, "action '%s' is listed twice", it->str);
-		acl->actions |= bit;
-		path_pop(p, mark);
-	}
-	return 0;
-}
-
-/* true or false (YAML 1.1's yes/no/on/off are not taken: one spelling). */
-static int cf_h_bool(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-		     void *obj)
-{
-	char q[QBUF];
-	bool *dst = at(obj, f->off);
-
-	if (!strcmp(v->str, "true"))
-		*dst = true;
-	else if (!strcmp(v->str, "false"))
-		*dst = false;
-	else
-		return cf_fail(p, v->line, "expected true or false, got '%s'", Q(v, q));
-	return 0;
-}
-
-static int acl_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
-{
-	struct conf_acl *a = items;
-	char q[QBUF];
-
-	for (unsigned j = 0; j < i; j++)
-		if (!strcmp(a[j].id, a[i].id)) {
-			const struct conf_node *id = map_get(item, "id");
-			path_push_key(p, "id", 2);
-			return cf_fail(p, id->line, "duplicate acl id '%s' (also acl[%u], line %d)",
-				       Q(id, q), j, a[j].line);
-		}
-	return 0;
-}
-
-bool conf_acl_addr_match(const struct conf_acl *acl, int family, const uint8_t *addr)
-{
-	size_t len = family == AF_INET ? 4 : 16;
-
-	if (!acl || !addr || (family != AF_INET && family != AF_INET6))
-		return false;
-	if (acl->naddrs == 0)
-		return true;
-	for (unsigned i = 0; i < acl->naddrs; i++) {
-		const struct conf_addr_range *r = &acl->addrs[i];
-		if (r->family == family && memcmp(addr, r->lo, len) >= 0 &&
-		    memcmp(addr, r->hi, len) <= 0)
-			return true;
-	}
-	return false;
-}
-
-const struct conf_acl *conf_acl_find(const struct conf_acl *const *acls, unsigned n,
-				     unsigned action, int family, const uint8_t *addr,
-				     const uint8_t *key_name)
-{
-	for (unsigned i = 0; acls && i < n; i++) {
-		const struct conf_acl *a = acls[i];
-		if (!(a->actions & action) || !conf_acl_addr_match(a, family, addr))
-			continue;
-		if (a->key && (!key_name || !dns_name_eq(a->key->name, key_name)))
-			continue;
-		return a;
-	}
-	return NULL;
 }
 
 /* ---------------------------------------------------------------- zones */
@@ -1028,15 +761,15 @@ static int cf_h_zone_domain(struct cf_parser *p, const struct cf_field *f,
 	z->origin_len = (size_t)n;
 	if (dns_name_to_text(z->origin, text, sizeof(text)) < 0)
 		abort(); /* DNS_NAME_TEXT_MAX holds any name */
-	return set_string(p, &z->domain, text);
+	return cf_set_string(p, &z->domain, text);
 }
 
 /* zone[i].primary: remote ids, a scalar or a list. */
-static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
-			       const struct conf_node *v, void *obj)
+int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+			void *obj)
 {
 	struct conf_zone *z = obj;
-	size_t n = list_count(v);
+	size_t n = cf_list_count(v);
 	char q[QBUF];
 	int rc;
 
@@ -1052,9 +785,9 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_remote *found = NULL;
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		rc = list_scalar(p, v, i, &it);
+		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
+		rc = cf_list_scalar(p, v, i, &it);
 		if (rc < 0)
 			return rc;
 		for (unsigned j = 0; j < p->conf->nremotes && !found; j++)
@@ -1069,17 +802,17 @@ static int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f,
 				return cf_fail(p, it->line, "remote '%s' is listed twice",
 					       Q(it, q));
 		z->primaries[z->nprimaries++] = found;
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	}
 	return 0;
 }
 
 /* zone[i].acl, template[i].acl: acl ids, a scalar or a list. */
-static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			  void *obj)
+int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
+		   void *obj)
 {
 	struct conf_zone *z = obj;
-	size_t n = list_count(v);
+	size_t n = cf_list_count(v);
 	char q[QBUF];
 	int rc;
 
@@ -1094,9 +827,9 @@ static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const s
 		return cf_nomem(p);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_acl *found = NULL;
-		const struct conf_node *it = NULL; /* list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? path_push_index(p, i) : p->pathlen;
-		rc = list_scalar(p, v, i, &it);
+		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
+		rc = cf_list_scalar(p, v, i, &it);
 		if (rc < 0)
 			return rc;
 		for (unsigned j = 0; j < p->conf->nacls && !found; j++)
@@ -1110,7 +843,7 @@ static int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const s
 			if (z->acls[j] == found)
 				return cf_fail(p, it->line, "acl '%s' is listed twice", Q(it, q));
 		z->acls[z->nacls++] = found;
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	}
 	return 0;
 }
@@ -1124,14 +857,6 @@ static int cf_h_zone_template(struct cf_parser *p, const struct cf_field *f,
 	(void)v;
 	(void)obj;
 	return 0;
-}
-
-static const struct conf_template *template_find(const struct conf *c, const char *id)
-{
-	for (unsigned i = 0; i < c->ntemplates; i++)
-		if (!strcmp(c->templates[i].id, id))
-			return &c->templates[i];
-	return NULL;
 }
 
 /* A copy of n pointers (NULL for none); false when out of memory. */
@@ -1157,25 +882,25 @@ static bool dup_ptrs(const void *src, unsigned n, size_t size, void *dst)
 static int zone_prepare(struct cf_parser *p, const struct conf_node *item, void *elem)
 {
 	struct conf_zone *z = elem;
-	const struct conf_node *tv = map_get(item, "template");
+	const struct conf_node *tv = cf_map_get(item, "template");
 	const struct conf_template *t;
 	char q[QBUF];
 
 	if (tv) {
-		size_t mark = path_push_key(p, "template", 8);
+		size_t mark = cf_path_push_key(p, "template", 8);
 		if (tv->kind != CONF_NODE_SCALAR)
 			return cf_fail(p, tv->line, "expected a scalar, got %s",
 				       conf_node_kind_name(tv));
 		if (tv->null)
 			return cf_fail(p, tv->line, "needs a value");
-		t = template_find(p->conf, tv->str);
+		t = cf_template_find(p->conf, tv->str);
 		if (!t)
 			return cf_fail(p, tv->line,
 				       "no template with id '%s' (the template section defines it)",
 				       Q(tv, q));
-		path_pop(p, mark);
+		cf_path_pop(p, mark);
 	} else {
-		t = template_find(p->conf, "default");
+		t = cf_template_find(p->conf, "default");
 		if (!t)
 			return 0;
 	}
@@ -1229,12 +954,12 @@ static int zone_template_file(struct cf_parser *p, const struct conf_node *item,
 		o += plen;
 	}
 	path[o] = '\0';
-	return set_path(p, item->line, &z->file, path);
+	return cf_set_path(p, item->line, &z->file, path);
 }
 
 /* A min-max pair of timer bounds must not cross; the message names the key written last. */
-static int zone_check_bounds(struct cf_parser *p, const struct conf_node *item, const char *what,
-			     uint32_t min, uint32_t max)
+int cf_zone_check_bounds(struct cf_parser *p, const struct conf_node *item, const char *what,
+			 uint32_t min, uint32_t max)
 {
 	char kmin[32], kmax[32];
 	const struct conf_node *vmin, *vmax, *at_node;
@@ -1243,17 +968,17 @@ static int zone_check_bounds(struct cf_parser *p, const struct conf_node *item, 
 		return 0;
 	snprintf(kmin, sizeof(kmin), "%s-min-interval", what);
 	snprintf(kmax, sizeof(kmax), "%s-max-interval", what);
-	vmin = map_get(item, kmin);
-	vmax = map_get(item, kmax);
+	vmin = cf_map_get(item, kmin);
+	vmax = cf_map_get(item, kmax);
 	/* At least one of them is written (the defaults do not cross). */
 	at_node = vmin && (!vmax || vmin->line >= vmax->line) ? vmin : vmax;
 	if (!at_node)
 		return cf_fail(p, item->line, "%s (%u) is above %s (%u)", kmin, min, kmax, max);
 	if (at_node == vmin) {
-		path_push_key(p, kmin, strlen(kmin));
+		cf_path_push_key(p, kmin, strlen(kmin));
 		return cf_fail(p, vmin->line, "%u is above %s (%u)", min, kmax, max);
 	}
-	path_push_key(p, kmax, strlen(kmax));
+	cf_path_push_key(p, kmax, strlen(kmax));
 	return cf_fail(p, vmax->line, "%u is below %s (%u)", max, kmin, min);
 }
 
@@ -1270,11 +995,11 @@ static int zone_check(struct cf_parser *p, const struct conf_node *item, void *i
 	if (!z->file && z->nprimaries == 0)
 		return cf_fail(p, item->line, "a zone needs 'file' or 'primary' (or both)%s",
 			       p->tmpl ? " (from itself or its template)" : "");
-	rc = zone_check_bounds(p, item, "refresh", z->refresh_min, z->refresh_max);
+	rc = cf_zone_check_bounds(p, item, "refresh", z->refresh_min, z->refresh_max);
 	if (rc == 0)
-		rc = zone_check_bounds(p, item, "retry", z->retry_min, z->retry_max);
+		rc = cf_zone_check_bounds(p, item, "retry", z->retry_min, z->retry_max);
 	if (rc == 0)
-		rc = zone_check_bounds(p, item, "expire", z->expire_min, z->expire_max);
+		rc = cf_zone_check_bounds(p, item, "expire", z->expire_min, z->expire_max);
 	return rc;
 }
 
@@ -1312,168 +1037,11 @@ static int zones_done(struct cf_parser *p, const struct conf_node *list, void *o
 	if (!dup)
 		return 0;
 	size_t i = (size_t)(dup - c->zones);
-	const struct conf_node *d = map_get(list->kids[i], "domain");
-	path_push_index(p, i);
-	path_push_key(p, "domain", 6);
+	const struct conf_node *d = cf_map_get(list->kids[i], "domain");
+	cf_path_push_index(p, i);
+	cf_path_push_key(p, "domain", 6);
 	return cf_fail(p, d->line, "duplicate zone '%s' (also zone[%zu], line %d)", Q(d, q),
 		       (size_t)(first - c->zones), first->line);
-}
-
-/* ------------------------------------------------------------ templates */
-
-static int cf_h_template_domain(struct cf_parser *p, const struct cf_field *f,
-				const struct conf_node *v, void *obj)
-{
-	(void)f;
-	(void)obj;
-	return cf_fail(p, v->line, "a template cannot set 'domain' (each zone names its own)");
-}
-
-/* template[i].file: kept as written; "%s" and "%%" are the only '%' sequences. */
-static int cf_h_template_file(struct cf_parser *p, const struct cf_field *f,
-			      const struct conf_node *v, void *obj)
-{
-	char q[QBUF];
-	int rc = check_text(p, v, PATH_MAX - 1);
-
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < v->len; i++) {
-		if (v->str[i] != '%')
-			continue;
-		if (i + 1 < v->len && (v->str[i + 1] == 's' || v->str[i + 1] == '%')) {
-			i++;
-			continue;
-		}
-		return cf_fail(p, v->line,
-			       "'%s': a '%%' must start %%s (the zone name) or %%%% (a '%%')",
-			       Q(v, q));
-	}
-	return set_string(p, at(obj, f->off), v->str);
-}
-
-static int template_check(struct cf_parser *p, const struct conf_node *item, void *items,
-			  unsigned i)
-{
-	struct conf_template *t = items;
-	char q[QBUF];
-	int rc;
-
-	for (unsigned j = 0; j < i; j++)
-		if (!strcmp(t[j].id, t[i].id)) {
-			const struct conf_node *id = map_get(item, "id");
-			path_push_key(p, "id", 2);
-			return cf_fail(p, id->line,
-				       "duplicate template id '%s' (also template[%u], line %d)",
-				       Q(id, q), j, t[j].line);
-		}
-	rc = zone_check_bounds(p, item, "refresh", t[i].z.refresh_min, t[i].z.refresh_max);
-	if (rc == 0)
-		rc = zone_check_bounds(p, item, "retry", t[i].z.retry_min, t[i].z.retry_max);
-	if (rc == 0)
-		rc = zone_check_bounds(p, item, "expire", t[i].z.expire_min, t[i].z.expire_max);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ log */
-
-static const char *const log_level_names[] = {
-	[CONF_LOG_CRIT] = "critical", [CONF_LOG_ERR] = "error", [CONF_LOG_WARNING] = "warning",
-	[CONF_LOG_NOTICE] = "notice", [CONF_LOG_INFO] = "info", [CONF_LOG_DEBUG] = "debug",
-};
-
-/* log[i].target: stderr, stdout, syslog, or a file (a path, made absolute). */
-static int cf_h_log_target(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			   void *obj)
-{
-	int rc = check_text(p, v, PATH_MAX - 1);
-
-	if (rc < 0)
-		return rc;
-	if (!strcmp(v->str, "stderr") || !strcmp(v->str, "stdout") || !strcmp(v->str, "syslog"))
-		return set_string(p, at(obj, f->off), v->str);
-	return set_path(p, v->line, at(obj, f->off), v->str);
-}
-
-static const int log_cat_server = CONF_LOG_SERVER, log_cat_zone = CONF_LOG_ZONE,
-		 log_cat_control = CONF_LOG_CONTROL;
-
-/* log[i].server, .zone, .control (arg: the category), .any (no arg: the ones not set). */
-static int cf_h_log_level(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
-			  void *obj)
-{
-	struct conf_log *l = obj;
-	const int *cat = f->arg;
-	char q[QBUF];
-	int level = -1;
-
-	for (int i = CONF_LOG_CRIT; i <= CONF_LOG_DEBUG; i++)
-		if (!strcmp(v->str, log_level_names[i]))
-			level = i;
-	if (level < 0)
-		return cf_fail(p, v->line,
-			       "unknown level '%s' (critical, error, warning, notice, info or "
-			       "debug)",
-			       Q(v, q));
-	if (cat) {
-		l->levels[*cat] = (int8_t)level;
-		return 0;
-	}
-	for (int c = 0; c < CONF_LOG_CATS; c++)
-		if (l->levels[c] == CONF_LOG_NONE)
-			l->levels[c] = (int8_t)level;
-	return 0;
-}
-
-static int log_prepare(struct cf_parser *p, const struct conf_node *item, void *elem)
-{
-	struct conf_log *l = elem;
-	(void)p;
-	(void)item;
-	for (int c = 0; c < CONF_LOG_CATS; c++)
-		l->levels[c] = CONF_LOG_NONE;
-	return 0;
-}
-
-static int log_check(struct cf_parser *p, const struct conf_node *item, void *items, unsigned i)
-{
-	struct conf_log *l = items;
-	char q[QBUF];
-	bool any = false;
-
-	for (int c = 0; c < CONF_LOG_CATS; c++)
-		any |= l[i].levels[c] != CONF_LOG_NONE;
-	if (!any)
-		return cf_fail(p, item->line,
-			       "a log target needs a level: any, server, zone or control");
-	for (unsigned j = 0; j < i; j++)
-		if (!strcmp(l[j].target, l[i].target)) {
-			const struct conf_node *t = map_get(item, "target");
-			path_push_key(p, "target", 6);
-			return cf_fail(p, t->line, "duplicate target '%s' (also log[%u], line %d)",
-				       Q(t, q), j, l[j].line);
-		}
-	return 0;
-}
-
-/* No log section (or an empty one): stderr at info, what dpdnsd always did. */
-static int log_default(struct cf_parser *p)
-{
-	struct conf *c = p->conf;
-
-	if (c->nlogs)
-		return 0;
-	free(c->logs);
-	c->logs = calloc(1, sizeof(*c->logs));
-	if (!c->logs)
-		return cf_nomem(p);
-	c->logs[0].target = strdup("stderr");
-	if (!c->logs[0].target)
-		return cf_nomem(p);
-	c->nlogs = 1;
-	for (int i = 0; i < CONF_LOG_CATS; i++)
-		c->logs[0].levels[i] = CONF_LOG_INFO;
-	return 0;
 }
 
 /* ------------------------------------------------- control and metrics */
@@ -1485,7 +1053,7 @@ static int cf_h_sock_path(struct cf_parser *p, const struct cf_field *f, const s
 	int rc = cf_h_path(p, f, v, obj);
 	if (rc < 0)
 		return rc;
-	size_t n = strlen(*(char **)at(obj, f->off));
+	size_t n = strlen(*(char **)cf_at(obj, f->off));
 	if (n > CONF_SOCK_PATH_MAX)
 		return cf_fail(p, v->line,
 			       "too long for a UNIX socket path (%zu octets, at most %d)", n,
@@ -1518,9 +1086,9 @@ static int cf_h_control(struct cf_parser *p, const struct cf_field *f, const str
 static int cf_h_metrics_listen(struct cf_parser *p, const struct cf_field *f,
 			       const struct conf_node *v, void *obj)
 {
-	struct conf_sockaddr *sa = at(obj, f->off);
+	struct conf_sockaddr *sa = cf_at(obj, f->off);
 	char q[QBUF];
-	int rc = check_text(p, v, CF_STRING_MAX);
+	int rc = cf_check_text(p, v, CF_STRING_MAX);
 
 	if (rc < 0)
 		return rc;
@@ -1528,14 +1096,14 @@ static int cf_h_metrics_listen(struct cf_parser *p, const struct cf_field *f,
 	if (!atp)
 		return cf_fail(p, v->line, "'%s' has no port (write ADDRESS@PORT)", Q(v, q));
 	size_t alen = (size_t)(atp - v->str);
-	int family = parse_ip(v->str, alen, sa->addr);
+	int family = cf_parse_ip(v->str, alen, sa->addr);
 	if (family < 0)
 		return cf_fail(p, v->line, "'%s' is not an IPv4 or IPv6 address@port", Q(v, q));
 	struct conf_node pn = { .kind = CONF_NODE_SCALAR,
 				.str = (char *)atp + 1,
 				.len = v->len - alen - 1 };
 	uint64_t port;
-	if (parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
+	if (cf_parse_uint(&pn, 65535, &port) < 0 || port < 1 || port > 65535)
 		return cf_fail(p, v->line, "bad port in '%s' (1..65535)", Q(v, q));
 	bool any = all_zero(sa->addr, family == AF_INET ? 4 : 16);
 	const char *why = any ? NULL : not_unicast(family, sa->addr);
@@ -1584,10 +1152,10 @@ static const struct cf_range r_sleep = { 0, 10000, false, sizeof(uint32_t) };
 static const struct cf_range r_tcp_clients = { 1, 100000, false, sizeof(uint32_t) };
 static const struct cf_range r_tcp_idle = { 1, 3600, false, sizeof(uint32_t) };
 /* SOA timer bounds: Knot's lower limits; 2^31 - 1 like every TTL-sized time (RFC 2181 §8). */
-static const struct cf_range r_refresh = { 2, INT32_MAX, false, sizeof(uint32_t) };
-static const struct cf_range r_retry = { 1, INT32_MAX, false, sizeof(uint32_t) };
-static const struct cf_range r_expire = { 3, INT32_MAX, false, sizeof(uint32_t) };
-static const struct cf_range r_xfr_bytes = { 0, UINT32_MAX, false, sizeof(uint32_t) };
+const struct cf_range cf_r_refresh = { 2, INT32_MAX, false, sizeof(uint32_t) };
+const struct cf_range cf_r_retry = { 1, INT32_MAX, false, sizeof(uint32_t) };
+const struct cf_range cf_r_expire = { 3, INT32_MAX, false, sizeof(uint32_t) };
+const struct cf_range cf_r_xfr_bytes = { 0, UINT32_MAX, false, sizeof(uint32_t) };
 
 #define CS(m) offsetof(struct conf, m)
 
@@ -1617,8 +1185,8 @@ static int iface_check(struct cf_parser *p, const struct conf_node *item, void *
 
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(ifc[j].port, ifc[i].port)) {
-			const struct conf_node *port = map_get(item, "port");
-			path_push_key(p, "port", 4);
+			const struct conf_node *port = cf_map_get(item, "port");
+			cf_path_push_key(p, "port", 4);
 			return cf_fail(p, port->line,
 				       "duplicate port '%s' (also interfaces[%u], line %d)",
 				       Q(port, q), j, ifc[j].line);
@@ -1686,56 +1254,7 @@ static const struct cf_list l_remotes = {
 	.check = remote_check,
 };
 
-static const struct cf_field acl_fields[] = {
-	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_acl, id),
-	  NULL },
-	{ "address", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_acl_addrs, 0, NULL },
-	{ "key", CF_SHAPE_SCALAR, 0, NULL, cf_h_key_ref, offsetof(struct conf_acl, key), NULL },
-	{ "action", CF_SHAPE_LIST, CF_REQUIRED | CF_ONE, NULL, cf_h_acl_actions, 0, NULL },
-	{ "deny", CF_SHAPE_SCALAR, 0, "false", cf_h_bool, offsetof(struct conf_acl, deny), NULL },
-	{ NULL },
-};
-
-static const struct cf_list l_acls = {
-	.fields = acl_fields,
-	.item_size = sizeof(struct conf_acl),
-	.count_off = CS(nacls),
-	.line_off = offsetof(struct conf_acl, line),
-	.check = acl_check,
-};
-
 #define CZ(m) offsetof(struct conf_zone, m)
-
-/* The zone handlers fill a template's z as a zone: z comes first in struct conf_template. */
-_Static_assert(offsetof(struct conf_template, z) == 0, "conf_template.z must come first");
-
-/* Every zone key but domain and template; the same defaults. */
-static const struct cf_field template_fields[] = {
-	{ "id", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_string, offsetof(struct conf_template, id),
-	  NULL },
-	{ "domain", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_domain, 0, NULL },
-	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_template_file, CZ(file), NULL },
-	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },
-	{ "acl", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_acls, 0, NULL },
-	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min), &r_refresh },
-	{ "refresh-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(refresh_max),
-	  &r_refresh },
-	{ "retry-min-interval", CF_SHAPE_SCALAR, 0, "1", cf_h_uint, CZ(retry_min), &r_retry },
-	{ "retry-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(retry_max), &r_retry },
-	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &r_expire },
-	{ "expire-max-interval", CF_SHAPE_SCALAR, 0, "2147483647", cf_h_uint, CZ(expire_max),
-	  &r_expire },
-	{ "zone-max-size", CF_SHAPE_SCALAR, 0, "0", cf_h_uint, CZ(max_size), &r_xfr_bytes },
-	{ NULL },
-};
-
-static const struct cf_list l_templates = {
-	.fields = template_fields,
-	.item_size = sizeof(struct conf_template),
-	.count_off = CS(ntemplates),
-	.line_off = offsetof(struct conf_template, line),
-	.check = template_check,
-};
 
 static const struct cf_field zone_fields[] = {
 	{ "domain", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_zone_domain, 0, NULL },
@@ -1743,15 +1262,17 @@ static const struct cf_field zone_fields[] = {
 	{ "file", CF_SHAPE_SCALAR, 0, NULL, cf_h_path, offsetof(struct conf_zone, file), NULL },
 	{ "primary", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_primaries, 0, NULL },
 	{ "acl", CF_SHAPE_LIST, CF_ONE, NULL, cf_h_zone_acls, 0, NULL },
-	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min), &r_refresh },
+	{ "refresh-min-interval", CF_SHAPE_SCALAR, 0, "2", cf_h_uint, CZ(refresh_min),
+	  &cf_r_refresh },
 	{ "refresh-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(refresh_max),
-	  &r_refresh },
-	{ "retry-min-interval", CF_SHAPE_SCALAR, 0, "1", cf_h_uint, CZ(retry_min), &r_retry },
-	{ "retry-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(retry_max), &r_retry },
-	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &r_expire },
+	  &cf_r_refresh },
+	{ "retry-min-interval", CF_SHAPE_SCALAR, 0, "1", cf_h_uint, CZ(retry_min), &cf_r_retry },
+	{ "retry-max-interval", CF_SHAPE_SCALAR, 0, "86400", cf_h_uint, CZ(retry_max),
+	  &cf_r_retry },
+	{ "expire-min-interval", CF_SHAPE_SCALAR, 0, "3", cf_h_uint, CZ(expire_min), &cf_r_expire },
 	{ "expire-max-interval", CF_SHAPE_SCALAR, 0, "2147483647", cf_h_uint, CZ(expire_max),
-	  &r_expire },
-	{ "zone-max-size", CF_SHAPE_SCALAR, 0, "0", cf_h_uint, CZ(max_size), &r_xfr_bytes },
+	  &cf_r_expire },
+	{ "zone-max-size", CF_SHAPE_SCALAR, 0, "0", cf_h_uint, CZ(max_size), &cf_r_xfr_bytes },
 	{ NULL },
 };
 
@@ -1775,38 +1296,18 @@ static const struct cf_field metrics_fields[] = {
 	{ NULL },
 };
 
-/* any last: it fills the categories the item does not set itself. */
-static const struct cf_field log_fields[] = {
-	{ "target", CF_SHAPE_SCALAR, CF_REQUIRED, NULL, cf_h_log_target,
-	  offsetof(struct conf_log, target), NULL },
-	{ "server", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_server },
-	{ "zone", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_zone },
-	{ "control", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, &log_cat_control },
-	{ "any", CF_SHAPE_SCALAR, 0, NULL, cf_h_log_level, 0, NULL },
-	{ NULL },
-};
-
-static const struct cf_list l_logs = {
-	.fields = log_fields,
-	.item_size = sizeof(struct conf_log),
-	.count_off = CS(nlogs),
-	.line_off = offsetof(struct conf_log, line),
-	.prepare = log_prepare,
-	.check = log_check,
-};
-
 /* Sections in dependency order: a section may refer to the ones above it. */
 static const struct cf_field root_fields[] = {
 	{ "server", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, server_fields },
 	{ "dataplane", CF_SHAPE_MAP, CF_REQUIRED, NULL, cf_h_map, 0, dataplane_fields },
 	{ "key", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(keys), &l_keys },
 	{ "remote", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(remotes), &l_remotes },
-	{ "acl", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(acls), &l_acls },
-	{ "template", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(templates), &l_templates },
+	{ "acl", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(acls), &cf_l_acls },
+	{ "template", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(templates), &cf_l_templates },
 	{ "zone", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(zones), &l_zones },
 	{ "control", CF_SHAPE_MAP, 0, NULL, cf_h_control, 0, control_fields }, /* after server */
 	{ "metrics", CF_SHAPE_MAP, 0, NULL, cf_h_map, 0, metrics_fields },
-	{ "log", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(logs), &l_logs },
+	{ "log", CF_SHAPE_LIST, 0, NULL, cf_h_list, CS(logs), &cf_l_logs },
 	{ NULL },
 };
 
@@ -1920,7 +1421,7 @@ int conf_load_string(const char *text, size_t len, const char *name, const char 
 	}
 	rc = cf_map(&p, root, root_fields, p.conf);
 	if (rc == 0)
-		rc = log_default(&p);
+		rc = cf_log_default(&p);
 	if (rc < 0)
 		goto fail;
 	conf_node_free(root);

@@ -72,7 +72,7 @@ struct sp_ctl_pending {
 	struct sp_buf body;
 	char cmd[SP_CTL_NAME_MAX + 1];
 	struct sp_ctl *srv;
-	struct ctl_conn *conn; /* NULL once the client has gone */
+	struct ctl_conn *conn;		    /* NULL once the client has gone */
 	struct sp_ctl_pending *prev, *next; /* in srv->pendings */
 	sp_ctl_cancel_fn cancel;
 	void *ctx;
@@ -708,7 +708,7 @@ static bool peer_gone(struct ctl_conn *c)
 	uv_os_fd_t fd;
 	if (uv_fileno((const uv_handle_t *)&c->pipe, &fd) < 0)
 		return true;
-	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
 }
 

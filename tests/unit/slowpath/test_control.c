@@ -1159,8 +1159,7 @@ static bool wait_count(struct lt_env *e, int fd, unsigned active, unsigned pendi
 			return true;
 		usleep(10 * 1000);
 	}
-	lt_fail(e, "server never had %u connections and %u pending: '%s'", active, pending,
-		r.body);
+	lt_fail(e, "server never had %u connections and %u pending: '%s'", active, pending, r.body);
 	return false;
 }
 
