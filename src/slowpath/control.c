@@ -605,9 +605,11 @@ static void on_idle(uv_timer_t *t)
 	conn_close(c);
 }
 
-/* Progress: the idle timeout starts again. */
+/* Progress: the idle timeout starts again (not while a deferred reply is pending). */
 static void touch(struct ctl_conn *c)
 {
+	if (c->pending)
+		return;
 	uv_timer_start(&c->timer, on_idle, c->srv->idle_ms, 0);
 }
 

@@ -9,10 +9,10 @@
  * stolen, a file that is not a socket left alone.  Deferred replies: answered
  * later (OK and ERR, text and JSON) with the requests behind them waiting in
  * order, a client gone before the reply, a client that only shut down its
- * sending side still answered, a server stopped with a reply pending.  The
- * request layer is also
- * tested without I/O (sp_ctl_execute).  Every loop closes cleanly and, under
- * ASan, nothing leaks.
+ * sending side still answered, no idle timeout while a reply is pending, a
+ * server stopped with a reply pending.  The request layer is also tested
+ * without I/O (sp_ctl_execute).  Every loop closes cleanly and, under ASan,
+ * nothing leaks.
  */
 #include "slowpath/control.h"
 
@@ -1336,4 +1336,44 @@ Test(control, deferred_gone_then_stopped)
 	run(&e, NULL, client_gone_then_stop, &st);
 	cr_assert_eq(st.dropped, 1);
 	cr_assert_eq(host.cancelled, 1);
+}
+
+/* idle_ms 200: a reply pending for longer, with input arriving meanwhile, still comes. */
+static void client_pending_idle(struct lt_env *e)
+{
+	int a = cli_connect(), b = cli_connect();
+	char x;
+	LT_CK(a >= 0 && b >= 0, "connect");
+	LT_CK(lt_send(a, "later\n", 6), "send");
+	if (!wait_count(e, b, 2, 1))
+		goto out;
+	close(b);
+	usleep(100 * 1000);
+	LT_CK(lt_send(a, "echo x\n", 7), "send");
+	usleep(400 * 1000); /* twice idle_ms after that input */
+	b = cli_connect();
+	LT_CK(b >= 0, "connect");
+	if (!ask(e, b, "finish ok\n", true, "finished\n", true) ||
+	    !expect(e, a, true, "later done (argc 0)\n") || !expect(e, a, true, "x\n"))
+		goto out;
+	/* After the reply the idle timeout runs again. */
+	LT_CK(recv(a, &x, 1, 0) == 0, "no idle close after the reply");
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
+Test(control, deferred_no_idle_timeout)
+{
+	struct lt_env e;
+	struct sp_ctl_stats st;
+	struct sp_ctl_cfg cfg;
+	sp_ctl_cfg_init(&cfg);
+	cfg.idle_ms = 200;
+	run(&e, &cfg, client_pending_idle, &st);
+	cr_assert_eq(st.deferred, 1);
+	cr_assert_eq(st.dropped, 0);
+	cr_assert_geq(st.closed_idle, 1);
 }
