@@ -17,6 +17,8 @@ zone example.com added; also dataplane.idle-sleep-us changed, which needs a rest
   * a configuration with an error: dpdnsctl reload exits 1 with FILE:LINE, and nothing changes;
   * a zone file with an error: dpdnsctl reload exits 1 with "reload failed, nothing changed: zone c.test.:
     ...", and nothing changes; with --json the reply to a good reload is {"reload":"done","message":...};
+  * a reload of a big zone (600000 records): a second reload meanwhile exits 1 with "a reload is running",
+    the first one's reply comes when the zone answers;
   * a reload that removes example.com and adds b.test back: example.com REFUSED, b.test answers; example.com
     added and removed in quick succession three times; a new key secret is used at once (knotd refuses it)
     while the zone keeps its data;
@@ -48,6 +50,7 @@ C = st.CHECKS
 QPS = 200
 LOAD_S = 10
 NAMES = 50
+BIG = 600000  # records of big.test (about a second to load)
 SEC = 'example.com.'
 
 
@@ -61,6 +64,14 @@ def zone_text(origin, serial, names=0):
 		'v\tTXT\t"%s serial %d"' % (origin, serial),
 	]
 	lines += ['www%d\tA\t192.0.2.%d' % (i, i + 1) for i in range(names)]
+	return '\n'.join(lines) + '\n'
+
+
+def big_zone_text(n):
+	"""big.test. with n A records: long enough to load (about a second) to catch a reload running."""
+	lines = ['$ORIGIN big.test.', '$TTL 300', '@\tSOA\tns hostmaster 1 3600 600 86400 60', '@\tNS\tns',
+		 'ns\tA\t198.18.0.2']
+	lines += ['h%d\tA\t192.0.2.%d' % (i, i % 250 + 1) for i in range(n)]
 	return '\n'.join(lines) + '\n'
 
 
@@ -193,10 +204,13 @@ class Load:
 		return lost, wrong, ex
 
 
-def ctl(d, *args, timeout=10):
+def ctl_argv(d, *args):
 	exe = os.path.join(os.path.dirname(d.exe), '..', '..', 'tools', 'dpdnsctl')
-	return subprocess.run([exe, '-s', os.path.join(d.rundir, 'dpdnsd.sock')] + list(args),
-			      capture_output=True, text=True, timeout=timeout)
+	return [exe, '-s', os.path.join(d.rundir, 'dpdnsd.sock')] + list(args)
+
+
+def ctl(d, *args, timeout=10):
+	return subprocess.run(ctl_argv(d, *args), capture_output=True, text=True, timeout=timeout)
 
 
 def reload_ok(d, what, since=None, timeout=15):
@@ -337,6 +351,40 @@ def body(env):
 		'fixed: --json reload exits 0 with {"reload":"done","message":"reloaded: ..."}',
 		'exit %d: %s%s' % (p.returncode, p.stdout, p.stderr))
 	C.equal(soa_serial(topo, 'c.test'), 1, 'c.test serves its file again')
+
+	# A reload that takes a while (big.test, BIG records): a second one meanwhile is refused, and the
+	# first one's reply comes when big.test is served.
+	big = os.path.join(w, 'big.zone')
+	write(big, big_zone_text(BIG))
+	d.zones.append(('big.test.', big))
+	d.write_config()
+	since = d.log_count()
+	t0 = time.monotonic()
+	p1 = subprocess.Popen(ctl_argv(d, '-t', '60', 'reload'), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+			      text=True)
+	started = d.wait_for(r'dpdnsd: reload of .*: 1 zone to add, 0 to remove', 10, since=since, fatal=False)
+	t_started = time.monotonic() - t0
+	p2 = ctl(d, 'reload')
+	t2 = time.monotonic() - t0
+	first_running = p1.poll() is None
+	print('# big reload: started after %.0f ms, the second reload answered after %.0f ms' %
+	      (t_started * 1e3, t2 * 1e3))
+	out1, err1 = p1.communicate(timeout=70)
+	t1 = time.monotonic() - t0
+	C.check(started is not None and first_running, 'the first reload was still running when the second came',
+		'started %s, running %s: %s' % (started, first_running, d.tail(10)))
+	C.check(p2.returncode == 1 and 'a reload is running; try again when it has ended' in p2.stderr,
+		'a second reload while one runs: exit 1, "a reload is running"',
+		'exit %d: %s%s' % (p2.returncode, p2.stdout, p2.stderr))
+	C.check(p1.returncode == 0 and re.match(r'reloaded: 1 zone added, 0 removed, 0 changed, \d+ unchanged\n',
+						 out1) is not None,
+		'the first reload: exit 0, "reloaded: 1 zone added, ..." after %.1f s' % t1,
+		'exit %d: %s%s' % (p1.returncode, out1, err1))
+	C.equal(answer_a(ask(topo, 'h%d.big.test' % (BIG - 1))), ['192.0.2.%d' % ((BIG - 1) % 250 + 1)],
+		'big.test answers as soon as the reply is in')
+	d.zones.pop()
+	d.write_config()
+	reload_ok(d, 'big.test removed')
 
 	if knot:
 		# The secondary removed (and b.test back), then added and removed at once: no crash, no leftovers.
