@@ -150,6 +150,18 @@ static int64_t now_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
+/*
+ * The current second rounded up: the base of the next refresh or retry, so
+ * that at least the whole interval passes (timers fire at the start of the
+ * second they name; from a truncated now a 3 s retry could come after 2 s).
+ */
+static int64_t now_s_up(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec + (ts.tv_nsec > 0);
+}
+
 /* ---- setup ---- */
 
 /*
@@ -543,7 +555,7 @@ static void refresh_failed(struct dd_zone *z, const char *fmt, ...)
 	z->transfer_failures++;
 	z->xfr_count[z->attempt][DD_XFR_FAILED]++;
 	snprintf(z->last_error, sizeof(z->last_error), "%s", msg);
-	xfr_timers_refresh_fail(&z->t, &z->lim, now_s(), rnd32());
+	xfr_timers_refresh_fail(&z->t, &z->lim, now_s_up(), rnd32());
 }
 
 static void refresh_succeeded(struct dd_zone *z, const char *primary)
@@ -553,7 +565,7 @@ static void refresh_succeeded(struct dd_zone *z, const char *primary)
 		refresh_failed(z, "no SOA in the data served");
 		return;
 	}
-	if (xfr_timers_refresh_ok(&z->t, &z->lim, &soa, now_s(), rnd32()) < 0) {
+	if (xfr_timers_refresh_ok(&z->t, &z->lim, &soa, now_s_up(), rnd32()) < 0) {
 		refresh_failed(z, "serial %u is behind ours", soa.serial);
 		return;
 	}

@@ -94,9 +94,15 @@ def write(path, text):
 
 
 def ask(topo, name, qtype=1):
+	"""One question; asked again (up to 3 times, waiting longer each time) when nothing comes back,
+	as the first query after a start may wait for ARP on a loaded machine."""
 	cli = st.UdpClient(topo, socket.AF_INET)
+	r = None
 	try:
-		r = cli.exchange(st.dns_query(0x2a2a, name, qtype), timeout=0.5, grace=0)
+		for timeout in (0.5, 1.0, 2.0):
+			r = cli.exchange(st.dns_query(0x2a2a, name, qtype), timeout=timeout, grace=0)
+			if r is not None:
+				break
 	finally:
 		cli.close()
 	return da.Response(r) if r is not None else None
