@@ -126,8 +126,9 @@ bool dns_name_eq(const uint8_t *a, const uint8_t *b)
 		uint8_t len = *a;
 		if (len == 0)
 			return true;
+		/* Mostly the same case: the plain compare settles most octets. */
 		for (unsigned i = 1; i <= len; i++)
-			if (lower_octet(a[i]) != lower_octet(b[i]))
+			if (a[i] != b[i] && lower_octet(a[i]) != lower_octet(b[i]))
 				return false;
 		a += 1 + len;
 		b += 1 + len;

@@ -512,9 +512,24 @@ out:
 	return rc;
 }
 
-/* The RRset's TTL is its first RR's; every RR that differs gets a warning. */
-static void unify_ttls(struct zone_builder *b, struct zone_diag *d)
+/* What assemble allocates: counted while the records are tidied. */
+struct bsize {
+	size_t nodes;
+	size_t rrsets;
+	size_t bytes;
+};
+
+/*
+ * One pass over the sorted records, RRset by RRset: the RRset's TTL is its
+ * first RR's (every RR that differs gets a warning), RRs equal to the one
+ * before are dropped (sorting put the first loaded copy first), and the
+ * nodes, RRsets and octets of what is kept are counted for assemble.
+ */
+static void tidy_rrsets(struct zone_builder *b, struct zone_diag *d, struct bsize *sz)
 {
+	size_t kept = 0;
+	sz->nodes = sz->rrsets = 0;
+	sz->bytes = dns_name_len(b->origin);
 	for (size_t i = 0, end; i < b->n; i = end) {
 		size_t first = i;
 		for (end = i + 1; end < b->n && same_rrset(&b->recs[i], &b->recs[end]); end++) {
@@ -532,44 +547,31 @@ static void unify_ttls(struct zone_builder *b, struct zone_diag *d)
 					 ttl, ttl);
 			r->ttl = ttl;
 		}
-	}
-}
-
-/* Drops RRs equal to the one before (sorting put the first loaded copy first). */
-static void remove_duplicates(struct zone_builder *b)
-{
-	size_t kept = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (kept > 0) {
-			const struct brec *prev = &b->recs[kept - 1], *r = &b->recs[i];
-			if (same_rrset(prev, r) && rdata_canon_cmp(b, r->type, prev, r) == 0)
-				continue;
+		if (kept == 0 || !same_owner(&b->recs[kept - 1], &b->recs[i])) {
+			sz->nodes++;
+			sz->bytes += dns_name_len(b->owners.p + b->recs[i].owner);
 		}
-		b->recs[kept++] = b->recs[i];
+		sz->rrsets++;
+		size_t set_start = kept;
+		for (size_t j = i; j < end; j++) {
+			const struct brec *r = &b->recs[j];
+			if (kept > set_start &&
+			    rdata_canon_cmp(b, r->type, &b->recs[kept - 1], r) == 0)
+				continue;
+			sz->bytes += 2 + (size_t)r->rdlen;
+			b->recs[kept++] = *r;
+		}
 	}
 	b->n = kept;
 }
 
-static struct zone_contents *assemble(struct zone_builder *b, struct zone_src_rr *src,
-				      struct zone_diag *d)
+static struct zone_contents *assemble(struct zone_builder *b, const struct bsize *sz,
+				      struct zone_src_rr *src, struct zone_diag *d)
 {
-	size_t nodes = 0, rrsets = 0, bytes = dns_name_len(b->origin);
 	const char *zfile = b->files[0];
 
-	for (size_t i = 0; i < b->n; i++) {
-		const struct brec *r = &b->recs[i];
-		bool new_node = i == 0 || !same_owner(&b->recs[i - 1], r);
-		if (new_node) {
-			nodes++;
-			bytes += dns_name_len(b->owners.p + r->owner);
-		}
-		if (new_node || !same_rrset(&b->recs[i - 1], r))
-			rrsets++;
-		bytes += 2 + (size_t)r->rdlen;
-	}
-
 	uint8_t *out;
-	struct zone_contents *z = zone_contents_alloc(nodes, rrsets, bytes, &out);
+	struct zone_contents *z = zone_contents_alloc(sz->nodes, sz->rrsets, sz->bytes, &out);
 	if (z == NULL) {
 		zone_diag_report(d, ZONE_DIAG_ERROR, zfile, 0, NULL, 0, "out of memory");
 		return NULL;
@@ -661,8 +663,8 @@ struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_di
 	}
 	double t1 = thread_cpu_s();
 	b->times.sort = t1 - t0;
-	unify_ttls(b, d);
-	remove_duplicates(b);
+	struct bsize sz;
+	tidy_rrsets(b, d, &sz);
 	double t2 = thread_cpu_s();
 	b->times.dedupe = t2 - t1;
 
@@ -671,7 +673,7 @@ struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_di
 		zone_diag_report(d, ZONE_DIAG_ERROR, zfile, 0, NULL, 0, "out of memory");
 		goto fail;
 	}
-	z = assemble(b, src, d);
+	z = assemble(b, &sz, src, d);
 	if (z == NULL)
 		goto fail;
 	builder_clear(b);
