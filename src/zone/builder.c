@@ -46,10 +46,12 @@ struct zone_builder {
 	uint16_t cur_file;
 	struct zone_diag *add_diag;
 	unsigned long rejected;
-	bool oom;	       /* an add ran out of memory: finish must fail */
-	size_t last_owner;     /* offset of the most recent owner, for sharing */
-	size_t last_owner_len; /* 0: none yet */
-	uint8_t *lower_a;      /* scratch for canonical rdata comparison */
+	bool oom;			   /* an add ran out of memory: finish must fail */
+	size_t last_owner;		   /* offset of the most recent owner, for sharing */
+	size_t last_owner_len;		   /* 0: none yet */
+	uint8_t last_raw[DNS_NAME_MAXLEN]; /* that owner as last added (any case) */
+	size_t last_raw_len;		   /* 0: none */
+	uint8_t *lower_a;		   /* scratch for canonical rdata comparison */
 	uint8_t *lower_b;
 	struct zone_builder_times times; /* of the last finish */
 };
@@ -103,6 +105,7 @@ static void builder_clear(struct zone_builder *b)
 	b->recs = NULL;
 	b->n = b->cap = 0;
 	b->last_owner_len = 0;
+	b->last_raw_len = 0;
 }
 
 void zone_builder_free(struct zone_builder *b)
@@ -172,25 +175,46 @@ size_t zone_builder_count(const struct zone_builder *b)
 	return b->n;
 }
 
+/*
+ * Whether owner is the name raw[0..len) octet for octet.  The compare stops
+ * at the first difference, so it never reads past the end of owner, which
+ * has not been checked yet.
+ */
+static bool same_raw_name(const uint8_t *owner, const uint8_t *raw, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (owner[i] != raw[i])
+			return false;
+	}
+	return true;
+}
+
 int zone_builder_add(struct zone_builder *b, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		     uint32_t ttl, const uint8_t *rdata, size_t rdlen, uint64_t line)
 {
 	uint8_t low[DNS_NAME_MAXLEN];
 	int rc;
 
-	if (dns_name_check(owner, DNS_NAME_MAXLEN) < 0 || rdlen > RDATA_MAX ||
+	/* Records come in runs of one owner (zone files and AXFRs alike): one that
+	 * repeats the previous owner's octets needs no name checks, no
+	 * lowercasing and no new copy. */
+	bool same = b->last_raw_len > 0 && same_raw_name(owner, b->last_raw, b->last_raw_len);
+	if ((!same && dns_name_check(owner, DNS_NAME_MAXLEN) < 0) || rdlen > RDATA_MAX ||
 	    (rdlen > 0 && rdata == NULL)) {
 		b->rejected++;
 		return DP_EINVAL;
 	}
-	rc = zone_check_record(b->add_diag, b->files[b->cur_file], line, b->origin, owner, type,
-			       rclass, rdata, rdlen);
+	if (same)
+		rc = zone_check_record_data(b->add_diag, b->files[b->cur_file], line, owner, type,
+					    rclass, rdata, rdlen);
+	else
+		rc = zone_check_record(b->add_diag, b->files[b->cur_file], line, b->origin, owner,
+				       type, rclass, rdata, rdlen);
 	if (rc < 0) {
 		b->rejected++;
 		return rc;
 	}
 
-	size_t olen = dns_name_copy_lower(low, owner);
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 1024;
 		struct brec *recs = realloc(b->recs, cap * sizeof(*recs));
@@ -200,13 +224,19 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner, uint16_t type
 		b->cap = cap;
 	}
 	/* Zone files list a name's records together: share the owner with the previous one. */
-	if (b->last_owner_len != olen || memcmp(b->owners.p + b->last_owner, low, olen) != 0) {
-		if (bbuf_reserve(&b->owners, olen) < 0)
-			goto oom;
-		b->last_owner = b->owners.len;
-		b->last_owner_len = olen;
-		memcpy(b->owners.p + b->owners.len, low, olen);
-		b->owners.len += olen;
+	if (!same) {
+		size_t olen = dns_name_copy_lower(low, owner);
+		if (b->last_owner_len != olen ||
+		    memcmp(b->owners.p + b->last_owner, low, olen) != 0) {
+			if (bbuf_reserve(&b->owners, olen) < 0)
+				goto oom;
+			b->last_owner = b->owners.len;
+			b->last_owner_len = olen;
+			memcpy(b->owners.p + b->owners.len, low, olen);
+			b->owners.len += olen;
+		}
+		memcpy(b->last_raw, owner, olen);
+		b->last_raw_len = olen;
 	}
 	if (bbuf_reserve(&b->rdata, rdlen) < 0)
 		goto oom;

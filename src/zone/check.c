@@ -93,7 +93,6 @@ int zone_check_record(struct zone_diag *d, const char *file, uint64_t line, cons
 		      size_t rdlen)
 {
 	char buf[DNS_NAME_TEXT_MAX];
-	int rc;
 
 	if (!dns_name_is_sub(owner, origin)) {
 		if (dns_name_to_text(origin, buf, sizeof(buf)) < 0)
@@ -103,6 +102,16 @@ int zone_check_record(struct zone_diag *d, const char *file, uint64_t line, cons
 					 "record outside the zone %s", buf);
 		return DP_EZONE;
 	}
+	return zone_check_record_data(d, file, line, owner, type, rclass, rdata, rdlen);
+}
+
+int zone_check_record_data(struct zone_diag *d, const char *file, uint64_t line,
+			   const uint8_t *owner, uint16_t type, uint16_t rclass,
+			   const uint8_t *rdata, size_t rdlen)
+{
+	char buf[DNS_NAME_TEXT_MAX];
+	int rc;
+
 	if (rclass != DNS_C_IN) {
 		if (d != NULL)
 			zone_diag_report(d, ZONE_DIAG_ERROR, file, line, owner, type,

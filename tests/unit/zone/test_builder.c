@@ -671,3 +671,59 @@ Test(builder, owner_repeated_out_of_run)
 	zone_builder_free(b);
 	capture_fini(&c);
 }
+
+/*
+ * Within a run of one owner (the builder skips the owner's checks when the
+ * octets repeat) every other check still applies, and a name that only
+ * starts like the previous owner is checked in full.
+ */
+Test(builder, run_of_one_owner_still_checked)
+{
+	struct capture c;
+	struct zone_builder *b = base_builder(&c);
+	static const uint8_t longer[] = "\001h\007example\003org"; /* h.example. + "org" */
+	add(b, "h.example.", DNS_T_A, 60, "\1\2\3\4", 4, 20);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_A, DNS_C_CH, 60,
+				      (const uint8_t *)"\1\2\3\4", 4, 21),
+		     DP_EINVAL);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_AXFR, DNS_C_IN, 60, NULL, 0, 22),
+		     DP_EINVAL);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_A, DNS_C_IN, 60,
+				      (const uint8_t *)"\1\2\3", 3, 23),
+		     DP_ERDATA);
+	cr_assert_eq(zone_builder_add(b, longer, DNS_T_A, DNS_C_IN, 60, (const uint8_t *)"\1\2\3\4",
+				      4, 24),
+		     DP_EZONE);
+	/* A bad name that shares the previous owner's first octets. */
+	cr_assert_eq(zone_builder_add(b, (const uint8_t *)"\001h\007example\300\014", DNS_T_A,
+				      DNS_C_IN, 60, (const uint8_t *)"\1\2\3\4", 4, 25),
+		     DP_EINVAL);
+	add(b, "H.EXAMPLE.", DNS_T_AAAA, 60, "0123456789abcdef", 16, 26);
+	add(b, "H.EXAMPLE.", DNS_T_TXT, 60, "\001x", 2, 27);
+	cr_assert_eq(c.n, 4);
+	cr_assert_str_eq(c.lines[0], "t.zone:21: class CH not supported, only IN (h.example. A)");
+	cr_assert_str_eq(c.lines[1],
+			 "t.zone:22: meta type not allowed in a zone (h.example. AXFR)");
+	cr_assert(strncmp(c.lines[2], "t.zone:23: bad rdata: ", 22) == 0);
+	cr_assert_str_eq(c.lines[3], "t.zone:24: record outside the zone example. "
+				     "(h.example.org. A)");
+	cr_assert_eq(zone_builder_count(b), 6);
+	zone_builder_free(b);
+	capture_fini(&c);
+
+	/* Without rejections: one node for the run, whatever the case. */
+	b = base_builder(&c);
+	add(b, "h.example.", DNS_T_A, 60, "\1\2\3\4", 4, 20);
+	add(b, "H.example.", DNS_T_AAAA, 60, "0123456789abcdef", 16, 21);
+	add(b, "H.example.", DNS_T_TXT, 60, "\001x", 2, 22);
+	add(b, "h.example.", DNS_T_MX, 60, "\000\001\000", 3, 23);
+	struct zone_contents *z = zone_builder_finish(b, &c.diag);
+	cr_assert_not_null(z);
+	cr_assert_eq(z->node_count, 3);
+	const struct zone_node *h = zone_contents_find(z, wn("h.example."));
+	cr_assert_not_null(h);
+	cr_assert_eq(h->rrset_count, 4);
+	zone_contents_free(z);
+	zone_builder_free(b);
+	capture_fini(&c);
+}
