@@ -126,8 +126,9 @@ bool dns_name_eq(const uint8_t *a, const uint8_t *b)
 		uint8_t len = *a;
 		if (len == 0)
 			return true;
+		/* Mostly the same case: the plain compare settles most octets. */
 		for (unsigned i = 1; i <= len; i++)
-			if (lower_octet(a[i]) != lower_octet(b[i]))
+			if (a[i] != b[i] && lower_octet(a[i]) != lower_octet(b[i]))
 				return false;
 		a += 1 + len;
 		b += 1 + len;
@@ -204,10 +205,14 @@ const uint8_t *dns_name_suffix(const uint8_t *name, int n)
 
 bool dns_name_is_sub(const uint8_t *name, const uint8_t *parent)
 {
-	int ln = dns_name_labels(name), lp = dns_name_labels(parent);
+	/* One walk: parent can only be the suffix that starts len(name) - len(parent) in. */
+	size_t ln = dns_name_len(name), lp = dns_name_len(parent);
 	if (ln < lp)
 		return false;
-	return dns_name_eq(dns_name_suffix(name, lp), parent);
+	size_t pos = 0;
+	while (pos < ln - lp)
+		pos += 1 + (size_t)name[pos];
+	return pos == ln - lp && dns_name_eq(name + pos, parent);
 }
 
 bool dns_name_is_wildcard(const uint8_t *name)

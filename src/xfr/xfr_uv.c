@@ -24,7 +24,12 @@ enum step {
 
 static const char *const step_name[] = { "SOA query (UDP)", "SOA query (TCP)", "IXFR", "AXFR" };
 
-#define TCP_IN_CAP (2u + 65535u) /* one largest framed message */
+/*
+ * TCP reassembly room: four largest framed messages, so that one read takes
+ * what the kernel holds (several messages of an AXFR) instead of stopping at
+ * each message's end; libuv reads again while the socket has more.
+ */
+#define TCP_IN_CAP (4u * (2u + 65535u))
 
 struct xfr_uv {
 	uv_loop_t *loop;

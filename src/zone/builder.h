@@ -63,3 +63,14 @@ size_t zone_builder_count(const struct zone_builder *b);
  */
 struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_diag *d)
 	__attribute__((warn_unused_result));
+
+/* CPU time (this thread's, in seconds) the last zone_builder_finish spent per stage. */
+struct zone_builder_times {
+	double sort;	 /* owner ranking and the canonical sort */
+	double dedupe;	 /* RRset TTLs unified, duplicate RRs removed */
+	double assemble; /* the contents written */
+	double check;	 /* zone_check */
+};
+
+/* Fills t with the stage times of the last zone_builder_finish on b (zeros before one). */
+void zone_builder_times(const struct zone_builder *b, struct zone_builder_times *t);

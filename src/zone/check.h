@@ -61,6 +61,15 @@ int zone_check_record(struct zone_diag *d, const char *file, uint64_t line, cons
 		      const uint8_t *owner, uint16_t type, uint16_t rclass, const uint8_t *rdata,
 		      size_t rdlen) __attribute__((warn_unused_result));
 
+/*
+ * zone_check_record without the owner check: for a record whose owner is
+ * known to be in the zone (the zone builder's run of records of one owner).
+ * Same reports and returns otherwise (never DP_EZONE).
+ */
+int zone_check_record_data(struct zone_diag *d, const char *file, uint64_t line,
+			   const uint8_t *owner, uint16_t type, uint16_t rclass,
+			   const uint8_t *rdata, size_t rdlen) __attribute__((warn_unused_result));
+
 /* Where one RR came from: file index, line, and its position in reading order. */
 struct zone_src_rr {
 	uint32_t line;

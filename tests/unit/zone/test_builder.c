@@ -404,3 +404,326 @@ Test(builder, arena_shared_between_versions)
 	zone_builder_free(b);
 	capture_fini(&c);
 }
+
+/*
+ * Property: the order records are added in does not change the result where
+ * the rules make it order-free (consistent TTLs, duplicates of the same
+ * case).  Random zones (owners with long shared prefixes, octets 0x00, 0x01,
+ * 0xff and upper case, names added in pieces), built from a shuffled order
+ * (the full sort), then from the result's own canonical order (the in-order
+ * fast path), reversed, and canonical with a few neighbours swapped (the
+ * per-owner and owner sorts); all four must be identical and in
+ * dns_name_cmp / (type, covers, rdata) order.
+ */
+struct prng {
+	uint64_t s;
+};
+
+static uint32_t prng_next(struct prng *p)
+{
+	p->s = p->s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(p->s >> 33);
+}
+
+struct prop_rr {
+	uint8_t owner[DNS_NAME_MAXLEN];
+	uint16_t type;
+	uint32_t ttl;
+	uint8_t rd[64];
+	uint16_t rdlen;
+};
+
+/* A random label of 1..14 octets: shared prefixes, escapes, case. */
+static size_t prop_label(struct prng *p, uint8_t *out)
+{
+	static const uint8_t alphabet[] = { 'a', 'b', 'A', 'B', '-', 0x00, 0x01, 0x02, 'z', 0xff };
+	unsigned len = 1 + prng_next(p) % 14;
+	bool shared = prng_next(p) % 2;
+	out[0] = (uint8_t)len;
+	for (unsigned i = 1; i <= len; i++) {
+		if (shared && i <= 9)
+			out[i] = i == 9 ? alphabet[prng_next(p) % 2] : 'p';
+		else
+			out[i] = alphabet[prng_next(p) % sizeof(alphabet)];
+	}
+	return 1 + len;
+}
+
+static size_t prop_records(struct prng *p, struct prop_rr *rr, size_t max)
+{
+	uint8_t owners[40][DNS_NAME_MAXLEN];
+	size_t n = 0;
+	const uint8_t *origin = wn("example.");
+	for (unsigned i = 0; i < 40; i++) {
+		const uint8_t *parent = i < 4 ? origin : owners[prng_next(p) % i];
+		size_t l = prop_label(p, owners[i]);
+		if (l + dns_name_len(parent) > DNS_NAME_MAXLEN)
+			parent = origin;
+		memcpy(owners[i] + l, parent, dns_name_len(parent));
+	}
+	memcpy(rr[n].owner, origin, dns_name_len(origin));
+	rr[n].type = DNS_T_SOA;
+	rr[n].ttl = 3600;
+	memcpy(rr[n].rd, soa_rdata, sizeof(soa_rdata) - 1);
+	rr[n++].rdlen = sizeof(soa_rdata) - 1;
+	memcpy(rr[n].owner, origin, dns_name_len(origin));
+	rr[n].type = DNS_T_NS;
+	rr[n].ttl = 3600;
+	memcpy(rr[n].rd, "\002ns\005other\000", 10);
+	rr[n++].rdlen = 10;
+	while (n < max) {
+		struct prop_rr *r = &rr[n++];
+		memcpy(r->owner, owners[prng_next(p) % 40], DNS_NAME_MAXLEN);
+		/* A, TXT, MX, and RRSIGs covering A or TXT. */
+		switch (prng_next(p) % 4) {
+		case 0:
+			r->type = DNS_T_A;
+			r->rdlen = 4;
+			memcpy(r->rd, "\300\000\002", 3);
+			r->rd[3] = (uint8_t)(prng_next(p) % 4);
+			break;
+		case 1:
+			r->type = DNS_T_TXT;
+			r->rdlen = (uint16_t)(1 + prng_next(p) % 3);
+			r->rd[0] = (uint8_t)(r->rdlen - 1);
+			for (unsigned i = 1; i < r->rdlen; i++)
+				r->rd[i] = (uint8_t)('a' + prng_next(p) % 2);
+			break;
+		case 2:
+			r->type = DNS_T_MX;
+			r->rd[0] = 0;
+			r->rd[1] = (uint8_t)(prng_next(p) % 3);
+			memcpy(r->rd + 2, "\002mx\005other\000", 10);
+			r->rdlen = 12;
+			break;
+		default: {
+			/* RRSIG: covered type, alg 13, labels, TTL, times, tag, signer, sig. */
+			static const uint8_t sig[] = "\000\001\015\001\000\000\016\020"
+						     "\000\000\000\002\000\000\000\001\000\007"
+						     "\007example\000\001\002";
+			r->type = DNS_T_RRSIG;
+			memcpy(r->rd, sig, sizeof(sig) - 1);
+			r->rd[1] = prng_next(p) % 2 ? DNS_T_A : DNS_T_TXT;
+			r->rd[sizeof(sig) - 2] = (uint8_t)(prng_next(p) % 3);
+			r->rdlen = sizeof(sig) - 1;
+			break;
+		}
+		}
+		/* One TTL per RRset (RRSIGs per covered type): order-free. */
+		r->ttl = 60 + r->type + (r->type == DNS_T_RRSIG ? r->rd[1] : 0);
+	}
+	return n;
+}
+
+static struct zone_contents *prop_build(const struct prop_rr *rr, const size_t *order, size_t n)
+{
+	struct capture c;
+	capture_init(&c);
+	struct zone_builder *b = zone_builder_new(wn("example."));
+	cr_assert_not_null(b);
+	cr_assert_eq(zone_builder_set_source(b, "p.zone", &c.diag), 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct prop_rr *r = &rr[order[i]];
+		int rc = zone_builder_add(b, r->owner, r->type, DNS_C_IN, r->ttl, r->rd, r->rdlen,
+					  i + 1);
+		cr_assert_eq(rc, 0, "add %zu: %d", i, rc);
+	}
+	struct zone_contents *z = zone_builder_finish(b, &c.diag);
+	cr_assert_not_null(z);
+	cr_assert_eq(c.n, 0, "diagnostics: %s", c.n ? c.lines[0] : "");
+	zone_builder_free(b);
+	capture_fini(&c);
+	return z;
+}
+
+static void prop_assert_same(const struct zone_contents *a, const struct zone_contents *b,
+			     const char *what)
+{
+	cr_assert_eq(a->node_count, b->node_count, "%s", what);
+	cr_assert_eq(a->rrset_count, b->rrset_count, "%s", what);
+	cr_assert_eq(a->record_count, b->record_count, "%s", what);
+	for (size_t i = 0; i < a->node_count; i++) {
+		const struct zone_node *x = &a->nodes[i], *y = &b->nodes[i];
+		cr_assert(dns_name_len(x->owner) == dns_name_len(y->owner) &&
+				  memcmp(x->owner, y->owner, dns_name_len(x->owner)) == 0,
+			  "%s: node %zu", what, i);
+		cr_assert_eq(x->rrset_count, y->rrset_count, "%s", what);
+		cr_assert_eq(x->flags, y->flags, "%s", what);
+		for (unsigned j = 0; j < x->rrset_count; j++) {
+			const struct zone_rrset *s = &x->rrsets[j], *t = &y->rrsets[j];
+			cr_assert(s->type == t->type && s->covers == t->covers &&
+					  s->ttl == t->ttl && s->count == t->count &&
+					  s->size == t->size &&
+					  memcmp(s->rdata, t->rdata, s->size) == 0,
+				  "%s: node %zu rrset %u", what, i, j);
+		}
+	}
+}
+
+/* Canonical order checked against the reference comparisons, not the builder's keys. */
+static void prop_assert_canonical(const struct zone_contents *z)
+{
+	for (size_t i = 1; i < z->node_count; i++)
+		cr_assert_lt(dns_name_cmp(z->nodes[i - 1].owner, z->nodes[i].owner), 0,
+			     "nodes %zu, %zu out of order", i - 1, i);
+	for (size_t i = 0; i < z->node_count; i++) {
+		const struct zone_node *nd = &z->nodes[i];
+		for (unsigned j = 0; j < nd->rrset_count; j++) {
+			const struct zone_rrset *s = &nd->rrsets[j];
+			if (j > 0) {
+				const struct zone_rrset *p = &nd->rrsets[j - 1];
+				cr_assert(p->type < s->type ||
+					  (p->type == s->type && p->covers < s->covers));
+			}
+			const uint8_t *r = s->rdata;
+			for (uint32_t k = 1; k < s->count; k++) {
+				const uint8_t *q = zone_rr_next(r);
+				cr_assert_lt(dns_rdata_cmp(zone_rr_data(r), zone_rr_len(r),
+							   zone_rr_data(q), zone_rr_len(q)),
+					     0);
+				r = q;
+			}
+		}
+	}
+}
+
+Test(builder, order_of_adds_does_not_matter)
+{
+	enum {
+		MAXRR = 600
+	};
+	static struct prop_rr rr[MAXRR], canon[MAXRR];
+	static size_t order[MAXRR];
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		struct prng p = { seed };
+		size_t n = prop_records(&p, rr, 50 + prng_next(&p) % (MAXRR - 50));
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = prng_next(&p) % (i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		struct zone_contents *shuffled = prop_build(rr, order, n);
+		prop_assert_canonical(shuffled);
+
+		/* The result's records in its own order, lowercased owners. */
+		size_t m = 0;
+		for (size_t i = 0; i < shuffled->node_count; i++) {
+			const struct zone_node *nd = &shuffled->nodes[i];
+			for (unsigned j = 0; j < nd->rrset_count; j++) {
+				const struct zone_rrset *s = &nd->rrsets[j];
+				const uint8_t *r = s->rdata;
+				for (uint32_t k = 0; k < s->count; k++, r = zone_rr_next(r)) {
+					struct prop_rr *c = &canon[m++];
+					memcpy(c->owner, nd->owner, dns_name_len(nd->owner));
+					c->type = s->type;
+					c->ttl = s->ttl;
+					c->rdlen = zone_rr_len(r);
+					memcpy(c->rd, zone_rr_data(r), c->rdlen);
+				}
+			}
+		}
+		cr_assert_eq(m, shuffled->record_count);
+		for (size_t i = 0; i < m; i++)
+			order[i] = i;
+		struct zone_contents *in_order = prop_build(canon, order, m);
+		prop_assert_same(shuffled, in_order, "canonical order");
+		for (size_t i = 0; i < m; i++)
+			order[i] = m - 1 - i;
+		struct zone_contents *reversed = prop_build(canon, order, m);
+		prop_assert_same(shuffled, reversed, "reversed");
+		for (size_t i = 0; i < m; i++)
+			order[i] = i;
+		for (unsigned k = 0; k < 3 && m > 1; k++) {
+			size_t i = prng_next(&p) % (m - 1), t = order[i];
+			order[i] = order[i + 1];
+			order[i + 1] = t;
+		}
+		struct zone_contents *swapped = prop_build(canon, order, m);
+		prop_assert_same(shuffled, swapped, "neighbours swapped");
+		zone_contents_free(shuffled);
+		zone_contents_free(in_order);
+		zone_contents_free(reversed);
+		zone_contents_free(swapped);
+	}
+}
+
+/* An owner that comes back after others, in otherwise canonical order: sorted, not merged wrong. */
+Test(builder, owner_repeated_out_of_run)
+{
+	struct capture c;
+	struct zone_builder *b = base_builder(&c);
+	add(b, "a.example.", DNS_T_A, 60, "\300\000\002\001", 4, 10);
+	add(b, "b.example.", DNS_T_A, 60, "\300\000\002\002", 4, 11);
+	add(b, "A.example.", DNS_T_TXT, 60, "\001x", 2, 12);
+	add(b, "a.example.", DNS_T_A, 60, "\300\000\002\000", 4, 13);
+	struct zone_contents *z = zone_builder_finish(b, &c.diag);
+	cr_assert_not_null(z);
+	cr_assert_eq(z->node_count, 4);
+	cr_assert_str_eq(nt(z->nodes[1].owner), "a.example.");
+	cr_assert_eq(z->nodes[1].rrset_count, 2);
+	const struct zone_rrset *a = zone_node_rrset(&z->nodes[1], DNS_T_A);
+	cr_assert_eq(a->count, 2);
+	cr_assert_eq(memcmp(a->rdata, "\000\004\300\000\002\000\000\004\300\000\002\001", 12), 0);
+	cr_assert_str_eq(nt(z->nodes[2].owner), "b.example.");
+	zone_contents_free(z);
+	zone_builder_free(b);
+	capture_fini(&c);
+}
+
+/*
+ * Within a run of one owner (the builder skips the owner's checks when the
+ * octets repeat) every other check still applies, and a name that only
+ * starts like the previous owner is checked in full.
+ */
+Test(builder, run_of_one_owner_still_checked)
+{
+	struct capture c;
+	struct zone_builder *b = base_builder(&c);
+	static const uint8_t longer[] = "\001h\007example\003org"; /* h.example. + "org" */
+	add(b, "h.example.", DNS_T_A, 60, "\1\2\3\4", 4, 20);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_A, DNS_C_CH, 60,
+				      (const uint8_t *)"\1\2\3\4", 4, 21),
+		     DP_EINVAL);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_AXFR, DNS_C_IN, 60, NULL, 0, 22),
+		     DP_EINVAL);
+	cr_assert_eq(zone_builder_add(b, wn("h.example."), DNS_T_A, DNS_C_IN, 60,
+				      (const uint8_t *)"\1\2\3", 3, 23),
+		     DP_ERDATA);
+	cr_assert_eq(zone_builder_add(b, longer, DNS_T_A, DNS_C_IN, 60, (const uint8_t *)"\1\2\3\4",
+				      4, 24),
+		     DP_EZONE);
+	/* A bad name that shares the previous owner's first octets. */
+	cr_assert_eq(zone_builder_add(b, (const uint8_t *)"\001h\007example\300\014", DNS_T_A,
+				      DNS_C_IN, 60, (const uint8_t *)"\1\2\3\4", 4, 25),
+		     DP_EINVAL);
+	add(b, "H.EXAMPLE.", DNS_T_AAAA, 60, "0123456789abcdef", 16, 26);
+	add(b, "H.EXAMPLE.", DNS_T_TXT, 60, "\001x", 2, 27);
+	cr_assert_eq(c.n, 4);
+	cr_assert_str_eq(c.lines[0], "t.zone:21: class CH not supported, only IN (h.example. A)");
+	cr_assert_str_eq(c.lines[1],
+			 "t.zone:22: meta type not allowed in a zone (h.example. AXFR)");
+	cr_assert(strncmp(c.lines[2], "t.zone:23: bad rdata: ", 22) == 0);
+	cr_assert_str_eq(c.lines[3], "t.zone:24: record outside the zone example. "
+				     "(h.example.org. A)");
+	cr_assert_eq(zone_builder_count(b), 6);
+	zone_builder_free(b);
+	capture_fini(&c);
+
+	/* Without rejections: one node for the run, whatever the case. */
+	b = base_builder(&c);
+	add(b, "h.example.", DNS_T_A, 60, "\1\2\3\4", 4, 20);
+	add(b, "H.example.", DNS_T_AAAA, 60, "0123456789abcdef", 16, 21);
+	add(b, "H.example.", DNS_T_TXT, 60, "\001x", 2, 22);
+	add(b, "h.example.", DNS_T_MX, 60, "\000\001\000", 3, 23);
+	struct zone_contents *z = zone_builder_finish(b, &c.diag);
+	cr_assert_not_null(z);
+	cr_assert_eq(z->node_count, 3);
+	const struct zone_node *h = zone_contents_find(z, wn("h.example."));
+	cr_assert_not_null(h);
+	cr_assert_eq(h->rrset_count, 4);
+	zone_contents_free(z);
+	zone_builder_free(b);
+	capture_fini(&c);
+}

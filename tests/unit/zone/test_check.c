@@ -274,3 +274,42 @@ Test(check, record_checks)
 	cr_assert_str_eq(c.lines[3], "f:5: record outside the zone example.com. (example.net. A)");
 	capture_fini(&c);
 }
+
+/*
+ * Glue anywhere in the delegated subtree is found: at the delegation itself,
+ * right after it, and after many nodes of the subtree (further than the
+ * search's first steps); a missing target that sorts after every node, or
+ * between two of the subtree's nodes, is reported.
+ */
+Test(check, glue_found_anywhere_in_the_subtree)
+{
+	char text[16384];
+	size_t len = (size_t)snprintf(text, sizeof(text),
+				      "@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+				      "self NS self\nself A 192.0.2.2\n"
+				      "next NS ns.next\nns.next AAAA 2001:db8::1\n"
+				      "far NS zz.far\nfar NS ns.far\n");
+	for (unsigned i = 0; i < 300; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "n%03u.far A 192.0.2.3\n",
+					i);
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"zz.far A 192.0.2.4\nns.far A 192.0.2.5\n"
+				"zzz NS zzzz.zzz\n"		      /* 312: after every node */
+				"mid NS n150x.mid\nmid NS n150.mid\n" /* 313, 314 */
+				"n149.mid A 192.0.2.6\nn151.mid A 192.0.2.6\n");
+	cr_assert_lt(len, sizeof(text));
+	struct capture c;
+	capture_init(&c);
+	struct zone_contents *z = zone_load_string(text, len, "glue.zone", "example.com", &c.diag);
+	cr_assert_null(z);
+	cr_assert_eq(c.n, 3);
+	/* The RRset's RRs in canonical order: n150 before n150x. */
+	cr_assert_str_eq(c.lines[0], "glue.zone:314: NS without glue under a delegation: "
+				     "n150.mid.example.com. has no A/AAAA (mid.example.com. NS)");
+	cr_assert_str_eq(c.lines[1], "glue.zone:313: NS without glue under a delegation: "
+				     "n150x.mid.example.com. has no A/AAAA (mid.example.com. NS)");
+	cr_assert_str_eq(c.lines[2], "glue.zone:312: NS without glue under a delegation: "
+				     "zzzz.zzz.example.com. has no A/AAAA (zzz.example.com. NS)");
+	zone_contents_free(z);
+	capture_fini(&c);
+}
