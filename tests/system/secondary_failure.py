@@ -168,6 +168,16 @@ def knot_notify(prim):
 	st.run(['/usr/sbin/knotc', '-s', os.path.join(prim.dir, 'knot.sock'), 'zone-notify', ORIGIN])
 
 
+
+def squeeze(kinds):
+	"""The request kinds with repeated SOA queries folded: on a loaded machine the UDP SOA query may
+	be sent again before the scripted primary's answer arrives."""
+	out = []
+	for k in kinds:
+		if not (k == 'soa' and out and out[-1] == 'soa'):
+			out.append(k)
+	return out
+
 def body(env):
 	miss = pr.missing_binaries('knot')
 	if miss:
@@ -375,7 +385,8 @@ def body(env):
 		print('# %s' % d.lines[i].split(' ', 2)[-1])
 	ev = fake.events_since(t0)
 	kinds = [e[1] for e in ev]
-	C.check(kinds[:3] == ['soa', 'ixfr', 'axfr'], 'SOA query, IXFR cut short, AXFR at once (cut short too)', kinds)
+	C.check(squeeze(kinds)[:3] == ['soa', 'ixfr', 'axfr'],
+		'SOA query, IXFR cut short, AXFR at once (cut short too)', kinds)
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 1"'], 'the old data is kept')
 	t_fail = ev[2][0] if len(ev) >= 3 else time.monotonic()
 	nxt = wait_until(lambda: [e for e in fake.events_since(t_fail + 0.01) if e[1] == 'soa'], FAKE_RETRY + 3, 0.02)
@@ -391,7 +402,7 @@ def body(env):
 	fake.set_mode('hang', 2)
 	t_mode = time.monotonic()
 	ax = wait_until(lambda: fake.events_since(t_mode, 'axfr'), FAKE_RETRY + 3, 0.02)
-	C.check(ax and [e[1] for e in fake.events_since(t_mode)][:3] == ['soa', 'ixfr', 'axfr'],
+	C.check(ax and squeeze([e[1] for e in fake.events_since(t_mode)])[:3] == ['soa', 'ixfr', 'axfr'],
 		'the next retry: IXFR answered NOTIMP, AXFR at once', fake.events_since(t_mode))
 	t_hang = ax[0][0] if ax else time.monotonic()
 	time.sleep(1.0)
