@@ -622,6 +622,12 @@ static inline size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags,
 	return end + DNS_EDNS_FIXED_LEN;
 }
 
+/* The query has DO (RFC 3225) and the zone is signed: RRSIGs and proofs go in. */
+static inline bool want_dnssec(const struct zone_snap *s, const struct query *q)
+{
+	return q->has_opt && (q->edns.flags & DNS_EDNS_DO) && s->dnssec;
+}
+
 static __attribute__((noinline)) size_t
 answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hflags,
 	    const struct query *q, const struct answer_cfg *cfg, struct answer_info *info)
@@ -629,6 +635,7 @@ answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hfla
 	size_t optlen = opt_size(cfg, q, false);
 	struct resolve_out o;
 	zone_resolve_out_init(&o, pkt, limit - optlen, q->qn.len, NULL, 0);
+	o.dnssec = want_dnssec(s, q);
 	zone_resolve(s, &q->qn, q->qtype, &o);
 
 	uint16_t an = o.an, ns = o.ns, ar = o.ar;
@@ -831,7 +838,8 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		struct answer_info *info)
 {
 	const struct query *q = &c->q;
-	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
+	const struct snap_frag *f =
+		cfg->reference_only || want_dnssec(c->s, q) ? NULL : find_frag(c->s, q);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);

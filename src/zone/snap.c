@@ -8,6 +8,7 @@
 
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "zone/dnssec.h"
 #include "zone/resolve.h"
 
 uint32_t zone_name_hash(const uint8_t *name, size_t len)
@@ -149,6 +150,8 @@ static int htab_resize(struct zone_snap *s, uint32_t want)
 	for (uint32_t i = 0; i < cap; i++)
 		t[i] = (struct snap_bucket){ 0, SNAP_NONE };
 	for (uint32_t n = 0; n < s->nnodes; n++) {
+		if (s->nodes[n].flags & SNAP_N_NSEC3)
+			continue;
 		const uint8_t *o = s->nodes[n].owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
 		uint32_t i = h & (cap - 1);
@@ -178,6 +181,10 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
 					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
 					    .hot_lines = 1 };
+	if (zn && zone_dnssec_is_nsec3_node(zn)) {
+		s->nodes[idx].flags = SNAP_N_NSEC3; /* hashed owner: kept out of the index */
+		return idx;
+	}
 	if ((uint64_t)s->nnodes * 16 > ((uint64_t)s->hmask + 1) * 5)
 		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
@@ -211,6 +218,8 @@ static int build_index(struct builder *b)
 	int olabels = dns_name_labels(s->origin);
 	for (size_t i = 0; i < z->node_count; i++) {
 		const uint8_t *name = z->nodes[i].owner;
+		if (s->nodes[i].flags & SNAP_N_NSEC3)
+			continue;
 		int labels = dns_name_labels(name);
 		for (int k = labels - 1; k > olabels; k--) {
 			const uint8_t *anc = dns_name_suffix(name, k);
@@ -412,8 +421,9 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	const struct snap_node *n = &s->nodes[i];
 	const struct zone_node *zn = n->zn;
 	int rc;
-	if (!zn || (n->flags & SNAP_N_BELOW))
-		return 0; /* ENT: NODATA; below a cut: the cut answers */
+	if (!zn || (n->flags & (SNAP_N_BELOW | SNAP_N_NSEC3)))
+		return 0; /* ENT: NODATA; below a cut: the cut answers; NSEC3: not a name */
+
 	bool wild = n->flags & SNAP_N_WILDCARD;
 	if (n->flags & SNAP_N_DELEG) {
 		/* The referral first: it is what nearly every query here gets. */
@@ -421,6 +431,11 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 			return rc;
 		return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
 	}
+	/* Asked for RRSIG, the peers answer with the name's signatures whatever
+	 * else it holds (a CNAME is not followed). */
+	if (zone_dnssec_first_rrsig(zn) &&
+	    (rc = prep(b, p, i, DNS_T_RRSIG, wild, wild, FRAG_QUERY)) < 0)
+		return rc;
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
@@ -431,9 +446,18 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
 		    (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
+		/* Types the alias itself has beside the CNAME (NSEC) are answered
+		 * there; the others follow the chain. */
+		for (unsigned t = 0; t < zn->rrset_count; t++) {
+			uint16_t type = zn->rrsets[t].type;
+			if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
+				continue;
+			if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
+				return rc;
+		}
 		for (unsigned t = 0; end && t < end->rrset_count; t++) {
 			uint16_t type = end->rrsets[t].type;
-			if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
+			if (type == DNS_T_RRSIG || type == DNS_T_CNAME || zone_node_rrset(zn, type))
 				continue;
 			if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
 				return rc;
@@ -598,7 +622,8 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	s->neg_ttl = s->soa->ttl < minimum ? s->soa->ttl : minimum;
 
 	b.scratch = malloc(65536);
-	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0 || finish(&b) < 0)
+	if (!b.scratch || build_index(&b) < 0 || zone_dnssec_build(s) < 0 || build_frags(&b) < 0 ||
+	    finish(&b) < 0)
 		goto fail;
 	free(b.scratch);
 	free(b.arena.buf);
@@ -646,6 +671,7 @@ void zone_snap_free(struct zone_snap *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	zone_contents_free(s->z);
+	zone_dnssec_free(s->dnssec);
 	free(s->nodes);
 	if (s->hot_ready) /* else the builder's table, from malloc */
 		huge_free(s->htab, ((size_t)s->hmask + 1) * sizeof(*s->htab));
