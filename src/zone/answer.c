@@ -9,6 +9,7 @@
 #include "dns/edns.h"
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "zone/dnssec.h"
 #include "zone/resolve.h"
 
 #define EDE_NOT_AUTHORITATIVE 20
@@ -681,6 +682,207 @@ struct answer_ctx {
 	uint32_t phash;         /* hash of the parent name, when it is below the apex */
 };
 
+/* ---- DO queries on signed zones (zone/dnssec.h) ---- */
+
+static inline const struct snap_frag *do_at(const struct zone_dnssec *d, uint32_t off)
+{
+	return (const struct snap_frag *)(const void *)(d->do_arena + off);
+}
+
+/* The DO answer prepared for qtype in block blk (exact, else with want0 the qtype-0 entry). */
+static const struct snap_frag *do_lookup(const struct zone_dnssec *d, uint32_t blk, uint16_t qtype,
+					 bool want0)
+{
+	const uint8_t *base = d->do_arena + blk;
+	const struct zone_do_block *b = (const struct zone_do_block *)(const void *)base;
+	const struct snap_ans *a =
+		(const struct snap_ans *)(const void *)(base + sizeof(struct zone_do_block));
+	const struct snap_frag *dflt = NULL;
+	for (unsigned i = 0; i < b->nans; i++) {
+		const struct snap_frag *f =
+			(const struct snap_frag *)(const void *)(base + a[i].frag * 4u);
+		if (a[i].qtype == qtype)
+			return f;
+		if (a[i].qtype == 0 && want0)
+			dflt = f;
+	}
+	return dflt;
+}
+
+/* Writes the prepared DO fragment f, or returns 0 (the resolver answers) when it does not fit. */
+static size_t do_frag(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+		      const struct snap_frag *f, struct answer_info *info)
+{
+	if (!f || c->q.qend + f->len + c->optlen > c->limit)
+		return 0;
+	return answer_frag(pkt, c->limit, c->hflags, &c->q, cfg, f, info);
+}
+
+/*
+ * A negative answer assembled from the zone's head (SOA and RRSIG) and the
+ * proof pieces pc[0..n) (NSEC3 record sets with their RRSIGs, each once),
+ * exactly as the reference resolver writes it.  Returns 0 when it does not
+ * fit (the resolver then truncates) or cannot be written.
+ */
+static size_t do_compose(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+			 uint32_t head, const uint32_t *pc, unsigned n, struct answer_info *info)
+{
+	const struct zone_dnssec *d = c->s->dnssec;
+	const struct query *q = &c->q;
+	if (head == SNAP_NONE)
+		return 0;
+	const struct snap_frag *hd = do_at(d, head);
+	size_t total = hd->len;
+	uint16_t nrr = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (d->piece[pc[i]] == SNAP_NONE)
+			return 0;
+		const struct zone_piece *p =
+			(const struct zone_piece *)(const void *)(d->do_arena + d->piece[pc[i]]);
+		total += p->len;
+		nrr = (uint16_t)(nrr + p->nrr);
+	}
+	size_t body = q->qend;
+	if (body + total + c->optlen > c->limit || body + total > 0x3fff)
+		return 0; /* too big for the client, or for compression pointers */
+	copy_body(pkt + body, hd->body, hd->len);
+	relocate(pkt, body, q, hd);
+	size_t at = body + hd->len;
+	for (unsigned i = 0; i < n; i++) {
+		const struct zone_piece *p =
+			(const struct zone_piece *)(const void *)(d->do_arena + d->piece[pc[i]]);
+		copy_body(pkt + at, p->body, p->len);
+		const struct snap_reloc *r = zone_piece_relocs(p);
+		for (unsigned k = 0; k < p->nreloc; k++) {
+			uint16_t v = r[k].val;
+			size_t target;
+			if (v & ZONE_PIECE_SELF)
+				target = at + (v & 0x3fff);
+			else if (v & ZONE_PIECE_HEAD)
+				target = body + (v & 0x3fff);
+			else if (v >= q->qn.labels)
+				target = DNS_HDR_LEN;
+			else
+				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+			dns_put_u16(pkt + at + r[k].site, (uint16_t)(0xc000 | target));
+		}
+		at += p->len;
+	}
+	memcpy(pkt + 2, hd->hdr, sizeof(hd->hdr));
+	pkt[2] |= (uint8_t)(c->hflags >> 8);
+	pkt[3] |= (uint8_t)c->hflags;
+	dns_put_u16(pkt + 8, (uint16_t)(dns_get_u16(pkt + 8) + nrr));
+	info->rcode = (uint8_t)snap_frag_rcode(hd);
+	if (!q->has_opt)
+		return at;
+	dns_put_u16(pkt + 10, (uint16_t)(dns_get_u16(pkt + 10) + 1));
+	if (q->edns.nsid.data && cfg->nsid)
+		return put_opt(pkt, at, c->limit, cfg, q, info->rcode, false);
+	put_opt_bare(pkt + at, cfg->udp_payload, info->rcode, q->edns.flags);
+	return at + DNS_EDNS_FIXED_LEN;
+}
+
+/* The DO referral at cut block a, or 0 (a DNAME, or not prepared). */
+static size_t do_referral(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+			  const struct snap_hot *a, struct answer_info *info)
+{
+	const struct zone_dnssec *d = c->s->dnssec;
+	if ((a->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG ||
+	    d->do_block[a->node] == SNAP_NONE)
+		return 0;
+	return do_frag(pkt, c, cfg, do_lookup(d, d->do_block[a->node], 0, false), info);
+}
+
+/*
+ * A DO query for a name the zone does not have: as find_encloser, then for
+ * NXDOMAIN in an NSEC3 zone the closest encloser proof (RFC 5155 §7.2.2):
+ * the closest encloser's NSEC3 and the one covering "*.<encloser>" were
+ * found when the snapshot was built; only the next closer name is hashed.
+ */
+static __attribute__((noinline)) size_t
+do_encloser(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+	    struct answer_info *info)
+{
+	const struct zone_snap *s = c->s;
+	const struct zone_dnssec *d = s->dnssec;
+	const struct query *q = &c->q;
+	const struct snap_hot *a = NULL;
+	int k = q->qn.labels - 1;
+	for (; k >= s->origin_labels; k--) {
+		if (k == s->origin_labels) {
+			a = zone_snap_hot(s, s->apex_hot);
+		} else {
+			const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)k);
+			size_t plen = q->qn.len - s->origin_len - (size_t)(suffix - q->lname);
+			a = zone_snap_find_hot(s, suffix, plen,
+					       zone_resolve_suffix_hash(&q->qn, (unsigned)k));
+			if (!a)
+				continue;
+		}
+		if (a->flags & SNAP_N_BELOW)
+			a = zone_snap_hot(s, a->link);
+		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME))
+			return do_referral(pkt, c, cfg, a, info);
+		if (a->link != SNAP_NONE)
+			return 0; /* a wildcard answer: its proof depends on the name */
+		break;
+	}
+	if (!a || d->denial != ZONE_DENIAL_NSEC3)
+		return 0;
+	uint32_t ce = a->node, m = d->match[ce];
+	if (m == SNAP_NONE)
+		return 0; /* opt-out: the closest provable encloser is further up */
+	/* A name ending in "<32 octets>.<origin>" may end with an NSEC3 owner,
+	 * which the resolver compresses against the question: let it answer. */
+	if (q->qn.labels > s->origin_labels &&
+	    q->lname[q->qn.loff[q->qn.labels - s->origin_labels - 1]] == 32)
+		return 0;
+	uint8_t h[ZONE_NSEC3_HASH_LEN];
+	bool exact;
+	zone_nsec3_hash(d, zone_resolve_suffix(&q->qn, (unsigned)k + 1), h);
+	uint32_t pc[3] = { m, zone_nsec3_find(d, h, &exact), d->wild[ce] };
+	unsigned n = 1;
+	if (pc[1] != pc[0])
+		n++;
+	else
+		pc[1] = pc[2];
+	if (pc[2] != SNAP_NONE && pc[2] != pc[0] && pc[2] != pc[n - 1])
+		pc[n++] = pc[2];
+	return do_compose(pkt, c, cfg, d->nxdomain_head, pc, n, info);
+}
+
+/*
+ * The answer to a DO query on a signed zone from its prepared DO answers, or
+ * 0 when the reference resolver must answer (ANY, RRSIG, wildcards, DNAME,
+ * NSEC denial of names the zone does not have, opt-out gaps, too big).
+ */
+static size_t answer_do(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_ctx *c,
+			struct answer_info *info)
+{
+	const struct zone_snap *s = c->s;
+	const struct zone_dnssec *d = s->dnssec;
+	const struct query *q = &c->q;
+	if (q->qtype == DNS_T_ANY || !d->do_block)
+		return 0;
+	const struct snap_hot *h =
+		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
+	if (!h)
+		return do_encloser(pkt, c, cfg, info);
+	if (h->flags & SNAP_N_BELOW)
+		return do_referral(pkt, c, cfg, zone_snap_hot(s, h->link), info);
+	uint32_t blk = d->do_block[h->node];
+	if ((h->flags & SNAP_N_SLOW) || blk == SNAP_NONE)
+		return 0;
+	const struct snap_frag *f = do_lookup(d, blk, q->qtype, q->qtype != DNS_T_RRSIG);
+	if (f)
+		return do_frag(pkt, c, cfg, f, info);
+	if (q->qtype == DNS_T_RRSIG || d->denial != ZONE_DENIAL_NSEC3 ||
+	    d->match[h->node] == SNAP_NONE)
+		return 0;
+	uint32_t m = d->match[h->node];
+	return do_compose(pkt, c, cfg, d->nodata_head, &m, 1, info); /* NODATA */
+}
+
 /* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
 static inline size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
 				bool tcp)
@@ -838,8 +1040,11 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		struct answer_info *info)
 {
 	const struct query *q = &c->q;
-	const struct snap_frag *f =
-		cfg->reference_only || want_dnssec(c->s, q) ? NULL : find_frag(c->s, q);
+	if (want_dnssec(c->s, q)) {
+		size_t n = cfg->reference_only ? 0 : answer_do(cfg, pkt, c, info);
+		return n ? n : answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
+	}
+	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);

@@ -198,6 +198,7 @@ int zone_dnssec_build(struct zone_snap *s)
 	struct zone_dnssec *d = calloc(1, sizeof(*d));
 	if (!d)
 		return DP_ENOMEM;
+	d->nxdomain_head = d->nodata_head = NONE;
 	if (read_param(apex, d)) {
 		d->denial = ZONE_DENIAL_NSEC3;
 		if (build_nsec3(s, d) < 0) {
@@ -218,5 +219,8 @@ void zone_dnssec_free(struct zone_dnssec *d)
 	free(d->chain);
 	free(d->match);
 	free(d->wild);
+	free(d->do_arena);
+	free(d->do_block);
+	free(d->piece);
 	free(d);
 }

@@ -22,8 +22,7 @@
 #include <stdint.h>
 
 #include "zone/contents.h"
-
-struct zone_snap;
+#include "zone/snap.h"
 
 enum zone_denial {
 	ZONE_DENIAL_NONE = 0, /* signed without a chain, or not signed */
@@ -52,7 +51,48 @@ struct zone_dnssec {
 	 * encloser). */
 	uint32_t *match;
 	uint32_t *wild;
+
+	/* Prepared answers for DO queries (built by zone_snap_build, read by
+	 * the engine); every offset is into do_arena, UINT32_MAX when the
+	 * answer goes to the reference resolver. */
+	uint8_t *do_arena;
+	size_t do_len;
+	uint32_t *do_block;     /* per snap node: its struct zone_do_block */
+	uint32_t nxdomain_head; /* relocatable struct snap_frag: SOA + RRSIG, NXDOMAIN header */
+	uint32_t nodata_head;   /* the same body with the NOERROR header */
+	uint32_t *piece;        /* per chain entry (NSEC3 only): its struct zone_piece */
 };
+
+/*
+ * The DO answers prepared for one name: nans entries of struct snap_ans
+ * (qtype 0: any other type), offsets in 4-octet units from the block start,
+ * each pointing at a struct snap_frag.  A name of an NSEC3 zone has no
+ * qtype-0 entry: its NODATA answer is assembled from the zone's head and
+ * the piece of its NSEC3.
+ */
+struct zone_do_block {
+	uint16_t nans;
+	uint16_t pad;
+	/* struct snap_ans ans[nans]; fragments */
+};
+
+/*
+ * One NSEC3 record set with its RRSIGs as the reference resolver writes it
+ * after a negative answer's SOA: len octets of body, nrr RRs, then
+ * (2-aligned) nreloc struct snap_reloc whose val is ZONE_PIECE_SELF | offset
+ * inside the piece, ZONE_PIECE_HEAD | offset inside the head (the body
+ * before the first piece), or k: the suffix of the query name with k labels.
+ */
+struct zone_piece {
+	uint16_t len;
+	uint16_t nrr;
+	uint16_t nreloc;
+	uint16_t pad;
+	uint8_t body[];
+};
+
+#define ZONE_PIECE_SELF 0x8000
+#define ZONE_PIECE_HEAD 0x4000
 
 /*
  * True when n holds only NSEC3 records and their signatures: a node of the
@@ -69,6 +109,11 @@ const struct zone_rrset *zone_dnssec_first_rrsig(const struct zone_node *n);
  * (no RRSIG at the apex).  Returns 0 or DP_ENOMEM.  Builder thread only.
  */
 int zone_dnssec_build(struct zone_snap *s) __attribute__((warn_unused_result));
+
+static inline const struct snap_reloc *zone_piece_relocs(const struct zone_piece *p)
+{
+	return (const struct snap_reloc *)(const void *)(p->body + ((p->len + 1u) & ~1u));
+}
 
 /* Frees d; NULL is a no-op. */
 void zone_dnssec_free(struct zone_dnssec *d);

@@ -372,6 +372,12 @@ static inline bool signing(const struct zone_snap *s, const struct resolve_out *
 	return o->dnssec && s->dnssec;
 }
 
+void zone_resolve_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
+			struct resolve_out *o)
+{
+	put_proof(s, zn, type, o);
+}
+
 void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct resolve_out *o)
 {
 	o->flags = (uint16_t)(DNS_F_AA | rcode);

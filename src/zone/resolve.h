@@ -93,5 +93,14 @@ void zone_resolve(const struct zone_snap *s, const struct resolve_name *qname, u
 /* The NXDOMAIN (rcode DNS_R_NXDOMAIN) or NODATA (DNS_R_NOERROR) body of s. */
 void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct resolve_out *o);
 
+/*
+ * Writes the NSEC or NSEC3 (type) RRset of contents node zn with its RRSIGs
+ * into the authority section, as the proofs above do (o->dnssec set); for
+ * the snapshot builder, which prepares each NSEC3 record set of the chain
+ * once so that the engine can assemble proofs.
+ */
+void zone_resolve_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
+			struct resolve_out *o);
+
 /* The referral body for the zone cut at node index cut. */
 void zone_resolve_referral(const struct zone_snap *s, uint32_t cut, struct resolve_out *o);

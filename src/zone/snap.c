@@ -123,6 +123,8 @@ struct builder {
 	struct bytes tmp;            /* one name's fragments */
 	uint8_t *scratch;            /* a 64 KiB response buffer */
 	uint16_t sites[512];
+	bool dnssec;                 /* preparing answers for DO queries */
+	bool do_slow;                /* the name's DO answers go to the reference resolver */
 };
 
 /*
@@ -303,6 +305,7 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	struct resolve_out o;
 	unsigned max_sites = sizeof(b->sites) / sizeof(b->sites[0]);
 	zone_resolve_out_init(&o, buf, 65535, q.len, b->sites, max_sites);
+	o.dnssec = b->dnssec;
 	switch (mode) {
 	case FRAG_QUERY: zone_resolve(s, &q, qtype, &o); break;
 	case FRAG_NXDOMAIN: zone_resolve_negative(s, DNS_R_NXDOMAIN, &o); break;
@@ -361,13 +364,22 @@ struct pending {
 	unsigned n;
 };
 
+/* Marks node's answers (or, while preparing DO answers, its DO answers) as the resolver's. */
+static void go_slow(struct builder *b, uint32_t node)
+{
+	if (b->dnssec)
+		b->do_slow = true;
+	else
+		b->s->nodes[node].flags |= SNAP_N_SLOW;
+}
+
 /* Prepares one answer into b->tmp; a name whose answer cannot be prepared goes slow. */
 static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qtype, bool rel,
 		bool wild, enum frag_mode mode)
 {
 	int err = 0;
 	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		go_slow(b, node);
 		return 0;
 	}
 	uint32_t f = make_frag(b, &b->tmp, b->s->nodes[node].owner, qtype, rel, wild, mode, node,
@@ -375,7 +387,7 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		go_slow(b, node);
 		return 0;
 	}
 	p->ans[p->n].qtype = qtype;
@@ -421,8 +433,19 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	const struct snap_node *n = &s->nodes[i];
 	const struct zone_node *zn = n->zn;
 	int rc;
-	if (!zn || (n->flags & (SNAP_N_BELOW | SNAP_N_NSEC3)))
+	/* DO answers: a wildcard's proofs depend on the query name (resolver);
+	 * a NODATA answer is prepared per name unless the zone has NSEC3, where
+	 * the engine assembles it from the zone's head and the name's NSEC3. */
+	bool do_nodata = b->dnssec && s->dnssec->denial != ZONE_DENIAL_NSEC3;
+	if (b->dnssec && (n->flags & SNAP_N_WILDCARD)) {
+		b->do_slow = true;
+		return 0;
+	}
+	if (!zn || (n->flags & (SNAP_N_BELOW | SNAP_N_NSEC3))) {
+		if (do_nodata && !zn && !(n->flags & SNAP_N_BELOW))
+			return prep(b, p, i, 0, false, false, FRAG_QUERY);
 		return 0; /* ENT: NODATA; below a cut: the cut answers; NSEC3: not a name */
+	}
 
 	bool wild = n->flags & SNAP_N_WILDCARD;
 	if (n->flags & SNAP_N_DELEG) {
@@ -433,14 +456,14 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	}
 	/* Asked for RRSIG, the peers answer with the name's signatures whatever
 	 * else it holds (a CNAME is not followed). */
-	if (zone_dnssec_first_rrsig(zn) &&
+	if (!b->dnssec && zone_dnssec_first_rrsig(zn) &&
 	    (rc = prep(b, p, i, DNS_T_RRSIG, wild, wild, FRAG_QUERY)) < 0)
 		return rc;
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
 		if (!end && !out) {
-			s->nodes[i].flags |= SNAP_N_SLOW;
+			go_slow(b, i);
 			return 0;
 		}
 		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
@@ -471,7 +494,7 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
 	}
-	return 0;
+	return do_nodata ? prep(b, p, i, 0, false, false, FRAG_QUERY) : 0;
 }
 
 /*
@@ -573,6 +596,148 @@ static int build_frags(struct builder *b)
 	return 0;
 }
 
+/* ---- DNSSEC: answers for DO queries (zone/dnssec.h) ---- */
+
+/*
+ * The proof piece of NSEC3 chain entry ci: the reference resolver writes a
+ * negative answer's head (SOA and RRSIG) for the question "origin", then
+ * the record set; the piece is what follows the head, its compression
+ * pointers described so that the engine can aim them for any query name.
+ * Returns the piece's offset in out or SNAP_NONE (the engine then asks the
+ * resolver); *err = DP_ENOMEM when out of memory.
+ */
+static uint32_t make_piece(struct builder *b, struct bytes *out, uint32_t ci, int *err)
+{
+	struct zone_snap *s = b->s;
+	const struct zone_node *zn = &s->z->nodes[s->dnssec->chain[ci].node];
+	struct resolve_name q;
+	zone_resolve_name_init(&q, s->origin);
+	uint8_t *buf = b->scratch;
+	memset(buf, 0, DNS_HDR_LEN);
+	memcpy(buf + DNS_HDR_LEN, s->origin, q.len);
+	memset(buf + DNS_HDR_LEN + q.len, 0, 4);
+	size_t body = DNS_HDR_LEN + q.len + 4u;
+
+	struct resolve_out o;
+	unsigned max_sites = sizeof(b->sites) / sizeof(b->sites[0]);
+	zone_resolve_out_init(&o, buf, 65535, q.len, b->sites, max_sites);
+	o.dnssec = true;
+	zone_resolve_negative(s, DNS_R_NXDOMAIN, &o);
+	size_t head_end = o.w.pos;
+	unsigned site0 = o.c.nsites;
+	uint16_t ns0 = o.ns;
+	zone_resolve_proof(s, zn, DNS_T_NSEC3, &o);
+	if (o.w.err || o.c.nsites > max_sites || o.w.pos - head_end > 0x3fff)
+		return SNAP_NONE;
+
+	size_t len = o.w.pos - head_end;
+	unsigned nreloc = o.c.nsites - site0;
+	size_t used = sizeof(struct zone_piece) + ((len + 1) & ~(size_t)1) +
+		      nreloc * sizeof(struct snap_reloc);
+	if (bytes_align(out, 4) < 0 || bytes_reserve(out, used) < 0) {
+		*err = DP_ENOMEM;
+		return SNAP_NONE;
+	}
+	uint32_t off = (uint32_t)out->len;
+	struct zone_piece *p = (struct zone_piece *)(void *)(out->buf + off);
+	memset(p, 0, used);
+	*p = (struct zone_piece){ .len = (uint16_t)len, .nrr = (uint16_t)(o.ns - ns0),
+				  .nreloc = (uint16_t)nreloc };
+	memcpy(p->body, buf + head_end, len);
+	struct snap_reloc *r = (struct snap_reloc *)(void *)zone_piece_relocs(p);
+	for (unsigned i = 0; i < nreloc; i++) {
+		uint16_t site = b->sites[site0 + i];
+		uint16_t target = dns_get_u16(buf + site) & 0x3fff;
+		uint16_t val;
+		if (target >= head_end) {
+			val = (uint16_t)(ZONE_PIECE_SELF | (target - head_end));
+		} else if (target >= body) {
+			val = (uint16_t)(ZONE_PIECE_HEAD | (target - body));
+		} else {
+			unsigned k = q.labels;
+			for (unsigned l = 0; l < q.labels; l++)
+				if (DNS_HDR_LEN + q.loff[l] == target)
+					k = q.labels - l;
+			val = (uint16_t)k;
+		}
+		r[i] = (struct snap_reloc){ (uint16_t)(site - head_end), val };
+	}
+	out->len += used;
+	return off;
+}
+
+/* Appends node i's DO block (from b->tmp / p) to out; returns its offset or SNAP_NONE. */
+static uint32_t emit_do(struct builder *b, struct bytes *out, const struct pending *p, int *err)
+{
+	size_t table = (sizeof(struct zone_do_block) + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
+	size_t size = table + b->tmp.len;
+	if (size > SNAP_HOT_MAX)
+		return SNAP_NONE;
+	if (bytes_align(out, 8) < 0 || bytes_reserve(out, size) < 0) {
+		*err = DP_ENOMEM;
+		return SNAP_NONE;
+	}
+	uint32_t off = (uint32_t)out->len;
+	uint8_t *base = out->buf + off;
+	memset(base, 0, table);
+	((struct zone_do_block *)(void *)base)->nans = (uint16_t)p->n;
+	struct snap_ans *a = (struct snap_ans *)(void *)(base + sizeof(struct zone_do_block));
+	for (unsigned k = 0; k < p->n; k++)
+		a[k] = (struct snap_ans){ p->ans[k].qtype, (uint16_t)((table + p->ans[k].frag) / 4) };
+	memcpy(base + table, b->tmp.buf, b->tmp.len);
+	out->len += size;
+	return off;
+}
+
+/*
+ * Prepares the answers to DO queries of a signed zone: per name its DO
+ * block, the zone's negative heads and (NSEC3) one proof piece per chain
+ * entry.  Names whose DO answers cannot be prepared (wildcards, complex
+ * chains, too large) keep SNAP_NONE and go to the reference resolver.
+ */
+static int build_do(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	struct zone_dnssec *d = s->dnssec;
+	if (!d)
+		return 0;
+	struct bytes out = { 0 };
+	int err = 0;
+	d->do_block = malloc((size_t)(s->nnodes ? s->nnodes : 1) * sizeof(*d->do_block));
+	if (d->denial == ZONE_DENIAL_NSEC3)
+		d->piece = malloc((size_t)d->nchain * sizeof(*d->piece));
+	if (!d->do_block || (d->denial == ZONE_DENIAL_NSEC3 && !d->piece))
+		return DP_ENOMEM;
+	b->dnssec = true;
+	d->nxdomain_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
+	d->nodata_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
+	for (uint32_t ci = 0; !err && d->piece && ci < d->nchain; ci++)
+		d->piece[ci] = make_piece(b, &out, ci, &err);
+	for (uint32_t i = 0; !err && i < s->nnodes; i++) {
+		struct pending p = { .n = 0 };
+		b->tmp.len = 0;
+		b->do_slow = false;
+		d->do_block[i] = SNAP_NONE;
+		if (s->nodes[i].flags & (SNAP_N_SLOW | SNAP_N_BELOW | SNAP_N_NSEC3))
+			continue;
+		int rc = prep_node(b, i, &p);
+		if (rc < 0) {
+			err = rc;
+			break;
+		}
+		if (!b->do_slow)
+			d->do_block[i] = emit_do(b, &out, &p, &err);
+	}
+	b->dnssec = false;
+	if (err || out.len >= UINT32_MAX) {
+		free(out.buf);
+		return err ? err : DP_ENOMEM;
+	}
+	d->do_arena = out.buf;
+	d->do_len = out.len;
+	return 0;
+}
+
 /* Moves the arena and the index into their final (huge-page) homes and
  * points the buckets at the hot blocks. */
 static int finish(struct builder *b)
@@ -623,13 +788,16 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 
 	b.scratch = malloc(65536);
 	if (!b.scratch || build_index(&b) < 0 || zone_dnssec_build(s) < 0 || build_frags(&b) < 0 ||
-	    finish(&b) < 0)
+	    build_do(&b) < 0 || finish(&b) < 0)
 		goto fail;
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
 	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(*s->nodes) +
 		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + s->arena_len;
+	if (s->dnssec)
+		s->mem_bytes += s->dnssec->do_len + (size_t)s->nnodes * 12 +
+				(size_t)s->dnssec->nchain * (sizeof(struct zone_nsec3) + 4);
 	return s;
 fail:
 	free(b.scratch);

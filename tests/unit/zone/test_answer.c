@@ -1192,8 +1192,49 @@ Test(dnssec, engine_equals_reference)
 				render(b, lb, tb, sizeof(tb));
 				cr_expect_str_eq(ta, tb, "%s type %u mode %d: engine differs from "
 					       "reference", names[i], types[t], d);
+				/* DO answers are the resolver's bytes, compression included
+				 * (so the same answers fit the same size limits). */
+				if (d == 2)
+					cr_expect(la == lb && memcmp(a, b, la) == 0,
+						  "%s type %u: DO answer bytes differ", names[i],
+						  types[t]);
 			}
 		}
 	}
 	cfg.reference_only = false;
+}
+
+/* The DO answers the engine prepares or assembles itself (not the resolver's). */
+Test(dnssec, do_answers_are_prepared)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+	} fast[] = {
+		{ "www.nsec.test.", DNS_T_A },	       /* positive */
+		{ "www.nsec.test.", DNS_T_MX },	       /* NODATA, NSEC: per name */
+		{ "b.ent.nsec.test.", DNS_T_A },       /* ENT NODATA, NSEC */
+		{ "alias1.nsec.test.", DNS_T_A },      /* CNAME chain */
+		{ "x.sub.nsec.test.", DNS_T_A },       /* referral with DS */
+		{ "insec.n3.test.", DNS_T_A },	       /* referral, NSEC3 of the cut */
+		{ "insec.n3oo.test.", DNS_T_A },       /* referral, opt-out proof */
+		{ "sub.n3.test.", DNS_T_DS },	       /* DS at the parent */
+		{ "www.n3.test.", DNS_T_MX },	       /* NODATA, NSEC3: head + piece */
+		{ "b.ent.n3.test.", DNS_T_TXT },       /* ENT NODATA, NSEC3 */
+		{ "nx-name.n3.test.", DNS_T_A },       /* NXDOMAIN, NSEC3: hashed next closer */
+		{ "deep.nx.www.n3oo.test.", DNS_T_A }, /* NXDOMAIN below an existing name */
+	};
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
+		uint8_t q[300];
+		size_t n = build(&(struct q){ fast[i].name, fast[i].type, 4096, true }, q, sizeof(q));
+		struct resp *r = ask_raw(q, n, false);
+		struct answer_info info;
+		uint8_t buf[4096];
+		memcpy(buf, q, n);
+		size_t len = zone_answer(table, &cfg, buf, n, sizeof(buf), false, &info);
+		cr_assert_gt(len, 0);
+		cr_expect_eq(r->rcode, info.rcode);
+		cr_expect_not(info.slow, "%s type %u went to the resolver", fast[i].name,
+			      fast[i].type);
+	}
 }
