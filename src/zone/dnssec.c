@@ -47,11 +47,31 @@ void zone_nsec3_hash(const struct zone_dnssec *d, const uint8_t *lname,
 	}
 }
 
+static inline uint32_t hash_prefix(const uint8_t *h, unsigned bits)
+{
+	uint32_t v = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	return bits ? v >> (32 - bits) : 0;
+}
+
 uint32_t zone_nsec3_find(const struct zone_dnssec *d, const uint8_t hash[ZONE_NSEC3_HASH_LEN],
 			 bool *exact)
 {
-	/* The last entry whose hash is <= hash. */
+	/* The last entry whose hash is <= hash: entries before the prefix's
+	 * range are below it, so search only the range. */
 	uint32_t lo = 0, hi = d->nchain;
+	if (d->dir) {
+		uint32_t b = hash_prefix(hash, d->dir_bits);
+		lo = d->dir[b];
+		hi = d->dir[b + 1];
+		while (lo < hi && memcmp(d->chain[hi - 1].hash, hash, ZONE_NSEC3_HASH_LEN) > 0)
+			hi--;
+		if (lo == hi) { /* none of the range is <= hash: the entry before it */
+			*exact = false;
+			return lo ? lo - 1 : d->nchain - 1;
+		}
+		*exact = memcmp(d->chain[hi - 1].hash, hash, ZONE_NSEC3_HASH_LEN) == 0;
+		return hi - 1;
+	}
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (memcmp(d->chain[mid].hash, hash, ZONE_NSEC3_HASH_LEN) <= 0)
@@ -165,6 +185,21 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 		d->denial = ZONE_DENIAL_NONE;
 		return 0;
 	}
+	/* About one chain entry per directory slot, at most 2^24 slots. */
+	unsigned bits = 0;
+	while (bits < 24 && (UINT32_C(1) << bits) < d->nchain)
+		bits++;
+	d->dir = malloc(((size_t)1 << bits) * sizeof(*d->dir) + sizeof(*d->dir));
+	if (!d->dir)
+		return DP_ENOMEM;
+	d->dir_bits = bits;
+	uint32_t ci = 0;
+	for (uint32_t b = 0; b < (UINT32_C(1) << bits); b++) {
+		while (ci < d->nchain && hash_prefix(d->chain[ci].hash, bits) < b)
+			ci++;
+		d->dir[b] = ci;
+	}
+	d->dir[(size_t)1 << bits] = d->nchain;
 	for (uint32_t i = 0; i < s->nnodes; i++) {
 		const struct snap_node *sn = &s->nodes[i];
 		d->match[i] = d->wild[i] = NONE;
@@ -217,6 +252,7 @@ void zone_dnssec_free(struct zone_dnssec *d)
 	if (!d)
 		return;
 	free(d->chain);
+	free(d->dir);
 	free(d->match);
 	free(d->wild);
 	free(d->do_arena);

@@ -45,6 +45,12 @@ struct zone_dnssec {
 	uint8_t salt[255];
 	struct zone_nsec3 *chain; /* sorted by hash */
 	uint32_t nchain;
+	/* Hashes are uniform: dir[b] is the first chain entry whose hash starts
+	 * with the dir_bits-bit prefix b (dir[1 << dir_bits] = nchain), so a
+	 * search reads one directory entry and about one chain entry instead of
+	 * the log2(nchain) cache lines of a binary search. */
+	uint32_t *dir;
+	unsigned dir_bits;
 	/* Per snap node (indexed like snap->nodes), chain indexes or UINT32_MAX:
 	 * the NSEC3 whose hash matches the name, and the NSEC3 matching or
 	 * covering "*.<name>" (the wildcard proof when the name is a closest

@@ -17,6 +17,7 @@
 #include "dns/rrtype.h"
 #include "zone/answer.h"
 #include "zone/check.h"
+#include "zone/dnssec.h"
 #include "zone/load.h"
 
 static struct zone_table *table;
@@ -1236,5 +1237,34 @@ Test(dnssec, do_answers_are_prepared)
 		cr_expect_eq(r->rcode, info.rcode);
 		cr_expect_not(info.slow, "%s type %u went to the resolver", fast[i].name,
 			      fast[i].type);
+	}
+}
+
+/* The directory search of the NSEC3 chain finds what a scan of the whole chain finds. */
+Test(dnssec, nsec3_find_equals_scan)
+{
+	for (uint32_t z = 1; z < table->nzones; z++) {
+		const struct zone_dnssec *d = table->zones[z]->dnssec;
+		cr_assert(d && d->denial == ZONE_DENIAL_NSEC3 && d->nchain > 4 && d->dir);
+		uint64_t x = 88172645463325252ull;
+		for (unsigned i = 0; i < 20000; i++) {
+			uint8_t h[ZONE_NSEC3_HASH_LEN];
+			if (i < d->nchain) { /* every hash of the chain, then random ones */
+				memcpy(h, d->chain[i].hash, sizeof(h));
+			} else {
+				for (unsigned k = 0; k < sizeof(h); k++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					h[k] = (uint8_t)x;
+				}
+			}
+			uint32_t want = d->nchain - 1; /* the last hash <= h, wrapping */
+			for (uint32_t c = 0; c < d->nchain; c++)
+				if (memcmp(d->chain[c].hash, h, sizeof(h)) <= 0)
+					want = c;
+			bool exact;
+			uint32_t got = zone_nsec3_find(d, h, &exact);
+			cr_assert_eq(got, want, "zone %u hash %u: %u, scan %u", z, i, got, want);
+			cr_assert_eq(exact, memcmp(d->chain[want].hash, h, sizeof(h)) == 0);
+		}
 	}
 }
