@@ -175,7 +175,8 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 		return DP_ENOMEM;
 	for (size_t i = 0; i < z->node_count; i++) {
 		const struct zone_node *zn = &z->nodes[i];
-		if (!zone_dnssec_is_nsec3_node(zn) || !dns_name_eq(dns_name_parent(zn->owner), s->origin))
+		if (!zone_dnssec_is_nsec3_node(zn) ||
+		    !dns_name_eq(dns_name_parent(zn->owner), s->origin))
 			continue;
 		if (owner_hash(zn->owner, d->chain[d->nchain].hash))
 			d->chain[d->nchain++].node = (uint32_t)i;

@@ -669,7 +669,8 @@ static uint32_t make_piece(struct builder *b, struct bytes *out, uint32_t ci, in
 /* Appends node i's DO block (from b->tmp / p) to out; returns its offset or SNAP_NONE. */
 static uint32_t emit_do(struct builder *b, struct bytes *out, const struct pending *p, int *err)
 {
-	size_t table = (sizeof(struct zone_do_block) + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
+	size_t table = sizeof(struct zone_do_block) + p->n * sizeof(struct snap_ans);
+	table = (table + 3) & ~(size_t)3;
 	size_t size = table + b->tmp.len;
 	if (size > SNAP_HOT_MAX)
 		return SNAP_NONE;
@@ -683,7 +684,8 @@ static uint32_t emit_do(struct builder *b, struct bytes *out, const struct pendi
 	((struct zone_do_block *)(void *)base)->nans = (uint16_t)p->n;
 	struct snap_ans *a = (struct snap_ans *)(void *)(base + sizeof(struct zone_do_block));
 	for (unsigned k = 0; k < p->n; k++)
-		a[k] = (struct snap_ans){ p->ans[k].qtype, (uint16_t)((table + p->ans[k].frag) / 4) };
+		a[k] = (struct snap_ans){ p->ans[k].qtype,
+					  (uint16_t)((table + p->ans[k].frag) / 4) };
 	memcpy(base + table, b->tmp.buf, b->tmp.len);
 	out->len += size;
 	return off;

@@ -43,7 +43,7 @@ enum snap_node_flag {
 	SNAP_N_WILDCARD = 1 << 5, /* owner is "*.<parent>" */
 	SNAP_N_ENT = 1 << 6,      /* empty non-terminal: no zone_node */
 	SNAP_N_SLOW = 1 << 7,     /* answers for this name need the reference resolver */
-	SNAP_N_NSEC3 = 1 << 8,    /* a node of the NSEC3 chain: not a name of the zone, not indexed */
+	SNAP_N_NSEC3 = 1 << 8,    /* NSEC3 chain node: not a name of the zone, not indexed */
 };
 
 struct snap_node {

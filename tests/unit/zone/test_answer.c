@@ -1134,7 +1134,8 @@ Test(dnssec, nsec3_opt_out_unsigned_delegation)
 	cr_assert_eq(r->rcode, DNS_R_NOERROR);
 	cr_expect_eq(count_rr(r->sec[1], "hjms0nb6h939fdf0cl975ufii72cj203.n3oo.test.", "NSEC3"), 1,
 		     "%s", r->sec[1]);
-	cr_expect_eq(count_rr(r->sec[1], "9pe949688gdg5j5vr72vj31rb3la3v8v.n3oo.test.", "NSEC3"), 1);
+	cr_expect_eq(count_rr(r->sec[1], "9pe949688gdg5j5vr72vj31rb3la3v8v.n3oo.test.", "NSEC3"),
+		     1);
 	has(r->sec[1], "9pe949688gdg5j5vr72vj31rb3la3v8v.n3oo.test. 300\tNSEC3\t1 1 0 - ");
 	r = ask_do("www.insec.n3oo.test.", DNS_T_A);
 	cr_expect_not(r->aa);
@@ -1143,7 +1144,8 @@ Test(dnssec, nsec3_opt_out_unsigned_delegation)
 
 Test(dnssec, nsec3_owner_names_do_not_exist)
 {
-	struct resp *r = ask((struct q){ "nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", DNS_T_NSEC3 });
+	struct resp *r =
+		ask((struct q){ "nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", DNS_T_NSEC3 });
 	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
 	r = ask_do("nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", DNS_T_NSEC3);
 	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
@@ -1227,7 +1229,8 @@ Test(dnssec, do_answers_are_prepared)
 	};
 	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
 		uint8_t q[300];
-		size_t n = build(&(struct q){ fast[i].name, fast[i].type, 4096, true }, q, sizeof(q));
+		size_t n =
+			build(&(struct q){ fast[i].name, fast[i].type, 4096, true }, q, sizeof(q));
 		struct resp *r = ask_raw(q, n, false);
 		struct answer_info info;
 		uint8_t buf[4096];
