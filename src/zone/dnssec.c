@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The low-level SHA1() one-shot is deprecated in OpenSSL 3 in favour of
- * EVP_Digest, but EVP_Digest allocates and frees a context per call and
- * costs several times more for a 20-octet input; an NXDOMAIN answer hashes
- * one name per query on the fastpath, which must not allocate.
+ * The low-level SHA1_Init/Update/Final are deprecated in OpenSSL 3 in favour
+ * of EVP, but EVP_Digest (and OpenSSL 3's SHA1() one-shot, which calls
+ * EVP_Q_digest) fetches the algorithm and allocates a context on every call:
+ * about a microsecond for a 30-octet input.  An NXDOMAIN answer hashes one
+ * name per query on the fastpath, which must not allocate; the low-level
+ * functions hash on the stack.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "zone/dnssec.h"
@@ -35,15 +37,16 @@ bool zone_dnssec_is_nsec3_node(const struct zone_node *n)
 void zone_nsec3_hash(const struct zone_dnssec *d, const uint8_t *lname,
 		     uint8_t out[ZONE_NSEC3_HASH_LEN])
 {
-	uint8_t buf[DNS_NAME_MAXLEN + 255];
-	size_t len = dns_name_len(lname);
-	memcpy(buf, lname, len);
-	memcpy(buf + len, d->salt, d->salt_len);
-	SHA1(buf, len + d->salt_len, out);
+	SHA_CTX c;
+	SHA1_Init(&c);
+	SHA1_Update(&c, lname, dns_name_len(lname));
+	SHA1_Update(&c, d->salt, d->salt_len);
+	SHA1_Final(out, &c);
 	for (unsigned i = 0; i < d->iterations; i++) {
-		memcpy(buf, out, ZONE_NSEC3_HASH_LEN);
-		memcpy(buf + ZONE_NSEC3_HASH_LEN, d->salt, d->salt_len);
-		SHA1(buf, ZONE_NSEC3_HASH_LEN + d->salt_len, out);
+		SHA1_Init(&c);
+		SHA1_Update(&c, out, ZONE_NSEC3_HASH_LEN);
+		SHA1_Update(&c, d->salt, d->salt_len);
+		SHA1_Final(out, &c);
 	}
 }
 
@@ -60,7 +63,7 @@ uint32_t zone_nsec3_find(const struct zone_dnssec *d, const uint8_t hash[ZONE_NS
 	 * range are below it, so search only the range. */
 	uint32_t lo = 0, hi = d->nchain;
 	if (d->dir) {
-		uint32_t b = hash_prefix(hash, d->dir_bits);
+		uint32_t b = zone_nsec3_slot(d, hash);
 		lo = d->dir[b];
 		hi = d->dir[b + 1];
 		while (lo < hi && memcmp(d->chain[hi - 1].hash, hash, ZONE_NSEC3_HASH_LEN) > 0)
@@ -178,8 +181,10 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 		if (!zone_dnssec_is_nsec3_node(zn) ||
 		    !dns_name_eq(dns_name_parent(zn->owner), s->origin))
 			continue;
-		if (owner_hash(zn->owner, d->chain[d->nchain].hash))
+		if (owner_hash(zn->owner, d->chain[d->nchain].hash)) {
+			d->chain[d->nchain].piece = NONE;
 			d->chain[d->nchain++].node = (uint32_t)i;
+		}
 	}
 	qsort(d->chain, d->nchain, sizeof(*d->chain), cmp_nsec3);
 	if (d->nchain == 0) {
@@ -258,6 +263,5 @@ void zone_dnssec_free(struct zone_dnssec *d)
 	free(d->wild);
 	free(d->do_arena);
 	free(d->do_block);
-	free(d->piece);
 	free(d);
 }

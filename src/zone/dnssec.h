@@ -32,10 +32,14 @@ enum zone_denial {
 
 #define ZONE_NSEC3_HASH_LEN 20 /* SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11) */
 
-/* One NSEC3 record set of the chain: its owner's hash and its node in the contents. */
+/*
+ * One NSEC3 record set of the chain: its owner's hash, its node in the
+ * contents, and its proof piece (the engine reads it beside the hash).
+ */
 struct zone_nsec3 {
 	uint8_t hash[ZONE_NSEC3_HASH_LEN];
 	uint32_t node;          /* index in contents->nodes (and in snap->nodes) */
+	uint32_t piece;         /* struct zone_piece in do_arena, or UINT32_MAX */
 };
 
 struct zone_dnssec {
@@ -66,7 +70,6 @@ struct zone_dnssec {
 	uint32_t *do_block;     /* per snap node: its struct zone_do_block */
 	uint32_t nxdomain_head; /* relocatable struct snap_frag: SOA + RRSIG, NXDOMAIN header */
 	uint32_t nodata_head;   /* the same body with the NOERROR header */
-	uint32_t *piece;        /* per chain entry (NSEC3 only): its struct zone_piece */
 };
 
 /*
@@ -130,6 +133,15 @@ void zone_dnssec_free(struct zone_dnssec *d);
  */
 void zone_nsec3_hash(const struct zone_dnssec *d, const uint8_t *lname,
 		     uint8_t out[ZONE_NSEC3_HASH_LEN]);
+
+/* The directory slot of hash (d has a chain). */
+static inline uint32_t zone_nsec3_slot(const struct zone_dnssec *d,
+				       const uint8_t hash[ZONE_NSEC3_HASH_LEN])
+{
+	uint32_t v = (uint32_t)hash[0] << 24 | (uint32_t)hash[1] << 16 | (uint32_t)hash[2] << 8 |
+		     hash[3];
+	return d->dir_bits ? v >> (32 - d->dir_bits) : 0;
+}
 
 /*
  * The chain index of the NSEC3 whose hash equals hash (*exact = true) or

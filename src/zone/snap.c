@@ -706,15 +706,13 @@ static int build_do(struct builder *b)
 	struct bytes out = { 0 };
 	int err = 0;
 	d->do_block = malloc((size_t)(s->nnodes ? s->nnodes : 1) * sizeof(*d->do_block));
-	if (d->denial == ZONE_DENIAL_NSEC3)
-		d->piece = malloc((size_t)d->nchain * sizeof(*d->piece));
-	if (!d->do_block || (d->denial == ZONE_DENIAL_NSEC3 && !d->piece))
+	if (!d->do_block)
 		return DP_ENOMEM;
 	b->dnssec = true;
 	d->nxdomain_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
 	d->nodata_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
-	for (uint32_t ci = 0; !err && d->piece && ci < d->nchain; ci++)
-		d->piece[ci] = make_piece(b, &out, ci, &err);
+	for (uint32_t ci = 0; !err && d->denial == ZONE_DENIAL_NSEC3 && ci < d->nchain; ci++)
+		d->chain[ci].piece = make_piece(b, &out, ci, &err);
 	for (uint32_t i = 0; !err && i < s->nnodes; i++) {
 		struct pending p = { .n = 0 };
 		b->tmp.len = 0;
