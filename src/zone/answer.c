@@ -543,7 +543,9 @@ find_encloser(const struct zone_snap *s, const struct query *q)
  */
 static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
 {
-	if (q->qtype == DNS_T_ANY)
+	/* ANY and RRSIG: the resolver answers (rare queries; an RRSIG fragment
+	 * would make every signed name's hot block longer). */
+	if (q->qtype == DNS_T_ANY || q->qtype == DNS_T_RRSIG)
 		return NULL;
 	const struct snap_hot *h =
 		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
@@ -680,8 +682,9 @@ struct answer_ctx {
 	uint16_t hflags;
 	uint16_t optlen;        /* octets the OPT will take */
 	uint32_t phash;         /* hash of the parent name, when it is below the apex */
-	/* A DO NXDOMAIN of an NSEC3 zone planned ahead in a burst (see
-	 * plan_nxdomain): 0 not planned, 1 hashed, 2 slot read, 3 nx_ci found. */
+	/* A DO query planned ahead in a burst (see plan_do): 0 not planned;
+	 * NXDOMAIN of an NSEC3 zone: 1 hashed, 2 slot read, 3 nx_ci found;
+	 * 4: a name with a DO block, whose block was fetched. */
 	uint8_t nx_stage;
 	uint32_t nx_ci;
 	uint8_t nx_hash[ZONE_NSEC3_HASH_LEN];
@@ -896,24 +899,34 @@ do_encloser(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *c
 }
 
 /*
- * The memory a burst of DO NXDOMAIN answers of an NSEC3 zone needs — the
- * chain's directory slot, the chain entry, the proof piece — is random and
- * mostly not cached: fetch it for every such query of the burst in three
- * passes before any is answered, so that the misses overlap (one query's
- * would add up to several hundred nanoseconds).
+ * The memory a burst of DO answers needs is random and mostly not cached:
+ * for a name the zone has, its DO block; for NXDOMAIN in an NSEC3 zone the
+ * chain's directory slot, the chain entry and the proof piece.  Fetch it
+ * for every DO query of the burst in passes before any is answered, so
+ * that the misses overlap (one query's would add up to several hundred
+ * nanoseconds).
  */
-static void plan_nxdomain(struct answer_ctx *c, const bool *more, unsigned n)
+static void plan_do(struct answer_ctx *c, const bool *more, unsigned n)
 {
 	bool any = false;
 	for (unsigned i = 0; i < n; i++) {
 		const struct zone_dnssec *d;
-		const struct snap_hot *a, *cut;
+		const struct snap_hot *a, *cut, *h;
 		int k;
-		if (!more[i] || !want_dnssec(c[i].s, &c[i].q) ||
-		    !(d = c[i].s->dnssec)->dir || c[i].q.qtype == DNS_T_ANY ||
-		    zone_snap_find_hot(c[i].s, c[i].q.lname, c[i].q.qn.len - c[i].s->origin_len,
-				       c[i].q.qn.hash) ||
-		    !(a = do_walk(&c[i], &k, &cut)) || !nx_hash(&c[i], a, k, c[i].nx_hash))
+		if (!more[i] || !want_dnssec(c[i].s, &c[i].q) || !(d = c[i].s->dnssec)->do_block ||
+		    c[i].q.qtype == DNS_T_ANY)
+			continue;
+		h = zone_snap_find_hot(c[i].s, c[i].q.lname, c[i].q.qn.len - c[i].s->origin_len,
+				       c[i].q.qn.hash);
+		if (h) {
+			if (!(h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))) {
+				__builtin_prefetch(&d->do_block[h->node]);
+				c[i].nx_stage = 4;
+				any = true;
+			}
+			continue;
+		}
+		if (!d->dir || !(a = do_walk(&c[i], &k, &cut)) || !nx_hash(&c[i], a, k, c[i].nx_hash))
 			continue;
 		uint32_t b = zone_nsec3_slot(d, c[i].nx_hash);
 		__builtin_prefetch(&d->dir[b]);
@@ -924,9 +937,20 @@ static void plan_nxdomain(struct answer_ctx *c, const bool *more, unsigned n)
 	if (!any)
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		if (c[i].nx_stage != 1)
+		if (!more[i]) /* its context is not filled in */
 			continue;
 		const struct zone_dnssec *d = c[i].s->dnssec;
+		if (c[i].nx_stage == 4) {
+			const struct snap_hot *h =
+				zone_snap_find_hot(c[i].s, c[i].q.lname,
+						   c[i].q.qn.len - c[i].s->origin_len, c[i].q.qn.hash);
+			uint32_t blk = d->do_block[h->node];
+			if (blk != SNAP_NONE)
+				for (unsigned l = 0; l < 4; l++)
+					__builtin_prefetch(d->do_arena + blk + 64 * l);
+		}
+		if (c[i].nx_stage != 1)
+			continue;
 		uint32_t b = zone_nsec3_slot(d, c[i].nx_hash);
 		uint32_t lo = d->dir[b], hi = d->dir[b + 1];
 		__builtin_prefetch(&d->chain[lo ? lo - 1 : d->nchain - 1]);
@@ -935,7 +959,7 @@ static void plan_nxdomain(struct answer_ctx *c, const bool *more, unsigned n)
 		c[i].nx_stage = 2;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (c[i].nx_stage != 2)
+		if (!more[i] || c[i].nx_stage != 2)
 			continue;
 		const struct zone_dnssec *d = c[i].s->dnssec;
 		bool exact;
@@ -1247,7 +1271,7 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		if (more[i])
 			prefetch_hot(&c[i]);
 	if (hot)
-		plan_nxdomain(c, more, n);
+		plan_do(c, more, n);
 	for (unsigned i = 0; i < n; i++)
 		if (more[i])
 			lens[i] = (uint16_t)answer_complete(cfg, pkts[i], &c[i], &infos[i]);

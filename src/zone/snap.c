@@ -123,6 +123,7 @@ struct builder {
 	struct bytes tmp;            /* one name's fragments */
 	uint8_t *scratch;            /* a 64 KiB response buffer */
 	uint16_t sites[512];
+	uint32_t indexed;            /* nodes in the hash index (NSEC3 chain nodes are not) */
 	bool dnssec;                 /* preparing answers for DO queries */
 	bool do_slow;                /* the name's DO answers go to the reference resolver */
 };
@@ -187,8 +188,9 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 		s->nodes[idx].flags = SNAP_N_NSEC3; /* hashed owner: kept out of the index */
 		return idx;
 	}
-	if ((uint64_t)s->nnodes * 16 > ((uint64_t)s->hmask + 1) * 5)
-		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
+	b->indexed++;
+	if ((uint64_t)b->indexed * 16 > ((uint64_t)s->hmask + 1) * 5)
+		return htab_resize(s, b->indexed * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
 	uint32_t i = h & s->hmask;
@@ -209,7 +211,10 @@ static int build_index(struct builder *b)
 	struct zone_snap *s = b->s;
 	const struct zone_contents *z = s->z;
 
-	if (htab_resize(s, (uint32_t)z->node_count + 16) < 0)
+	size_t names = 0; /* NSEC3 chain nodes stay out of the index: do not size it for them */
+	for (size_t i = 0; i < z->node_count; i++)
+		names += !zone_dnssec_is_nsec3_node(&z->nodes[i]);
+	if (htab_resize(s, (uint32_t)names + 16) < 0)
 		return DP_ENOMEM;
 	for (size_t i = 0; i < z->node_count; i++)
 		if (add_node(b, z->nodes[i].owner, &z->nodes[i]) == SNAP_NONE)
@@ -454,11 +459,6 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 			return rc;
 		return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
 	}
-	/* Asked for RRSIG, the peers answer with the name's signatures whatever
-	 * else it holds (a CNAME is not followed). */
-	if (!b->dnssec && zone_dnssec_first_rrsig(zn) &&
-	    (rc = prep(b, p, i, DNS_T_RRSIG, wild, wild, FRAG_QUERY)) < 0)
-		return rc;
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
@@ -561,6 +561,8 @@ static void link_hot(struct builder *b)
 	struct zone_snap *s = b->s;
 	for (uint32_t i = 0; i < s->nnodes; i++) {
 		const struct snap_node *n = &s->nodes[i];
+		if (n->hot == SNAP_NONE)
+			continue; /* an NSEC3 chain node: no hot block */
 		struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
 		if (n->flags & SNAP_N_BELOW)
 			h->link = s->nodes[n->cut].hot;
@@ -582,6 +584,8 @@ static int build_frags(struct builder *b)
 	for (uint32_t i = 0; i < s->nnodes; i++) {
 		struct pending p = { .n = 0 };
 		b->tmp.len = 0;
+		if (s->nodes[i].flags & SNAP_N_NSEC3)
+			continue; /* not a name: no hot block (hot stays SNAP_NONE) */
 		int rc = prep_node(b, i, &p);
 		if (rc < 0)
 			return rc;
