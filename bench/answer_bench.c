@@ -6,10 +6,11 @@
  *
  * MODE "all" (default): loads the zone (timing the load and the snapshot
  * build separately and measuring resident memory), turns the query file
- * ("NAME TYPE EDNS" per line) into wire queries, then answers all of them
- * RUNS times (default 7) in bursts of 32 (as the fastpath does), RUNS times
- * one at a time, and RUNS times with the reference resolver only, and
- * prints the median ns/query of each, queries/s, and the mix of rcodes.
+ * ("NAME TYPE EDNS" per line; EDNS 0: none, 1: EDNS, 2: EDNS with DO)
+ * into wire queries, then answers all of them RUNS times (default 7) in
+ * bursts of 32 (as the fastpath does), RUNS times one at a time, and RUNS
+ * times with the reference resolver only, and prints the median ns/query
+ * of each, queries/s, and the mix of rcodes.
  * "burst": only the burst runs (median and fastest); with RUNS 1 under
  * callgrind (valgrind --tool=callgrind --toggle-collect=zone_answer_burst)
  * it counts instructions per query, which unlike the clock does not depend
@@ -114,7 +115,7 @@ static int load_queries(const char *path, struct qset *qs)
 		q.qclass = DNS_C_IN;
 		dns_question_write(&w, &q, NULL);
 		if (edns)
-			dns_edns_write(&w, 1232, 0, 0, NULL, 0);
+			dns_edns_write(&w, 1232, 0, edns == 2 ? DNS_EDNS_DO : 0, NULL, 0);
 		if (w.err || used + w.pos > cap * 64)
 			return -1;
 		memcpy(qs->wire + used, buf, w.pos);

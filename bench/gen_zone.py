@@ -10,6 +10,7 @@ The query file lists one query per line: "NAME TYPE EDNS" with the mix the
 answer-engine issue asks for: 70% A/AAAA hits, 15% NXDOMAIN, 5% CNAME,
 5% referral, 5% NODATA; half with EDNS.  Deterministic (fixed seed).
 --only KIND writes queries of that kind of the mix only.
+--edns 0|1|2 gives every query no EDNS, EDNS, or EDNS with DO (default: half with EDNS).
 """
 import argparse
 import random
@@ -23,6 +24,8 @@ def main():
     ap.add_argument('--query-file', required=True)
     ap.add_argument('--only', choices=['hit', 'nxdomain', 'cname', 'referral', 'nodata'],
                     help='queries of one kind of the mix only (to see what each costs)')
+    ap.add_argument('--edns', type=int, choices=[0, 1, 2],
+                    help='EDNS column of every query: 0 none, 1 EDNS, 2 EDNS with DO')
     a = ap.parse_args()
     n = a.names
     with open(a.zone, 'w') as z:
@@ -40,7 +43,7 @@ def main():
     rnd = random.Random(1)
     with open(a.query_file, 'w') as q:
         for k in range(a.queries):
-            edns = k % 2
+            edns = k % 2 if a.edns is None else a.edns
             r = rnd.random()
             if a.only:
                 r = {'hit': 0.0, 'nxdomain': 0.70, 'cname': 0.85, 'referral': 0.90,

@@ -20,6 +20,8 @@ readonly PACKAGES=(
 	clang libclang-rt-14-dev
 	# peers and tools for system tests
 	knot nsd bind9 knot-dnsutils bind9-dnsutils dnsutils
+	# zone signing for the DNSSEC tests and benchmark (dnssec-keygen, dnssec-signzone)
+	bind9-utils
 )
 # Service unit of each daemon package: not to be left running or enabled.
 declare -rA DAEMON_UNIT=([knot]=knot [nsd]=nsd [bind9]=named)

@@ -9,6 +9,7 @@
 #include "dns/edns.h"
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "zone/dnssec.h"
 #include "zone/resolve.h"
 
 #define EDE_NOT_AUTHORITATIVE 20
@@ -542,7 +543,9 @@ find_encloser(const struct zone_snap *s, const struct query *q)
  */
 static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
 {
-	if (q->qtype == DNS_T_ANY)
+	/* ANY and RRSIG: the resolver answers (rare queries; an RRSIG fragment
+	 * would make every signed name's hot block longer). */
+	if (q->qtype == DNS_T_ANY || q->qtype == DNS_T_RRSIG)
 		return NULL;
 	const struct snap_hot *h =
 		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
@@ -622,6 +625,12 @@ static inline size_t answer_frag(uint8_t *pkt, size_t limit, uint16_t hflags,
 	return end + DNS_EDNS_FIXED_LEN;
 }
 
+/* The query has DO (RFC 3225) and the zone is signed: RRSIGs and proofs go in. */
+static inline bool want_dnssec(const struct zone_snap *s, const struct query *q)
+{
+	return q->has_opt && (q->edns.flags & DNS_EDNS_DO) && s->dnssec;
+}
+
 static __attribute__((noinline)) size_t
 answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hflags,
 	    const struct query *q, const struct answer_cfg *cfg, struct answer_info *info)
@@ -629,6 +638,7 @@ answer_slow(const struct zone_snap *s, uint8_t *pkt, size_t limit, uint16_t hfla
 	size_t optlen = opt_size(cfg, q, false);
 	struct resolve_out o;
 	zone_resolve_out_init(&o, pkt, limit - optlen, q->qn.len, NULL, 0);
+	o.dnssec = want_dnssec(s, q);
 	zone_resolve(s, &q->qn, q->qtype, &o);
 
 	uint16_t an = o.an, ns = o.ns, ar = o.ar;
@@ -672,7 +682,327 @@ struct answer_ctx {
 	uint16_t hflags;
 	uint16_t optlen;        /* octets the OPT will take */
 	uint32_t phash;         /* hash of the parent name, when it is below the apex */
+	/* A DO query planned ahead in a burst (see plan_do): 0 not planned;
+	 * NXDOMAIN of an NSEC3 zone: 1 hashed, 2 slot read, 3 nx_ci found;
+	 * 4: a name with a DO block, whose block was fetched. */
+	uint8_t nx_stage;
+	uint32_t nx_ci;
+	uint8_t nx_hash[ZONE_NSEC3_HASH_LEN];
 };
+
+/* ---- DO queries on signed zones (zone/dnssec.h) ---- */
+
+static inline const struct snap_frag *do_at(const struct zone_dnssec *d, uint32_t off)
+{
+	return (const struct snap_frag *)(const void *)(d->do_arena + off);
+}
+
+/* The DO answer prepared for qtype in block blk (exact, else with want0 the qtype-0 entry). */
+static const struct snap_frag *do_lookup(const struct zone_dnssec *d, uint32_t blk, uint16_t qtype,
+					 bool want0)
+{
+	const uint8_t *base = d->do_arena + blk;
+	const struct zone_do_block *b = (const struct zone_do_block *)(const void *)base;
+	const struct snap_ans *a =
+		(const struct snap_ans *)(const void *)(base + sizeof(struct zone_do_block));
+	const struct snap_frag *dflt = NULL;
+	for (unsigned i = 0; i < b->nans; i++) {
+		const struct snap_frag *f =
+			(const struct snap_frag *)(const void *)(base + a[i].frag * 4u);
+		if (a[i].qtype == qtype)
+			return f;
+		if (a[i].qtype == 0 && want0)
+			dflt = f;
+	}
+	return dflt;
+}
+
+/* Writes the prepared DO fragment f, or returns 0 (the resolver answers) when it does not fit. */
+static size_t do_frag(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+		      const struct snap_frag *f, struct answer_info *info)
+{
+	if (!f || c->q.qend + f->len + c->optlen > c->limit)
+		return 0;
+	return answer_frag(pkt, c->limit, c->hflags, &c->q, cfg, f, info);
+}
+
+/*
+ * A negative answer assembled from the zone's head (SOA and RRSIG) and the
+ * proof pieces pc[0..n) (NSEC3 record sets with their RRSIGs, each once),
+ * exactly as the reference resolver writes it.  Returns 0 when it does not
+ * fit (the resolver then truncates) or cannot be written.
+ */
+static size_t do_compose(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+			 uint32_t head, const uint32_t *pc, unsigned n, struct answer_info *info)
+{
+	const struct zone_dnssec *d = c->s->dnssec;
+	const struct query *q = &c->q;
+	if (head == SNAP_NONE)
+		return 0;
+	const struct snap_frag *hd = do_at(d, head);
+	size_t total = hd->len;
+	uint16_t nrr = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (d->chain[pc[i]].piece == SNAP_NONE)
+			return 0;
+		const struct zone_piece *p = (const struct zone_piece *)(const void *)(d->do_arena +
+										    d->chain[pc[i]].piece);
+		total += p->len;
+		nrr = (uint16_t)(nrr + p->nrr);
+	}
+	size_t body = q->qend;
+	if (body + total + c->optlen > c->limit || body + total > 0x3fff)
+		return 0; /* too big for the client, or for compression pointers */
+	copy_body(pkt + body, hd->body, hd->len);
+	relocate(pkt, body, q, hd);
+	size_t at = body + hd->len;
+	for (unsigned i = 0; i < n; i++) {
+		const struct zone_piece *p = (const struct zone_piece *)(const void *)(d->do_arena +
+										    d->chain[pc[i]].piece);
+		copy_body(pkt + at, p->body, p->len);
+		const struct snap_reloc *r = zone_piece_relocs(p);
+		for (unsigned k = 0; k < p->nreloc; k++) {
+			uint16_t v = r[k].val;
+			size_t target;
+			if (v & ZONE_PIECE_SELF)
+				target = at + (v & 0x3fff);
+			else if (v & ZONE_PIECE_HEAD)
+				target = body + (v & 0x3fff);
+			else if (v >= q->qn.labels)
+				target = DNS_HDR_LEN;
+			else
+				target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+			dns_put_u16(pkt + at + r[k].site, (uint16_t)(0xc000 | target));
+		}
+		at += p->len;
+	}
+	memcpy(pkt + 2, hd->hdr, sizeof(hd->hdr));
+	pkt[2] |= (uint8_t)(c->hflags >> 8);
+	pkt[3] |= (uint8_t)c->hflags;
+	dns_put_u16(pkt + 8, (uint16_t)(dns_get_u16(pkt + 8) + nrr));
+	info->rcode = (uint8_t)snap_frag_rcode(hd);
+	if (!q->has_opt)
+		return at;
+	dns_put_u16(pkt + 10, (uint16_t)(dns_get_u16(pkt + 10) + 1));
+	if (q->edns.nsid.data && cfg->nsid)
+		return put_opt(pkt, at, c->limit, cfg, q, info->rcode, false);
+	put_opt_bare(pkt + at, cfg->udp_payload, info->rcode, q->edns.flags);
+	return at + DNS_EDNS_FIXED_LEN;
+}
+
+/* The DO referral at cut block a, or 0 (a DNAME, or not prepared). */
+static size_t do_referral(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+			  const struct snap_hot *a, struct answer_info *info)
+{
+	const struct zone_dnssec *d = c->s->dnssec;
+	if ((a->flags & (SNAP_N_DELEG | SNAP_N_SLOW)) != SNAP_N_DELEG ||
+	    d->do_block[a->node] == SNAP_NONE)
+		return 0;
+	return do_frag(pkt, c, cfg, do_lookup(d, d->do_block[a->node], 0, false), info);
+}
+
+/*
+ * For a DO query whose name the zone does not have, walks to the closest
+ * encloser as find_encloser does.  Returns the encloser's hot block (*k its
+ * label count) when the answer is NXDOMAIN; NULL with *cut set for a
+ * referral; NULL with *cut NULL when the resolver must answer (wildcard).
+ */
+static const struct snap_hot *do_walk(const struct answer_ctx *c, int *k,
+				      const struct snap_hot **cut)
+{
+	const struct zone_snap *s = c->s;
+	const struct query *q = &c->q;
+	*cut = NULL;
+	for (int l = q->qn.labels - 1; l >= s->origin_labels; l--) {
+		const struct snap_hot *a;
+		if (l == s->origin_labels) {
+			a = zone_snap_hot(s, s->apex_hot);
+		} else {
+			const uint8_t *suffix = zone_resolve_suffix(&q->qn, (unsigned)l);
+			size_t plen = q->qn.len - s->origin_len - (size_t)(suffix - q->lname);
+			a = zone_snap_find_hot(s, suffix, plen,
+					       zone_resolve_suffix_hash(&q->qn, (unsigned)l));
+			if (!a)
+				continue;
+		}
+		if (a->flags & SNAP_N_BELOW)
+			a = zone_snap_hot(s, a->link);
+		if (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) {
+			*cut = a;
+			return NULL;
+		}
+		if (a->link != SNAP_NONE)
+			return NULL; /* a wildcard answer: its proof depends on the name */
+		*k = l;
+		return a;
+	}
+	return NULL;
+}
+
+/*
+ * Whether the NSEC3 NXDOMAIN below encloser a (k labels) can be assembled,
+ * and if so the next closer name's hash into h.
+ */
+static bool nx_hash(const struct answer_ctx *c, const struct snap_hot *a, int k,
+		    uint8_t h[ZONE_NSEC3_HASH_LEN])
+{
+	const struct zone_snap *s = c->s;
+	const struct zone_dnssec *d = s->dnssec;
+	const struct query *q = &c->q;
+	if (d->denial != ZONE_DENIAL_NSEC3 || d->match[a->node] == SNAP_NONE)
+		return false; /* opt-out: the closest provable encloser is further up */
+	/* A name ending in "<32 octets>.<origin>" may end with an NSEC3 owner,
+	 * which the resolver compresses against the question: let it answer. */
+	if (q->qn.labels > s->origin_labels &&
+	    q->lname[q->qn.loff[q->qn.labels - s->origin_labels - 1]] == 32)
+		return false;
+	zone_nsec3_hash(d, zone_resolve_suffix(&q->qn, (unsigned)k + 1), h);
+	return true;
+}
+
+/*
+ * A DO query for a name the zone does not have: a referral, or for
+ * NXDOMAIN in an NSEC3 zone the closest encloser proof (RFC 5155 §7.2.2):
+ * the closest encloser's NSEC3 and the one covering "*.<encloser>" were
+ * found when the snapshot was built; only the next closer name is hashed
+ * (in a burst already, by plan_nxdomain).
+ */
+static __attribute__((noinline)) size_t
+do_encloser(uint8_t *pkt, const struct answer_ctx *c, const struct answer_cfg *cfg,
+	    struct answer_info *info)
+{
+	const struct zone_dnssec *d = c->s->dnssec;
+	const struct snap_hot *cut;
+	int k;
+	const struct snap_hot *a = do_walk(c, &k, &cut);
+	if (!a)
+		return cut ? do_referral(pkt, c, cfg, cut, info) : 0;
+	uint32_t ce = a->node, nc;
+	if (c->nx_stage == 3) {
+		nc = c->nx_ci;
+	} else {
+		uint8_t h[ZONE_NSEC3_HASH_LEN];
+		bool exact;
+		if (!nx_hash(c, a, k, h))
+			return 0;
+		nc = zone_nsec3_find(d, h, &exact);
+	}
+	uint32_t pc[3] = { d->match[ce], nc, d->wild[ce] };
+	unsigned n = 1;
+	if (pc[1] != pc[0])
+		n++;
+	else
+		pc[1] = pc[2];
+	if (pc[2] != SNAP_NONE && pc[2] != pc[0] && pc[2] != pc[n - 1])
+		pc[n++] = pc[2];
+	return do_compose(pkt, c, cfg, d->nxdomain_head, pc, n, info);
+}
+
+/*
+ * The memory a burst of DO answers needs is random and mostly not cached:
+ * for a name the zone has, its DO block; for NXDOMAIN in an NSEC3 zone the
+ * chain's directory slot, the chain entry and the proof piece.  Fetch it
+ * for every DO query of the burst in passes before any is answered, so
+ * that the misses overlap (one query's would add up to several hundred
+ * nanoseconds).
+ */
+static void plan_do(struct answer_ctx *c, const bool *more, unsigned n)
+{
+	bool any = false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct zone_dnssec *d;
+		const struct snap_hot *a, *cut, *h;
+		int k;
+		if (!more[i] || !want_dnssec(c[i].s, &c[i].q) || !(d = c[i].s->dnssec)->do_block ||
+		    c[i].q.qtype == DNS_T_ANY)
+			continue;
+		h = zone_snap_find_hot(c[i].s, c[i].q.lname, c[i].q.qn.len - c[i].s->origin_len,
+				       c[i].q.qn.hash);
+		if (h) {
+			if (!(h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))) {
+				__builtin_prefetch(&d->do_block[h->node]);
+				c[i].nx_stage = 4;
+				any = true;
+			}
+			continue;
+		}
+		if (!d->dir || !(a = do_walk(&c[i], &k, &cut)) || !nx_hash(&c[i], a, k, c[i].nx_hash))
+			continue;
+		uint32_t b = zone_nsec3_slot(d, c[i].nx_hash);
+		__builtin_prefetch(&d->dir[b]);
+		__builtin_prefetch(&d->dir[b + 1]);
+		c[i].nx_stage = 1;
+		any = true;
+	}
+	if (!any)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (!more[i]) /* its context is not filled in */
+			continue;
+		const struct zone_dnssec *d = c[i].s->dnssec;
+		if (c[i].nx_stage == 4) {
+			const struct snap_hot *h =
+				zone_snap_find_hot(c[i].s, c[i].q.lname,
+						   c[i].q.qn.len - c[i].s->origin_len, c[i].q.qn.hash);
+			uint32_t blk = d->do_block[h->node];
+			if (blk != SNAP_NONE)
+				for (unsigned l = 0; l < 4; l++)
+					__builtin_prefetch(d->do_arena + blk + 64 * l);
+		}
+		if (c[i].nx_stage != 1)
+			continue;
+		uint32_t b = zone_nsec3_slot(d, c[i].nx_hash);
+		uint32_t lo = d->dir[b], hi = d->dir[b + 1];
+		__builtin_prefetch(&d->chain[lo ? lo - 1 : d->nchain - 1]);
+		if (hi > lo)
+			__builtin_prefetch(&d->chain[hi - 1]);
+		c[i].nx_stage = 2;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!more[i] || c[i].nx_stage != 2)
+			continue;
+		const struct zone_dnssec *d = c[i].s->dnssec;
+		bool exact;
+		c[i].nx_ci = zone_nsec3_find(d, c[i].nx_hash, &exact);
+		uint32_t piece = d->chain[c[i].nx_ci].piece;
+		if (piece != SNAP_NONE)
+			for (unsigned l = 0; l < 4; l++)
+				__builtin_prefetch(d->do_arena + piece + 64 * l);
+		c[i].nx_stage = 3;
+	}
+}
+
+/*
+ * The answer to a DO query on a signed zone from its prepared DO answers, or
+ * 0 when the reference resolver must answer (ANY, RRSIG, wildcards, DNAME,
+ * NSEC denial of names the zone does not have, opt-out gaps, too big).
+ */
+static size_t answer_do(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_ctx *c,
+			struct answer_info *info)
+{
+	const struct zone_snap *s = c->s;
+	const struct zone_dnssec *d = s->dnssec;
+	const struct query *q = &c->q;
+	if (q->qtype == DNS_T_ANY || !d->do_block)
+		return 0;
+	const struct snap_hot *h =
+		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
+	if (!h)
+		return do_encloser(pkt, c, cfg, info);
+	if (h->flags & SNAP_N_BELOW)
+		return do_referral(pkt, c, cfg, zone_snap_hot(s, h->link), info);
+	uint32_t blk = d->do_block[h->node];
+	if ((h->flags & SNAP_N_SLOW) || blk == SNAP_NONE)
+		return 0;
+	const struct snap_frag *f = do_lookup(d, blk, q->qtype, q->qtype != DNS_T_RRSIG);
+	if (f)
+		return do_frag(pkt, c, cfg, f, info);
+	if (q->qtype == DNS_T_RRSIG || d->denial != ZONE_DENIAL_NSEC3 ||
+	    d->match[h->node] == SNAP_NONE)
+		return 0;
+	uint32_t m = d->match[h->node];
+	return do_compose(pkt, c, cfg, d->nodata_head, &m, 1, info); /* NODATA */
+}
 
 /* The UDP size limit (RFC 6891 §6.2.5), or the TCP one; never above cap. */
 static inline size_t size_limit(const struct answer_cfg *cfg, const struct query *q, size_t cap,
@@ -696,6 +1026,7 @@ static inline bool prepare_zone(const struct zone_table *t, const struct answer_
 				size_t *out)
 {
 	const struct query *q = &c->q;
+	c->nx_stage = 0;
 	c->s = select_zone(t, q);
 	if (c->s && zone_table_is_expired(t, c->s)) {
 		/* A secondary past its expire deadline has nothing it may answer. */
@@ -831,6 +1162,10 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		struct answer_info *info)
 {
 	const struct query *q = &c->q;
+	if (want_dnssec(c->s, q)) {
+		size_t n = cfg->reference_only ? 0 : answer_do(cfg, pkt, c, info);
+		return n ? n : answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
+	}
 	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
@@ -935,6 +1270,8 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 	for (unsigned i = n > PREFETCH_LAG ? n - PREFETCH_LAG : 0; hot && i < n; i++)
 		if (more[i])
 			prefetch_hot(&c[i]);
+	if (hot)
+		plan_do(c, more, n);
 	for (unsigned i = 0; i < n; i++)
 		if (more[i])
 			lens[i] = (uint16_t)answer_complete(cfg, pkts[i], &c[i], &infos[i]);

@@ -5,6 +5,7 @@
 
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "zone/dnssec.h"
 
 /* Knot follows at most this many CNAME/DNAME steps; loops stop earlier. */
 #define CHAIN_MAX 12
@@ -49,6 +50,8 @@ void zone_resolve_out_init(struct resolve_out *o, uint8_t *buf, size_t cap, size
 	o->ncut = 0;
 	o->lost_kind = -1;
 	o->skipped = false;
+	o->dnssec = false;
+	o->nproved = 0;
 }
 
 /* Records a cut after a complete RRset, or what was lost when it did not fit. */
@@ -112,9 +115,34 @@ static void put_rrset(struct resolve_out *o, const uint8_t *owner, const struct 
 	record_cut(o, kind);
 }
 
+/*
+ * With DNSSEC: the RRSIGs of zn covering type, under owner (the query name
+ * for a wildcard), with the TTL the covered RRset was written with (both
+ * peers: the negative SOA's signatures too get the negative TTL).
+ */
+static void put_rrsigs(struct resolve_out *o, const uint8_t *owner, const struct zone_node *zn,
+		       uint16_t type, uint32_t ttl, enum section sec, enum snap_cut_kind kind)
+{
+	if (!o->dnssec || !zn)
+		return;
+	const struct zone_rrset *sig = zone_node_rrsig(zn, type);
+	if (sig)
+		put_rrset(o, owner, sig, ttl, sec, kind);
+}
+
+/* An RRset of node zn and, with DNSSEC, its signatures. */
+static void put_signed(struct resolve_out *o, const uint8_t *owner, const struct zone_node *zn,
+		       const struct zone_rrset *rs, uint32_t ttl, enum section sec,
+		       enum snap_cut_kind kind)
+{
+	put_rrset(o, owner, rs, ttl, sec, kind);
+	put_rrsigs(o, owner, zn, rs->type, ttl, sec, kind);
+}
+
 static void put_soa_negative(const struct zone_snap *s, struct resolve_out *o)
 {
-	put_rrset(o, s->origin, s->soa, s->neg_ttl, SEC_NS, SNAP_CUT_REQUIRED);
+	put_signed(o, s->origin, zone_contents_apex(s->z), s->soa, s->neg_ttl, SEC_NS,
+		   SNAP_CUT_REQUIRED);
 }
 
 /* Node index of name (lowercase) in s, or SNAP_NONE. */
@@ -172,9 +200,182 @@ static void extra_write(const struct zone_snap *s, struct extra *x, bool glue_ok
 		for (unsigned t = 0; t < 2; t++) {
 			const struct zone_rrset *rs = zone_node_rrset(node->zn, types[t]);
 			if (rs)
-				put_rrset(o, node->owner, rs, rs->ttl, SEC_AR, x->kind);
+				put_signed(o, node->owner, node->zn, rs, rs->ttl, SEC_AR, x->kind);
 		}
 	}
+}
+
+/* ---- DNSSEC denial of existence (RFC 4035 §3.1.3, RFC 5155 §7.2) ---- */
+
+/* Writes the NSEC or NSEC3 RRset of zn with its RRSIGs, once per response. */
+static void put_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
+		      struct resolve_out *o)
+{
+	uint32_t idx = (uint32_t)(zn - s->z->nodes);
+	for (unsigned i = 0; i < o->nproved; i++)
+		if (o->proved[i] == idx)
+			return;
+	if (o->nproved < RESOLVE_MAX_PROOFS)
+		o->proved[o->nproved++] = idx;
+	const struct zone_rrset *rs = zone_node_rrset(zn, type);
+	if (rs)
+		put_signed(o, zn->owner, zn, rs, rs->ttl, SEC_NS, SNAP_CUT_REQUIRED);
+}
+
+static void put_nsec3(const struct zone_snap *s, uint32_t ci, struct resolve_out *o)
+{
+	if (ci != SNAP_NONE)
+		put_proof(s, &s->z->nodes[s->dnssec->chain[ci].node], DNS_T_NSEC3, o);
+}
+
+/* NSEC: the NSEC covering name (a name the zone does not have, or an empty non-terminal). */
+static void nsec_cover(const struct zone_snap *s, const uint8_t *name, struct resolve_out *o)
+{
+	const struct zone_node *zn = zone_nsec_cover(s->z, name);
+	if (zn)
+		put_proof(s, zn, DNS_T_NSEC, o);
+}
+
+/* NSEC3: the NSEC3 matching or covering the hash of name. */
+static void nsec3_hashed(const struct zone_snap *s, const uint8_t *name, struct resolve_out *o)
+{
+	uint8_t h[ZONE_NSEC3_HASH_LEN];
+	bool exact;
+	zone_nsec3_hash(s->dnssec, name, h);
+	put_nsec3(s, zone_nsec3_find(s->dnssec, h, &exact), o);
+}
+
+/* The chain's proof record set for snap node i, or SNAP_NONE (opt-out, no chain). */
+static uint32_t nsec3_match(const struct zone_snap *s, uint32_t i)
+{
+	return i == SNAP_NONE ? SNAP_NONE : s->dnssec->match[i];
+}
+
+/*
+ * NSEC3 closest encloser proof for name (RFC 5155 §7.2.1): the NSEC3
+ * matching the closest provable encloser, the longest ancestor of name with
+ * at most `from` labels that has an NSEC3 (an opt-out chain skips some), and
+ * the NSEC3 covering the next closer name.  Returns the encloser's node.
+ */
+static uint32_t nsec3_encloser(const struct zone_snap *s, const struct resolve_name *name,
+			       int from, struct resolve_out *o)
+{
+	for (int k = from; k >= s->origin_labels; k--) {
+		struct resolve_name anc;
+		zone_resolve_name_init(&anc, zone_resolve_suffix(name, (unsigned)k));
+		uint32_t ai = find(s, &anc);
+		uint32_t m = nsec3_match(s, ai);
+		if (m == SNAP_NONE)
+			continue;
+		put_nsec3(s, m, o);
+		if (k < name->labels)
+			nsec3_hashed(s, zone_resolve_suffix(name, (unsigned)k + 1), o);
+		return ai;
+	}
+	return SNAP_NONE;
+}
+
+/* The name "*.<owner>" into buf; false when it would be too long. */
+static bool wildcard_of(const uint8_t *owner, uint8_t buf[DNS_NAME_MAXLEN])
+{
+	size_t len = dns_name_len(owner);
+	if (len + 2 > DNS_NAME_MAXLEN)
+		return false;
+	buf[0] = 1;
+	buf[1] = '*';
+	memcpy(buf + 2, owner, len);
+	return true;
+}
+
+/* NXDOMAIN below closest encloser ce: name and the wildcard at ce do not exist. */
+static void deny_name(const struct zone_snap *s, const struct resolve_name *name, uint32_t ce,
+		      struct resolve_out *o)
+{
+	const struct zone_dnssec *d = s->dnssec;
+	if (d->denial == ZONE_DENIAL_NSEC) {
+		uint8_t wild[DNS_NAME_MAXLEN];
+		nsec_cover(s, name->name, o);
+		if (wildcard_of(s->nodes[ce].owner, wild))
+			nsec_cover(s, wild, o);
+	} else if (d->denial == ZONE_DENIAL_NSEC3) {
+		uint32_t pe = nsec3_encloser(s, name, dns_name_labels(s->nodes[ce].owner), o);
+		if (pe != SNAP_NONE)
+			put_nsec3(s, d->wild[pe], o);
+	}
+}
+
+/* NODATA at node ni (an empty non-terminal included): the types it has. */
+static void deny_type(const struct zone_snap *s, uint32_t ni, const struct resolve_name *name,
+		      struct resolve_out *o)
+{
+	const struct zone_dnssec *d = s->dnssec;
+	const struct zone_node *zn = s->nodes[ni].zn;
+	if (d->denial == ZONE_DENIAL_NSEC) {
+		if (zn && zone_node_rrset(zn, DNS_T_NSEC))
+			put_proof(s, zn, DNS_T_NSEC, o);
+		else
+			nsec_cover(s, name->name, o);
+	} else if (d->denial == ZONE_DENIAL_NSEC3) {
+		if (d->match[ni] != SNAP_NONE)
+			put_nsec3(s, d->match[ni], o);
+		else /* opt-out left it out: closest provable encloser (RFC 5155 §7.2.4) */
+			(void)nsec3_encloser(s, name, name->labels - 1, o);
+	}
+}
+
+/* A wildcard answer (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6): name itself does not exist. */
+static void deny_exact(const struct zone_snap *s, const struct resolve_name *name, uint32_t ce,
+		       struct resolve_out *o)
+{
+	const struct zone_dnssec *d = s->dnssec;
+	if (d->denial == ZONE_DENIAL_NSEC) {
+		nsec_cover(s, name->name, o);
+	} else if (d->denial == ZONE_DENIAL_NSEC3) {
+		int k = dns_name_labels(s->nodes[ce].owner) + 1;
+		if (k <= name->labels)
+			nsec3_hashed(s, zone_resolve_suffix(name, (unsigned)k), o);
+	}
+}
+
+/* Wildcard NODATA (RFC 4035 §3.1.3.4, RFC 5155 §7.2.5). */
+static void deny_wild_type(const struct zone_snap *s, const struct resolve_name *name,
+			   uint32_t ce, uint32_t wi, struct resolve_out *o)
+{
+	const struct zone_dnssec *d = s->dnssec;
+	if (d->denial == ZONE_DENIAL_NSEC) {
+		nsec_cover(s, name->name, o);
+		if (s->nodes[wi].zn)
+			put_proof(s, s->nodes[wi].zn, DNS_T_NSEC, o);
+	} else if (d->denial == ZONE_DENIAL_NSEC3) {
+		(void)nsec3_encloser(s, name, dns_name_labels(s->nodes[ce].owner), o);
+		put_nsec3(s, d->match[wi], o);
+	}
+}
+
+/* A referral: the DS RRset, or the proof that the delegation has none (RFC 4035 §3.1.4). */
+static void deny_or_ds(const struct zone_snap *s, uint32_t cut, struct resolve_out *o)
+{
+	const struct snap_node *c = &s->nodes[cut];
+	const struct zone_rrset *ds = zone_node_rrset(c->zn, DNS_T_DS);
+	if (ds) {
+		put_signed(o, c->owner, c->zn, ds, ds->ttl, SEC_NS, SNAP_CUT_REQUIRED);
+		return;
+	}
+	struct resolve_name n;
+	zone_resolve_name_init(&n, c->owner);
+	deny_type(s, cut, &n, o);
+}
+
+/* Whether this response carries DNSSEC records. */
+static inline bool signing(const struct zone_snap *s, const struct resolve_out *o)
+{
+	return o->dnssec && s->dnssec;
+}
+
+void zone_resolve_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
+			struct resolve_out *o)
+{
+	put_proof(s, zn, type, o);
 }
 
 void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct resolve_out *o)
@@ -191,6 +392,8 @@ static void referral(const struct zone_snap *s, uint32_t cut, struct resolve_out
 	if (!in_chain)
 		o->flags = DNS_R_NOERROR; /* AA clear: not authoritative below a cut */
 	put_rrset(o, c->owner, ns, ns->ttl, SEC_NS, SNAP_CUT_REQUIRED);
+	if (signing(s, o))
+		deny_or_ds(s, cut, o);
 	struct extra x = { .n = 0, .kind = SNAP_CUT_GLUE };
 	extra_add_rrset(&x, ns);
 	extra_write(s, &x, true, o);
@@ -214,11 +417,29 @@ static const struct zone_rrset *any_rrset(const struct zone_node *zn)
  * Resolution state: the name being looked up changes along a CNAME/DNAME
  * chain.  Each step writes its part of the answer and says what comes next.
  */
+#define WILD_PROOFS_MAX 4
+
 struct chain {
 	uint8_t target[DNS_NAME_MAXLEN]; /* lowercase next name */
 	uint32_t seen[CHAIN_MAX + 1];
 	unsigned steps;
+	/* Wildcard answers on the way, whose proofs (authority section) wait
+	 * until the answer section is complete. */
+	struct {
+		uint8_t name[DNS_NAME_MAXLEN];
+		uint32_t ce;
+	} wild[WILD_PROOFS_MAX];
+	unsigned nwild;
 };
+
+/* Remembers that name was answered from the wildcard below ce. */
+static void chain_wild(struct chain *ch, const struct resolve_name *name, uint32_t ce)
+{
+	if (ch->nwild == WILD_PROOFS_MAX)
+		return;
+	memcpy(ch->wild[ch->nwild].name, name->name, name->len);
+	ch->wild[ch->nwild++].ce = ce;
+}
 
 static bool chain_seen(struct chain *ch, uint32_t node)
 {
@@ -229,33 +450,58 @@ static bool chain_seen(struct chain *ch, uint32_t node)
 }
 
 /*
- * Answers from node ni for owner (the query name or a chain target; for a
- * wildcard the synthesized owner).  Returns true when a CNAME target to
- * follow was stored in ch->target.
+ * Answers from node ni for name (the query name or a chain target; for a
+ * wildcard, ni is the wildcard and ce its parent, the closest encloser,
+ * else ce is SNAP_NONE).  Returns true when a CNAME target to follow was
+ * stored in ch->target.
  */
-static bool answer_node(const struct zone_snap *s, uint32_t ni, const uint8_t *owner,
-			uint16_t qtype, struct resolve_out *o, struct chain *ch, struct extra *x)
+static bool answer_node(const struct zone_snap *s, uint32_t ni, uint32_t ce,
+			const struct resolve_name *name, uint16_t qtype, struct resolve_out *o,
+			struct chain *ch, struct extra *x)
 {
+	const uint8_t *owner = name->name;
 	const struct zone_node *zn = s->nodes[ni].zn;
 	const struct zone_rrset *rs = NULL;
+	struct zone_rrset first;
 	if (zn) {
-		if (qtype == DNS_T_ANY)
+		if (qtype == DNS_T_ANY) {
 			rs = any_rrset(zn);
-		else if (qtype != DNS_T_RRSIG)
+		} else if (qtype == DNS_T_RRSIG) {
+			/* Knot answers with one signature, the first (lowest type covered). */
+			const struct zone_rrset *sig = zone_dnssec_first_rrsig(zn);
+			if (sig) {
+				first = *sig;
+				first.count = 1;
+				put_rrset(o, owner, &first, sig->ttl, SEC_AN, SNAP_CUT_REQUIRED);
+				if (signing(s, o) && ce != SNAP_NONE)
+					chain_wild(ch, name, ce);
+				return false;
+			}
+		} else {
 			rs = zone_node_rrset(zn, qtype);
+		}
 	}
+	bool sign = signing(s, o);
 	if (rs) {
-		put_rrset(o, owner, rs, rs->ttl, SEC_AN, SNAP_CUT_REQUIRED);
+		put_signed(o, owner, zn, rs, rs->ttl, SEC_AN, SNAP_CUT_REQUIRED);
 		extra_add_rrset(x, rs);
+		if (sign && ce != SNAP_NONE)
+			chain_wild(ch, name, ce);
 		return false;
 	}
 	const struct zone_rrset *cname = zn ? zone_node_rrset(zn, DNS_T_CNAME) : NULL;
 	if (cname) {
-		put_rrset(o, owner, cname, cname->ttl, SEC_AN, SNAP_CUT_REQUIRED);
+		put_signed(o, owner, zn, cname, cname->ttl, SEC_AN, SNAP_CUT_REQUIRED);
+		if (sign && ce != SNAP_NONE)
+			chain_wild(ch, name, ce);
 		dns_name_copy_lower(ch->target, zone_rr_data(cname->rdata));
 		return true;
 	}
 	put_soa_negative(s, o); /* NODATA */
+	if (sign && ce != SNAP_NONE)
+		deny_wild_type(s, name, ce, ni, o);
+	else if (sign)
+		deny_type(s, ni, name, o);
 	return false;
 }
 
@@ -269,7 +515,7 @@ static bool dname_synth(const struct zone_snap *s, uint32_t di, const struct res
 {
 	const struct snap_node *d = &s->nodes[di];
 	const struct zone_rrset *dn = zone_node_rrset(d->zn, DNS_T_DNAME);
-	put_rrset(o, d->owner, dn, dn->ttl, SEC_AN, SNAP_CUT_REQUIRED);
+	put_signed(o, d->owner, d->zn, dn, dn->ttl, SEC_AN, SNAP_CUT_REQUIRED);
 
 	const uint8_t *target = zone_rr_data(dn->rdata);
 	size_t prefix = name->len - dns_name_len(d->owner);
@@ -326,10 +572,11 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 			referral(s, ni, o, in_chain);
 			return false;
 		}
-		return answer_node(s, ni, name->name, qtype, o, ch, x);
+		return answer_node(s, ni, SNAP_NONE, name, qtype, o, ch, x);
 	}
 	/* Closest encloser: the longest existing ancestor (an empty non-terminal
 	 * counts, RFC 4592 §2.2.2). */
+	uint32_t ce = SNAP_NONE;
 	for (int k = name->labels - 1; k >= s->origin_labels; k--) {
 		struct resolve_name anc;
 		zone_resolve_name_init(&anc, zone_resolve_suffix(name, (unsigned)k));
@@ -348,19 +595,22 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 		}
 		if (a->wild != SNAP_NONE) {
 			ch->seen[ch->steps] = a->wild;
-			return answer_node(s, a->wild, name->name, qtype, o, ch, x);
+			return answer_node(s, a->wild, ai, name, qtype, o, ch, x);
 		}
+		ce = ai;
 		break;
 	}
 	o->flags = (uint16_t)((o->flags & ~DNS_RCODE_MASK) | DNS_R_NXDOMAIN);
 	put_soa_negative(s, o);
+	if (signing(s, o) && ce != SNAP_NONE)
+		deny_name(s, name, ce, o);
 	return false;
 }
 
 void zone_resolve(const struct zone_snap *s, const struct resolve_name *qname, uint16_t qtype,
 		  struct resolve_out *o)
 {
-	struct chain ch = { .steps = 0 };
+	struct chain ch = { .steps = 0, .nwild = 0 };
 	struct extra x = { .n = 0, .kind = SNAP_CUT_EXTRA };
 	struct resolve_name cur = *qname;
 
@@ -376,6 +626,11 @@ void zone_resolve(const struct zone_snap *s, const struct resolve_name *qname, u
 		memcpy(next, ch.target, dns_name_len(ch.target));
 		zone_resolve_name_init(&cur, next);
 		more = step(s, &cur, qtype, o, &ch, &x, true);
+	}
+	for (unsigned i = 0; i < ch.nwild; i++) {
+		struct resolve_name wn;
+		zone_resolve_name_init(&wn, ch.wild[i].name);
+		deny_exact(s, &wn, ch.wild[i].ce, o);
 	}
 	/* Both peers add no additional data for the names of a CNAME chain's
 	 * answer beyond the final RRset's targets. */

@@ -48,6 +48,7 @@ static inline const uint8_t *zone_resolve_suffix(const struct resolve_name *n, u
 }
 
 #define RESOLVE_MAX_CUTS 72
+#define RESOLVE_MAX_PROOFS 16
 
 struct resolve_out {
 	struct dns_wr w;        /* over the whole response; pos = start of the body */
@@ -58,6 +59,13 @@ struct resolve_out {
 	unsigned ncut;
 	int lost_kind;          /* enum snap_cut_kind of the first RRset that did not fit, or -1 */
 	bool skipped;           /* an additional RRset did not fit and was left out */
+	/* DNSSEC (RFC 4035 §3.1): set by the caller after zone_resolve_out_init
+	 * when the query has DO and the zone is signed (s->dnssec): RRSIGs with
+	 * every RRset, NSEC/NSEC3 proofs with negative, wildcard and referral
+	 * answers. */
+	bool dnssec;
+	uint32_t proved[RESOLVE_MAX_PROOFS]; /* contents nodes whose NSEC/NSEC3 is written */
+	unsigned nproved;
 };
 
 /*
@@ -71,13 +79,28 @@ void zone_resolve_out_init(struct resolve_out *o, uint8_t *buf, size_t cap, size
 
 /*
  * Answers qtype for qname (lowercase, inside zone s) into o.  The body ends
- * at the last cut (o->cuts[o->ncut - 1]) when o->w.err is set.
+ * at the last cut (o->cuts[o->ncut - 1]) when o->w.err is set.  With
+ * o->dnssec, every RRset in the answer, authority and additional sections
+ * carries its RRSIGs (with the TTL the RRset is written with, as both peers),
+ * negative answers their NSEC or NSEC3 proof (RFC 4035 §3.1.3, RFC 5155
+ * §7.2), wildcard answers the proof that the query name does not exist, and
+ * referrals the DS or the proof that there is none.  Asked for RRSIG, the
+ * answer is the name's first RRSIG (lowest type covered), as Knot answers.
  */
 void zone_resolve(const struct zone_snap *s, const struct resolve_name *qname, uint16_t qtype,
 		  struct resolve_out *o);
 
 /* The NXDOMAIN (rcode DNS_R_NXDOMAIN) or NODATA (DNS_R_NOERROR) body of s. */
 void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct resolve_out *o);
+
+/*
+ * Writes the NSEC or NSEC3 (type) RRset of contents node zn with its RRSIGs
+ * into the authority section, as the proofs above do (o->dnssec set); for
+ * the snapshot builder, which prepares each NSEC3 record set of the chain
+ * once so that the engine can assemble proofs.
+ */
+void zone_resolve_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
+			struct resolve_out *o);
 
 /* The referral body for the zone cut at node index cut. */
 void zone_resolve_referral(const struct zone_snap *s, uint32_t cut, struct resolve_out *o);

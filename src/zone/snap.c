@@ -8,6 +8,7 @@
 
 #include "dns/msg.h"
 #include "dns/rrtype.h"
+#include "zone/dnssec.h"
 #include "zone/resolve.h"
 
 uint32_t zone_name_hash(const uint8_t *name, size_t len)
@@ -122,6 +123,9 @@ struct builder {
 	struct bytes tmp;            /* one name's fragments */
 	uint8_t *scratch;            /* a 64 KiB response buffer */
 	uint16_t sites[512];
+	uint32_t indexed;            /* nodes in the hash index (NSEC3 chain nodes are not) */
+	bool dnssec;                 /* preparing answers for DO queries */
+	bool do_slow;                /* the name's DO answers go to the reference resolver */
 };
 
 /*
@@ -149,6 +153,8 @@ static int htab_resize(struct zone_snap *s, uint32_t want)
 	for (uint32_t i = 0; i < cap; i++)
 		t[i] = (struct snap_bucket){ 0, SNAP_NONE };
 	for (uint32_t n = 0; n < s->nnodes; n++) {
+		if (s->nodes[n].flags & SNAP_N_NSEC3)
+			continue;
 		const uint8_t *o = s->nodes[n].owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
 		uint32_t i = h & (cap - 1);
@@ -178,8 +184,13 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
 					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
 					    .hot_lines = 1 };
-	if ((uint64_t)s->nnodes * 16 > ((uint64_t)s->hmask + 1) * 5)
-		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
+	if (zn && zone_dnssec_is_nsec3_node(zn)) {
+		s->nodes[idx].flags = SNAP_N_NSEC3; /* hashed owner: kept out of the index */
+		return idx;
+	}
+	b->indexed++;
+	if ((uint64_t)b->indexed * 16 > ((uint64_t)s->hmask + 1) * 5)
+		return htab_resize(s, b->indexed * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
 	uint32_t i = h & s->hmask;
@@ -200,7 +211,10 @@ static int build_index(struct builder *b)
 	struct zone_snap *s = b->s;
 	const struct zone_contents *z = s->z;
 
-	if (htab_resize(s, (uint32_t)z->node_count + 16) < 0)
+	size_t names = 0; /* NSEC3 chain nodes stay out of the index: do not size it for them */
+	for (size_t i = 0; i < z->node_count; i++)
+		names += !zone_dnssec_is_nsec3_node(&z->nodes[i]);
+	if (htab_resize(s, (uint32_t)names + 16) < 0)
 		return DP_ENOMEM;
 	for (size_t i = 0; i < z->node_count; i++)
 		if (add_node(b, z->nodes[i].owner, &z->nodes[i]) == SNAP_NONE)
@@ -211,6 +225,8 @@ static int build_index(struct builder *b)
 	int olabels = dns_name_labels(s->origin);
 	for (size_t i = 0; i < z->node_count; i++) {
 		const uint8_t *name = z->nodes[i].owner;
+		if (s->nodes[i].flags & SNAP_N_NSEC3)
+			continue;
 		int labels = dns_name_labels(name);
 		for (int k = labels - 1; k > olabels; k--) {
 			const uint8_t *anc = dns_name_suffix(name, k);
@@ -294,6 +310,7 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	struct resolve_out o;
 	unsigned max_sites = sizeof(b->sites) / sizeof(b->sites[0]);
 	zone_resolve_out_init(&o, buf, 65535, q.len, b->sites, max_sites);
+	o.dnssec = b->dnssec;
 	switch (mode) {
 	case FRAG_QUERY: zone_resolve(s, &q, qtype, &o); break;
 	case FRAG_NXDOMAIN: zone_resolve_negative(s, DNS_R_NXDOMAIN, &o); break;
@@ -352,13 +369,22 @@ struct pending {
 	unsigned n;
 };
 
+/* Marks node's answers (or, while preparing DO answers, its DO answers) as the resolver's. */
+static void go_slow(struct builder *b, uint32_t node)
+{
+	if (b->dnssec)
+		b->do_slow = true;
+	else
+		b->s->nodes[node].flags |= SNAP_N_SLOW;
+}
+
 /* Prepares one answer into b->tmp; a name whose answer cannot be prepared goes slow. */
 static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qtype, bool rel,
 		bool wild, enum frag_mode mode)
 {
 	int err = 0;
 	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		go_slow(b, node);
 		return 0;
 	}
 	uint32_t f = make_frag(b, &b->tmp, b->s->nodes[node].owner, qtype, rel, wild, mode, node,
@@ -366,7 +392,7 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		go_slow(b, node);
 		return 0;
 	}
 	p->ans[p->n].qtype = qtype;
@@ -412,8 +438,20 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	const struct snap_node *n = &s->nodes[i];
 	const struct zone_node *zn = n->zn;
 	int rc;
-	if (!zn || (n->flags & SNAP_N_BELOW))
-		return 0; /* ENT: NODATA; below a cut: the cut answers */
+	/* DO answers: a wildcard's proofs depend on the query name (resolver);
+	 * a NODATA answer is prepared per name unless the zone has NSEC3, where
+	 * the engine assembles it from the zone's head and the name's NSEC3. */
+	bool do_nodata = b->dnssec && s->dnssec->denial != ZONE_DENIAL_NSEC3;
+	if (b->dnssec && (n->flags & SNAP_N_WILDCARD)) {
+		b->do_slow = true;
+		return 0;
+	}
+	if (!zn || (n->flags & (SNAP_N_BELOW | SNAP_N_NSEC3))) {
+		if (do_nodata && !zn && !(n->flags & SNAP_N_BELOW))
+			return prep(b, p, i, 0, false, false, FRAG_QUERY);
+		return 0; /* ENT: NODATA; below a cut: the cut answers; NSEC3: not a name */
+	}
+
 	bool wild = n->flags & SNAP_N_WILDCARD;
 	if (n->flags & SNAP_N_DELEG) {
 		/* The referral first: it is what nearly every query here gets. */
@@ -425,15 +463,24 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
 		if (!end && !out) {
-			s->nodes[i].flags |= SNAP_N_SLOW;
+			go_slow(b, i);
 			return 0;
 		}
 		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
 		    (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
+		/* Types the alias itself has beside the CNAME (NSEC) are answered
+		 * there; the others follow the chain. */
+		for (unsigned t = 0; t < zn->rrset_count; t++) {
+			uint16_t type = zn->rrsets[t].type;
+			if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
+				continue;
+			if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
+				return rc;
+		}
 		for (unsigned t = 0; end && t < end->rrset_count; t++) {
 			uint16_t type = end->rrsets[t].type;
-			if (type == DNS_T_RRSIG || type == DNS_T_CNAME)
+			if (type == DNS_T_RRSIG || type == DNS_T_CNAME || zone_node_rrset(zn, type))
 				continue;
 			if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
 				return rc;
@@ -447,7 +494,7 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		if ((rc = prep(b, p, i, type, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
 	}
-	return 0;
+	return do_nodata ? prep(b, p, i, 0, false, false, FRAG_QUERY) : 0;
 }
 
 /*
@@ -514,6 +561,8 @@ static void link_hot(struct builder *b)
 	struct zone_snap *s = b->s;
 	for (uint32_t i = 0; i < s->nnodes; i++) {
 		const struct snap_node *n = &s->nodes[i];
+		if (n->hot == SNAP_NONE)
+			continue; /* an NSEC3 chain node: no hot block */
 		struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
 		if (n->flags & SNAP_N_BELOW)
 			h->link = s->nodes[n->cut].hot;
@@ -535,6 +584,8 @@ static int build_frags(struct builder *b)
 	for (uint32_t i = 0; i < s->nnodes; i++) {
 		struct pending p = { .n = 0 };
 		b->tmp.len = 0;
+		if (s->nodes[i].flags & SNAP_N_NSEC3)
+			continue; /* not a name: no hot block (hot stays SNAP_NONE) */
 		int rc = prep_node(b, i, &p);
 		if (rc < 0)
 			return rc;
@@ -546,6 +597,148 @@ static int build_frags(struct builder *b)
 	if (apex == SNAP_NONE)
 		return DP_EINVAL; /* cannot happen: the zone has an apex SOA */
 	s->apex_hot = s->nodes[apex].hot;
+	return 0;
+}
+
+/* ---- DNSSEC: answers for DO queries (zone/dnssec.h) ---- */
+
+/*
+ * The proof piece of NSEC3 chain entry ci: the reference resolver writes a
+ * negative answer's head (SOA and RRSIG) for the question "origin", then
+ * the record set; the piece is what follows the head, its compression
+ * pointers described so that the engine can aim them for any query name.
+ * Returns the piece's offset in out or SNAP_NONE (the engine then asks the
+ * resolver); *err = DP_ENOMEM when out of memory.
+ */
+static uint32_t make_piece(struct builder *b, struct bytes *out, uint32_t ci, int *err)
+{
+	struct zone_snap *s = b->s;
+	const struct zone_node *zn = &s->z->nodes[s->dnssec->chain[ci].node];
+	struct resolve_name q;
+	zone_resolve_name_init(&q, s->origin);
+	uint8_t *buf = b->scratch;
+	memset(buf, 0, DNS_HDR_LEN);
+	memcpy(buf + DNS_HDR_LEN, s->origin, q.len);
+	memset(buf + DNS_HDR_LEN + q.len, 0, 4);
+	size_t body = DNS_HDR_LEN + q.len + 4u;
+
+	struct resolve_out o;
+	unsigned max_sites = sizeof(b->sites) / sizeof(b->sites[0]);
+	zone_resolve_out_init(&o, buf, 65535, q.len, b->sites, max_sites);
+	o.dnssec = true;
+	zone_resolve_negative(s, DNS_R_NXDOMAIN, &o);
+	size_t head_end = o.w.pos;
+	unsigned site0 = o.c.nsites;
+	uint16_t ns0 = o.ns;
+	zone_resolve_proof(s, zn, DNS_T_NSEC3, &o);
+	if (o.w.err || o.c.nsites > max_sites || o.w.pos - head_end > 0x3fff)
+		return SNAP_NONE;
+
+	size_t len = o.w.pos - head_end;
+	unsigned nreloc = o.c.nsites - site0;
+	size_t used = sizeof(struct zone_piece) + ((len + 1) & ~(size_t)1) +
+		      nreloc * sizeof(struct snap_reloc);
+	if (bytes_align(out, 4) < 0 || bytes_reserve(out, used) < 0) {
+		*err = DP_ENOMEM;
+		return SNAP_NONE;
+	}
+	uint32_t off = (uint32_t)out->len;
+	struct zone_piece *p = (struct zone_piece *)(void *)(out->buf + off);
+	memset(p, 0, used);
+	*p = (struct zone_piece){ .len = (uint16_t)len, .nrr = (uint16_t)(o.ns - ns0),
+				  .nreloc = (uint16_t)nreloc };
+	memcpy(p->body, buf + head_end, len);
+	struct snap_reloc *r = (struct snap_reloc *)(void *)zone_piece_relocs(p);
+	for (unsigned i = 0; i < nreloc; i++) {
+		uint16_t site = b->sites[site0 + i];
+		uint16_t target = dns_get_u16(buf + site) & 0x3fff;
+		uint16_t val;
+		if (target >= head_end) {
+			val = (uint16_t)(ZONE_PIECE_SELF | (target - head_end));
+		} else if (target >= body) {
+			val = (uint16_t)(ZONE_PIECE_HEAD | (target - body));
+		} else {
+			unsigned k = q.labels;
+			for (unsigned l = 0; l < q.labels; l++)
+				if (DNS_HDR_LEN + q.loff[l] == target)
+					k = q.labels - l;
+			val = (uint16_t)k;
+		}
+		r[i] = (struct snap_reloc){ (uint16_t)(site - head_end), val };
+	}
+	out->len += used;
+	return off;
+}
+
+/* Appends node i's DO block (from b->tmp / p) to out; returns its offset or SNAP_NONE. */
+static uint32_t emit_do(struct builder *b, struct bytes *out, const struct pending *p, int *err)
+{
+	size_t table = sizeof(struct zone_do_block) + p->n * sizeof(struct snap_ans);
+	table = (table + 3) & ~(size_t)3;
+	size_t size = table + b->tmp.len;
+	if (size > SNAP_HOT_MAX)
+		return SNAP_NONE;
+	if (bytes_align(out, 8) < 0 || bytes_reserve(out, size) < 0) {
+		*err = DP_ENOMEM;
+		return SNAP_NONE;
+	}
+	uint32_t off = (uint32_t)out->len;
+	uint8_t *base = out->buf + off;
+	memset(base, 0, table);
+	((struct zone_do_block *)(void *)base)->nans = (uint16_t)p->n;
+	struct snap_ans *a = (struct snap_ans *)(void *)(base + sizeof(struct zone_do_block));
+	for (unsigned k = 0; k < p->n; k++)
+		a[k] = (struct snap_ans){ p->ans[k].qtype,
+					  (uint16_t)((table + p->ans[k].frag) / 4) };
+	memcpy(base + table, b->tmp.buf, b->tmp.len);
+	out->len += size;
+	return off;
+}
+
+/*
+ * Prepares the answers to DO queries of a signed zone: per name its DO
+ * block, the zone's negative heads and (NSEC3) one proof piece per chain
+ * entry.  Names whose DO answers cannot be prepared (wildcards, complex
+ * chains, too large) keep SNAP_NONE and go to the reference resolver.
+ */
+static int build_do(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	struct zone_dnssec *d = s->dnssec;
+	if (!d)
+		return 0;
+	struct bytes out = { 0 };
+	int err = 0;
+	d->do_block = malloc((size_t)(s->nnodes ? s->nnodes : 1) * sizeof(*d->do_block));
+	if (!d->do_block)
+		return DP_ENOMEM;
+	b->dnssec = true;
+	d->nxdomain_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
+	d->nodata_head = make_frag(b, &out, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
+	for (uint32_t ci = 0; !err && d->denial == ZONE_DENIAL_NSEC3 && ci < d->nchain; ci++)
+		d->chain[ci].piece = make_piece(b, &out, ci, &err);
+	for (uint32_t i = 0; !err && i < s->nnodes; i++) {
+		struct pending p = { .n = 0 };
+		b->tmp.len = 0;
+		b->do_slow = false;
+		d->do_block[i] = SNAP_NONE;
+		if (s->nodes[i].flags & (SNAP_N_SLOW | SNAP_N_BELOW | SNAP_N_NSEC3))
+			continue;
+		int rc = prep_node(b, i, &p);
+		if (rc < 0) {
+			err = rc;
+			break;
+		}
+		if (!b->do_slow)
+			d->do_block[i] = emit_do(b, &out, &p, &err);
+	}
+	b->dnssec = false;
+	if (err || out.len >= UINT32_MAX) {
+		free(out.buf);
+		return err ? err : DP_ENOMEM;
+	}
+	d->do_arena = out.buf;
+	d->do_len = out.len;
 	return 0;
 }
 
@@ -600,13 +793,17 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	s->neg_ttl = s->soa->ttl < minimum ? s->soa->ttl : minimum;
 
 	b.scratch = malloc(65536);
-	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0 || finish(&b) < 0)
+	if (!b.scratch || build_index(&b) < 0 || zone_dnssec_build(s) < 0 || build_frags(&b) < 0 ||
+	    build_do(&b) < 0 || finish(&b) < 0)
 		goto fail;
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
 	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(*s->nodes) +
 		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + s->arena_len;
+	if (s->dnssec)
+		s->mem_bytes += s->dnssec->do_len + (size_t)s->nnodes * 12 +
+				(size_t)s->dnssec->nchain * (sizeof(struct zone_nsec3) + 4);
 	return s;
 fail:
 	free(b.scratch);
@@ -649,6 +846,7 @@ void zone_snap_free(struct zone_snap *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	zone_contents_free(s->z);
+	zone_dnssec_free(s->dnssec);
 	free(s->nodes);
 	if (s->hot_ready) /* else the builder's table, from malloc */
 		huge_free(s->htab, ((size_t)s->hmask + 1) * sizeof(*s->htab));

@@ -41,6 +41,8 @@
 #define ZONE_STAT_IDS 4096u
 #define ZONE_STAT_ID_NONE UINT32_MAX
 
+struct zone_dnssec;
+
 enum snap_node_flag {
 	SNAP_N_APEX = 1 << 0,
 	SNAP_N_DELEG = 1 << 1,    /* zone cut (NS below the apex) */
@@ -50,6 +52,7 @@ enum snap_node_flag {
 	SNAP_N_WILDCARD = 1 << 5, /* owner is "*.<parent>" */
 	SNAP_N_ENT = 1 << 6,      /* empty non-terminal: no zone_node */
 	SNAP_N_SLOW = 1 << 7,     /* answers for this name need the reference resolver */
+	SNAP_N_NSEC3 = 1 << 8,    /* NSEC3 chain node: not a name of the zone, not indexed */
 };
 
 struct snap_node {
@@ -211,6 +214,7 @@ struct zone_snap {
 	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
 	uint32_t apex_hot;            /* hot ref of the apex */
+	struct zone_dnssec *dnssec;   /* signed zones: denial state (zone/dnssec.h), else NULL */
 
 	size_t mem_bytes;             /* index + fragments, not counting contents */
 	uint32_t refs;                /* references (zone_snap_ref); atomic */

@@ -2,7 +2,9 @@
 /*
  * fuzz_answer: any bytes as a query to the answer engine over a zone that
  * has one of each construct (CNAME chains and loops, wildcards, empty
- * non-terminals, delegations, DNAME, large RRsets, a child zone).
+ * non-terminals, delegations, DNAME, large RRsets, a child zone), and two
+ * DNSSEC-signed zones (tests/unit/data/dnssec.{nsec,n3oo}.zone: NSEC, and
+ * NSEC3 with opt-out) for queries with DO.
  *
  * Invariants: the engine stays inside the buffer and within the size limit;
  * every response parses completely, is a response (QR) to the query's ID;
@@ -12,6 +14,8 @@
  * differ where a name is compressed against a different suffix, and a name
  * compressed against the question takes the query's case).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -64,9 +68,18 @@ static void setup(void)
 	struct zone_contents *c = zone_load_string(child_zone, sizeof(child_zone) - 1,
 						   "fuzz-child", "child.example.", &d);
 	FUZZ_CHECK(p && c);
-	struct zone_snap *s[2] = { zone_snap_build(p), zone_snap_build(c) };
-	FUZZ_CHECK(s[0] && s[1]);
-	table = zone_table_new(s, 2);
+	/* Two signed zones (NSEC, and NSEC3 with opt-out) for DO queries. */
+	const char *dir = getenv("DPDNS_TESTDATA") ? getenv("DPDNS_TESTDATA") : FUZZ_TESTDATA;
+	char path[2][512];
+	snprintf(path[0], sizeof(path[0]), "%s/dnssec.nsec.zone", dir);
+	snprintf(path[1], sizeof(path[1]), "%s/dnssec.n3oo.zone", dir);
+	struct zone_contents *sn = zone_load_file(path[0], "nsec.test.", &d);
+	struct zone_contents *s3 = zone_load_file(path[1], "n3oo.test.", &d);
+	FUZZ_CHECK(sn && s3);
+	struct zone_snap *s[4] = { zone_snap_build(p), zone_snap_build(c), zone_snap_build(sn),
+				   zone_snap_build(s3) };
+	FUZZ_CHECK(s[0] && s[1] && s[2] && s[3]);
+	table = zone_table_new(s, 4);
 	FUZZ_CHECK(table);
 }
 

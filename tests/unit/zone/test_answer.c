@@ -17,6 +17,7 @@
 #include "dns/rrtype.h"
 #include "zone/answer.h"
 #include "zone/check.h"
+#include "zone/dnssec.h"
 #include "zone/load.h"
 
 static struct zone_table *table;
@@ -110,6 +111,7 @@ static void dump_section(knot_pkt_t *pkt, knot_section_t s, char *out, size_t ca
 		cr_assert_not_null(txt);
 		knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
 		style.show_class = rr->rclass != KNOT_CLASS_IN;
+		style.original_ttl = false; /* an RRSIG's TTL as sent, not its Original TTL field */
 		int n = knot_rrset_txt_dump(rr, &txt, &txtlen, &style);
 		cr_assert_geq(n, 0);
 		/* libknot pads the owner with spaces: fold each run of blanks to one tab. */
@@ -949,4 +951,343 @@ Test(answer, placeholder_zone_servfail)
 	/* The parent zone still answers its own names. */
 	r = ask((struct q){ "www.example.", DNS_T_A });
 	cr_expect_eq(r->rcode, DNS_R_NOERROR);
+}
+
+/* ---- DNSSEC (issue 7) ----
+ *
+ * tests/unit/data/dnssec.{nsec,n3,n3oo}.zone: tests/system/zones/dnssec.template
+ * signed with dnssec-signzone -S (ECDSA P-256, signatures valid to 2090) as
+ * nsec.test. (NSEC), n3.test. (NSEC3, salt aabbccdd, 10 iterations) and
+ * n3oo.test. (NSEC3, no salt, 0 iterations, opt-out).  The NSEC3 owner names
+ * expected below were computed independently with dnspython's
+ * dns.dnssec.nsec3_hash over the same names and parameters.
+ */
+
+static void setup_dnssec(void)
+{
+	struct zone_snap *snaps[3] = { load("nsec.test.", "dnssec.nsec.zone"),
+				       load("n3.test.", "dnssec.n3.zone"),
+				       load("n3oo.test.", "dnssec.n3oo.zone") };
+	table = zone_table_new(snaps, 3);
+	cr_assert_not_null(table);
+	zone_answer_cfg_init(&cfg);
+}
+
+TestSuite(dnssec, .init = setup_dnssec, .fini = teardown);
+
+static struct resp *ask_do(const char *name, uint16_t type)
+{
+	return ask((struct q){ name, type, 1232, true });
+}
+
+/* Lines of sec that start with owner and have type (as libknot prints it) after the TTL. */
+static unsigned count_rr(const char *sec, const char *owner, const char *type)
+{
+	unsigned n = 0;
+	size_t ol = strlen(owner), tl = strlen(type);
+	for (const char *p = sec; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, owner, ol) != 0 || (p[ol] != '\t' && p[ol] != ' '))
+			continue;
+		const char *t = strchr(p + ol + 1, '\t'); /* after the TTL */
+		if (t && strncmp(t + 1, type, tl) == 0 && t[1 + tl] == '\t')
+			n++;
+	}
+	return n;
+}
+
+static unsigned count_type(const char *sec, const char *type)
+{
+	unsigned n = 0;
+	char pat[32];
+	snprintf(pat, sizeof(pat), "\t%s\t", type);
+	for (const char *p = strstr(sec, pat); p; p = strstr(p + 1, pat))
+		n++;
+	return n;
+}
+
+Test(dnssec, positive_answer_signed_only_with_do)
+{
+	struct resp *r = ask_do("www.nsec.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect(r->aa && r->dnssec);
+	cr_expect_eq(count_rr(r->sec[0], "www.nsec.test.", "A"), 1);
+	cr_expect_eq(count_rr(r->sec[0], "www.nsec.test.", "RRSIG"), 1);
+	has(r->sec[0], "RRSIG\tA 13 3 300 ");
+	cr_expect_str_empty(r->sec[1]);
+	r = ask((struct q){ "www.nsec.test.", DNS_T_A, 1232, false });
+	cr_expect_eq(count_type(r->sec[0], "RRSIG"), 0, "no RRSIG without DO:\n%s", r->sec[0]);
+	r = ask((struct q){ "www.nsec.test.", DNS_T_A });
+	cr_expect_eq(count_type(r->sec[0], "RRSIG"), 0);
+}
+
+Test(dnssec, qtype_rrsig_gives_the_first_signature)
+{
+	/* Knot: one RRSIG, the lowest type covered (A), with or without DO. */
+	for (int d = 0; d < 2; d++) {
+		struct resp *r = ask((struct q){ "www.n3.test.", DNS_T_RRSIG, 1232, d == 1 });
+		cr_assert_eq(r->rcode, DNS_R_NOERROR);
+		cr_expect_eq(r->an, 1);
+		has(r->sec[0], "www.n3.test.\t300\tRRSIG\tA 13 3 300 ");
+	}
+}
+
+Test(dnssec, nsec_nxdomain_covers_name_and_wildcard)
+{
+	struct resp *r = ask_do("nx-name.nsec.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NXDOMAIN);
+	has_line(r->sec[1], "nsec.test.\t300\tSOA\t");
+	has(r->sec[1], "nsec.test.\t300\tRRSIG\tSOA ");
+	/* ns2 < nx-name < ns1.sub ... canonical predecessor with an NSEC: ns2.nsec.test. */
+	cr_expect_eq(count_rr(r->sec[1], "ns2.nsec.test.", "NSEC"), 1, "%s", r->sec[1]);
+	cr_expect_eq(count_rr(r->sec[1], "ns2.nsec.test.", "RRSIG"), 1);
+	/* *.nsec.test. sorts right after the apex: the apex NSEC covers it. */
+	cr_expect_eq(count_rr(r->sec[1], "nsec.test.", "NSEC"), 1);
+	cr_expect_eq(r->ns, 6);
+}
+
+Test(dnssec, nsec_nodata_and_empty_non_terminal)
+{
+	struct resp *r = ask_do("www.nsec.test.", DNS_T_MX);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(r->an, 0);
+	cr_expect_eq(count_rr(r->sec[1], "www.nsec.test.", "NSEC"), 1);
+	cr_expect_eq(r->ns, 4);
+	/* ENT b.ent: the NSEC of its predecessor dn.nsec.test. covers it. */
+	r = ask_do("b.ent.nsec.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(count_rr(r->sec[1], "dn.nsec.test.", "NSEC"), 1, "%s", r->sec[1]);
+	cr_expect_eq(r->ns, 4);
+}
+
+Test(dnssec, nsec_wildcard_answer_and_nodata)
+{
+	struct resp *r = ask_do("x.wild.nsec.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	/* The signature keeps its label count (3, the wildcard's) under the query name. */
+	has(r->sec[0], "x.wild.nsec.test.\t300\tRRSIG\tA 13 3 300 ");
+	cr_expect_eq(count_rr(r->sec[1], "real.wild.nsec.test.", "NSEC"), 1, "%s", r->sec[1]);
+	cr_expect_eq(r->ns, 2);
+	r = ask_do("no.wild.nsec.test.", DNS_T_MX);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(count_rr(r->sec[1], "*.wild.nsec.test.", "NSEC"), 1, "%s", r->sec[1]);
+	cr_expect_eq(count_rr(r->sec[1], "no.wild.nsec.test.", "NSEC"), 0);
+}
+
+Test(dnssec, referrals_carry_ds_or_its_denial)
+{
+	struct resp *r = ask_do("www.sub.nsec.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_not(r->aa);
+	cr_expect_eq(count_rr(r->sec[1], "sub.nsec.test.", "NS"), 2);
+	cr_expect_eq(count_rr(r->sec[1], "sub.nsec.test.", "DS"), 1);
+	cr_expect_eq(count_rr(r->sec[1], "sub.nsec.test.", "RRSIG"), 1);
+	cr_expect_eq(count_type(r->sec[2], "RRSIG"), 0, "glue is not signed");
+	r = ask_do("www.insec.nsec.test.", DNS_T_A);
+	cr_expect_eq(count_rr(r->sec[1], "insec.nsec.test.", "NSEC"), 1, "%s", r->sec[1]);
+	r = ask_do("www.insec.n3.test.", DNS_T_A);
+	cr_expect_eq(count_rr(r->sec[1], "cv85mt1fth9cfkjm9s50fkb9eqsodt86.n3.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	/* DS at the cut is answered by the parent, signed. */
+	r = ask_do("sub.n3.test.", DNS_T_DS);
+	cr_expect(r->aa);
+	cr_expect_eq(count_rr(r->sec[0], "sub.n3.test.", "DS"), 1);
+	cr_expect_eq(count_rr(r->sec[0], "sub.n3.test.", "RRSIG"), 1);
+}
+
+Test(dnssec, nsec3_nxdomain_closest_encloser_proof)
+{
+	struct resp *r = ask_do("nx-name.n3.test.", DNS_T_A);
+	cr_assert_eq(r->rcode, DNS_R_NXDOMAIN);
+	/* closest encloser n3.test. (match), next closer nx-name (cover), *.n3.test. (cover) */
+	cr_expect_eq(count_rr(r->sec[1], "nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	cr_expect_eq(count_rr(r->sec[1], "re7q2eg3cmna6r8041r514d6irabji0j.n3.test.", "NSEC3"), 1);
+	cr_expect_eq(count_rr(r->sec[1], "9gopuov0rfofh1kvlfd3uabduacgmd3f.n3.test.", "NSEC3"), 1);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 3);
+	cr_expect_eq(count_type(r->sec[1], "RRSIG"), 4);
+}
+
+Test(dnssec, nsec3_nodata_wildcard_and_ent)
+{
+	struct resp *r = ask_do("b.ent.n3.test.", DNS_T_A); /* ENT: its own NSEC3 */
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(count_rr(r->sec[1], "em8i5jb1nsaeipcuc2br8rbm0oqndd5s.n3.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 1);
+	r = ask_do("x.wild.n3.test.", DNS_T_A); /* wildcard answer: next closer covered */
+	cr_expect_eq(count_rr(r->sec[1], "3natdpn174iajasflhmtfmj4jv9n9878.n3.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 1);
+	r = ask_do("no.wild.n3.test.", DNS_T_MX); /* wildcard NODATA, RFC 5155 §7.2.5 */
+	cr_expect_eq(count_rr(r->sec[1], "8e6c764pcihshmmen6s9rhom66kt9bc6.n3.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	cr_expect_eq(count_rr(r->sec[1], "npon048noiu8998rbtgfu1v2f8t31ood.n3.test.", "NSEC3"), 1);
+	cr_expect_eq(count_rr(r->sec[1], "vu4f66egnvsv6ao3ard63e5j13j5dhel.n3.test.", "NSEC3"), 1);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 3);
+}
+
+Test(dnssec, nsec3_opt_out_unsigned_delegation)
+{
+	/* insec has no NSEC3 under opt-out: closest provable encloser (the
+	 * apex) and the opt-out NSEC3 covering insec.n3oo.test., RFC 5155 §7.2.4 / 7.2.7. */
+	struct resp *r = ask_do("insec.n3oo.test.", DNS_T_DS);
+	cr_assert_eq(r->rcode, DNS_R_NOERROR);
+	cr_expect_eq(count_rr(r->sec[1], "hjms0nb6h939fdf0cl975ufii72cj203.n3oo.test.", "NSEC3"), 1,
+		     "%s", r->sec[1]);
+	cr_expect_eq(count_rr(r->sec[1], "9pe949688gdg5j5vr72vj31rb3la3v8v.n3oo.test.", "NSEC3"),
+		     1);
+	has(r->sec[1], "9pe949688gdg5j5vr72vj31rb3la3v8v.n3oo.test. 300\tNSEC3\t1 1 0 - ");
+	r = ask_do("www.insec.n3oo.test.", DNS_T_A);
+	cr_expect_not(r->aa);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 2, "%s", r->sec[1]);
+}
+
+Test(dnssec, nsec3_owner_names_do_not_exist)
+{
+	struct resp *r =
+		ask((struct q){ "nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", DNS_T_NSEC3 });
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	r = ask_do("nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", DNS_T_NSEC3);
+	cr_expect_eq(r->rcode, DNS_R_NXDOMAIN);
+	cr_expect_eq(count_type(r->sec[1], "NSEC3"), 3, "%s", r->sec[1]);
+}
+
+Test(dnssec, signed_answer_too_big_sets_tc)
+{
+	/* The NSEC3 NXDOMAIN (SOA, three NSEC3, four RRSIGs) does not fit in 512. */
+	struct resp *r = ask((struct q){ "nx-name.n3.test.", DNS_T_A, 512, true });
+	cr_expect(r->tc);
+	cr_expect_eq(r->an + r->ns, 0);
+	r = ask((struct q){ "nx-name.n3.test.", DNS_T_A, 512, false });
+	cr_expect_not(r->tc);
+}
+
+/* Every answer of the engine equals the reference resolver's, with and without DO. */
+Test(dnssec, engine_equals_reference)
+{
+	static const char *names[] = {
+		"nsec.test.", "www.nsec.test.", "alias1.nsec.test.", "extcname.nsec.test.",
+		"deadcname.nsec.test.", "x.wild.nsec.test.", "a.b.wcname.nsec.test.",
+		"b.ent.nsec.test.", "sub.nsec.test.", "x.insec.nsec.test.", "nx.nsec.test.",
+		"n3.test.", "www.n3.test.", "x.wild.n3.test.", "nx.n3.test.", "x.ent2.n3.test.",
+		"nc2qn7g8e1umgict8oof10us1s7rb59t.n3.test.", "n3oo.test.", "insec.n3oo.test.",
+		"q.wcname.n3oo.test.", "dn.n3oo.test.", "x.dn.n3oo.test.",
+	};
+	static const uint16_t types[] = { DNS_T_A, DNS_T_MX, DNS_T_DS, DNS_T_RRSIG, DNS_T_NSEC,
+					  DNS_T_NSEC3, DNS_T_DNSKEY, DNS_T_NSEC3PARAM, DNS_T_CNAME,
+					  DNS_T_TXT };
+	static char ta[32768], tb[32768];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			for (int d = 0; d < 3; d++) {
+				uint8_t q[300], a[4096], b[4096];
+				size_t n = build(&(struct q){ names[i], types[t], d ? 1232 : 0,
+							      d == 2 },
+						 q, sizeof(q));
+				struct answer_info ia, ib;
+				memcpy(a, q, n);
+				memcpy(b, q, n);
+				cfg.reference_only = false;
+				size_t la = zone_answer(table, &cfg, a, n, sizeof(a), false, &ia);
+				cfg.reference_only = true;
+				size_t lb = zone_answer(table, &cfg, b, n, sizeof(b), false, &ib);
+				render(a, la, ta, sizeof(ta));
+				render(b, lb, tb, sizeof(tb));
+				cr_expect_str_eq(ta, tb, "%s type %u mode %d: engine differs from "
+					       "reference", names[i], types[t], d);
+				/* DO answers are the resolver's bytes, compression included
+				 * (so the same answers fit the same size limits). */
+				if (d == 2)
+					cr_expect(la == lb && memcmp(a, b, la) == 0,
+						  "%s type %u: DO answer bytes differ", names[i],
+						  types[t]);
+			}
+		}
+	}
+	cfg.reference_only = false;
+}
+
+/* The DO answers the engine prepares or assembles itself (not the resolver's). */
+Test(dnssec, do_answers_are_prepared)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+	} fast[] = {
+		{ "www.nsec.test.", DNS_T_A },	       /* positive */
+		{ "www.nsec.test.", DNS_T_MX },	       /* NODATA, NSEC: per name */
+		{ "b.ent.nsec.test.", DNS_T_A },       /* ENT NODATA, NSEC */
+		{ "alias1.nsec.test.", DNS_T_A },      /* CNAME chain */
+		{ "x.sub.nsec.test.", DNS_T_A },       /* referral with DS */
+		{ "insec.n3.test.", DNS_T_A },	       /* referral, NSEC3 of the cut */
+		{ "insec.n3oo.test.", DNS_T_A },       /* referral, opt-out proof */
+		{ "sub.n3.test.", DNS_T_DS },	       /* DS at the parent */
+		{ "www.n3.test.", DNS_T_MX },	       /* NODATA, NSEC3: head + piece */
+		{ "b.ent.n3.test.", DNS_T_TXT },       /* ENT NODATA, NSEC3 */
+		{ "nx-name.n3.test.", DNS_T_A },       /* NXDOMAIN, NSEC3: hashed next closer */
+		{ "deep.nx.www.n3oo.test.", DNS_T_A }, /* NXDOMAIN below an existing name */
+	};
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
+		uint8_t q[300];
+		size_t n =
+			build(&(struct q){ fast[i].name, fast[i].type, 4096, true }, q, sizeof(q));
+		struct resp *r = ask_raw(q, n, false);
+		struct answer_info info;
+		uint8_t buf[4096];
+		memcpy(buf, q, n);
+		size_t len = zone_answer(table, &cfg, buf, n, sizeof(buf), false, &info);
+		cr_assert_gt(len, 0);
+		cr_expect_eq(r->rcode, info.rcode);
+		cr_expect_not(info.slow, "%s type %u went to the resolver", fast[i].name,
+			      fast[i].type);
+	}
+	/* In one burst (where NXDOMAIN proofs are looked up ahead) the same bytes. */
+	enum { N = sizeof(fast) / sizeof(fast[0]) };
+	static uint8_t one[N][4096], burst[N][4096];
+	uint8_t *pkts[N];
+	uint16_t lens[N];
+	struct answer_info infos[N], info;
+	size_t onelen[N];
+	for (size_t i = 0; i < N; i++) {
+		size_t n = build(&(struct q){ fast[i].name, fast[i].type, 4096, true }, one[i], 4096);
+		memcpy(burst[i], one[i], n);
+		pkts[i] = burst[i];
+		lens[i] = (uint16_t)n;
+		onelen[i] = zone_answer(table, &cfg, one[i], n, 4096, false, &info);
+		cr_assert_gt(onelen[i], 0);
+	}
+	zone_answer_burst(table, &cfg, pkts, lens, 4096, false, infos, N);
+	for (size_t i = 0; i < N; i++) {
+		cr_expect(lens[i] == onelen[i] && memcmp(burst[i], one[i], onelen[i]) == 0,
+			  "%s: burst answer differs", fast[i].name);
+	}
+}
+
+/* The directory search of the NSEC3 chain finds what a scan of the whole chain finds. */
+Test(dnssec, nsec3_find_equals_scan)
+{
+	for (uint32_t z = 1; z < table->nzones; z++) {
+		const struct zone_dnssec *d = table->zones[z]->dnssec;
+		cr_assert(d && d->denial == ZONE_DENIAL_NSEC3 && d->nchain > 4 && d->dir);
+		uint64_t x = 88172645463325252ull;
+		for (unsigned i = 0; i < 20000; i++) {
+			uint8_t h[ZONE_NSEC3_HASH_LEN];
+			if (i < d->nchain) { /* every hash of the chain, then random ones */
+				memcpy(h, d->chain[i].hash, sizeof(h));
+			} else {
+				for (unsigned k = 0; k < sizeof(h); k++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					h[k] = (uint8_t)x;
+				}
+			}
+			uint32_t want = d->nchain - 1; /* the last hash <= h, wrapping */
+			for (uint32_t c = 0; c < d->nchain; c++)
+				if (memcmp(d->chain[c].hash, h, sizeof(h)) <= 0)
+					want = c;
+			bool exact;
+			uint32_t got = zone_nsec3_find(d, h, &exact);
+			cr_assert_eq(got, want, "zone %u hash %u: %u, scan %u", z, i, got, want);
+			cr_assert_eq(exact, memcmp(d->chain[want].hash, h, sizeof(h)) == 0);
+		}
+	}
 }
