@@ -536,7 +536,7 @@ too_big:
 	return NULL;
 }
 
-struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_diag *d)
+static struct zone_contents *finish(struct zone_builder *b, struct zone_diag *d, bool check)
 {
 	struct zone_diag fallback;
 	struct zone_contents *z = NULL;
@@ -580,7 +580,7 @@ struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_di
 	builder_clear(b);
 
 	struct zone_src zsrc = { .files = (const char *const *)b->files, .rr = src };
-	if (zone_check(z, &zsrc, zfile, d) < 0)
+	if (check && zone_check(z, &zsrc, zfile, d) < 0)
 		goto fail;
 	free(src);
 	return z;
@@ -589,4 +589,14 @@ fail:
 	free(src);
 	builder_clear(b);
 	return NULL;
+}
+
+struct zone_contents *zone_builder_finish(struct zone_builder *b, struct zone_diag *d)
+{
+	return finish(b, d, true);
+}
+
+struct zone_contents *zone_builder_finish_part(struct zone_builder *b, struct zone_diag *d)
+{
+	return finish(b, d, false);
 }

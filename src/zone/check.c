@@ -269,23 +269,64 @@ static void check_node(struct ck *c, const struct zone_node *n, size_t ri, bool 
 			  "data below a DNAME is occluded");
 }
 
+static void check_apex(struct ck *c)
+{
+	const struct zone_node *apex = zone_contents_apex(c->z);
+	if (apex == NULL || zone_node_rrset(apex, DNS_T_SOA) == NULL)
+		ck_report(c, ZONE_DIAG_ERROR, SIZE_MAX, c->z->origin, DNS_T_SOA,
+			  "no SOA record at the zone apex");
+	if (apex == NULL || zone_node_rrset(apex, DNS_T_NS) == NULL)
+		ck_report(c, ZONE_DIAG_ERROR, SIZE_MAX, c->z->origin, DNS_T_NS,
+			  "no NS record at the zone apex");
+}
+
+int zone_check_changes(const struct zone_contents *z, const uint8_t *const *names, size_t n,
+		       const char *name, struct zone_diag *d)
+{
+	struct ck c = { .z = z, .src = NULL, .name = name, .d = d };
+	check_apex(&c);
+	int ol = dns_name_labels(z->origin);
+	const struct zone_node *last_cut = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_node *nd = zone_contents_find(z, names[i]);
+		int nl = dns_name_labels(names[i]);
+		/* Below a DNAME (occluded): the warning zone_check gives. */
+		bool below_dname = false;
+		const struct zone_node *cut = NULL;
+		for (int k = ol; k <= nl; k++) {
+			const struct zone_node *a = zone_contents_find(z, dns_name_suffix(names[i], k));
+			if (a == NULL)
+				continue;
+			if (k < nl && !(a->flags & ZONE_NODE_OCCLUDED) &&
+			    zone_node_rrset(a, DNS_T_DNAME) != NULL)
+				below_dname = true;
+			if (a->flags & ZONE_NODE_DELEGATION)
+				cut = a;
+		}
+		if (nd != NULL)
+			check_node(&c, nd, 0, below_dname && (nd->flags & ZONE_NODE_OCCLUDED));
+		/* The delegation's glue, once per delegation (names come sorted). */
+		if (cut != NULL && cut != nd && cut != last_cut) {
+			const struct zone_rrset *ns = zone_node_rrset(cut, DNS_T_NS);
+			if (ns != NULL)
+				check_glue(&c, cut, ns, 0);
+		}
+		if (cut != NULL)
+			last_cut = cut;
+	}
+	return c.errors == 0 ? 0 : DP_EZONE;
+}
+
 int zone_check(const struct zone_contents *z, const struct zone_src *src, const char *name,
 	       struct zone_diag *d)
 {
 	struct ck c = { .z = z, .src = src, .name = name, .d = d };
-	const struct zone_node *apex = zone_contents_apex(z);
 	const uint8_t *dname_cut = NULL;
 	size_t ri = 0;
 
-	if (apex == NULL || zone_node_rrset(apex, DNS_T_SOA) == NULL)
-		ck_report(&c, ZONE_DIAG_ERROR, SIZE_MAX, z->origin, DNS_T_SOA,
-			  "no SOA record at the zone apex");
-	if (apex == NULL || zone_node_rrset(apex, DNS_T_NS) == NULL)
-		ck_report(&c, ZONE_DIAG_ERROR, SIZE_MAX, z->origin, DNS_T_NS,
-			  "no NS record at the zone apex");
-
+	check_apex(&c);
 	for (size_t i = 0; i < z->node_count; i++) {
-		const struct zone_node *n = &z->nodes[i];
+		const struct zone_node *n = zone_contents_node(z, i);
 		bool below_dname = false;
 		if (dname_cut != NULL && (n->flags & ZONE_NODE_OCCLUDED) &&
 		    dns_name_is_sub(n->owner, dname_cut))
