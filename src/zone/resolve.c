@@ -165,7 +165,7 @@ static void extra_write(const struct zone_snap *s, struct extra *x, bool glue_ok
 		uint32_t ni = find(s, &n);
 		if (ni == SNAP_NONE)
 			continue;
-		const struct snap_node *node = &s->nodes[ni];
+		const struct snap_node *node = zone_snap_node(s, ni);
 		if (!node->zn || ((node->flags & SNAP_N_BELOW) && !glue_ok))
 			continue;
 		static const uint16_t types[] = { DNS_T_A, DNS_T_AAAA };
@@ -186,7 +186,7 @@ void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct res
 static void referral(const struct zone_snap *s, uint32_t cut, struct resolve_out *o,
 		     bool in_chain)
 {
-	const struct snap_node *c = &s->nodes[cut];
+	const struct snap_node *c = zone_snap_node(s, cut);
 	const struct zone_rrset *ns = zone_node_rrset(c->zn, DNS_T_NS);
 	if (!in_chain)
 		o->flags = DNS_R_NOERROR; /* AA clear: not authoritative below a cut */
@@ -236,7 +236,7 @@ static bool chain_seen(struct chain *ch, uint32_t node)
 static bool answer_node(const struct zone_snap *s, uint32_t ni, const uint8_t *owner,
 			uint16_t qtype, struct resolve_out *o, struct chain *ch, struct extra *x)
 {
-	const struct zone_node *zn = s->nodes[ni].zn;
+	const struct zone_node *zn = zone_snap_node(s, ni)->zn;
 	const struct zone_rrset *rs = NULL;
 	if (zn) {
 		if (qtype == DNS_T_ANY)
@@ -267,7 +267,7 @@ static bool answer_node(const struct zone_snap *s, uint32_t ni, const uint8_t *o
 static bool dname_synth(const struct zone_snap *s, uint32_t di, const struct resolve_name *name,
 			struct resolve_out *o, struct chain *ch)
 {
-	const struct snap_node *d = &s->nodes[di];
+	const struct snap_node *d = zone_snap_node(s, di);
 	const struct zone_rrset *dn = zone_node_rrset(d->zn, DNS_T_DNAME);
 	put_rrset(o, d->owner, dn, dn->ttl, SEC_AN, SNAP_CUT_REQUIRED);
 
@@ -311,12 +311,12 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 {
 	uint32_t ni = find(s, name);
 	if (ni != SNAP_NONE) {
-		const struct snap_node *n = &s->nodes[ni];
+		const struct snap_node *n = zone_snap_node(s, ni);
 		if (in_chain && chain_seen(ch, ni))
 			return false; /* CNAME loop: stop, as Knot and NSD do */
 		ch->seen[ch->steps] = ni;
 		if (n->flags & SNAP_N_BELOW) {
-			const struct snap_node *c = &s->nodes[n->cut];
+			const struct snap_node *c = zone_snap_node(s, n->cut);
 			if (c->flags & SNAP_N_DNAME)
 				return dname_synth(s, n->cut, name, o, ch);
 			referral(s, n->cut, o, in_chain);
@@ -336,12 +336,12 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 		uint32_t ai = find(s, &anc);
 		if (ai == SNAP_NONE)
 			continue;
-		const struct snap_node *a = &s->nodes[ai];
+		const struct snap_node *a = zone_snap_node(s, ai);
 		uint32_t cut = (a->flags & SNAP_N_BELOW) ? a->cut
 			       : (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) ? ai : SNAP_NONE;
 		if (cut != SNAP_NONE) {
-			if (s->nodes[cut].flags & SNAP_N_DNAME &&
-			    !(s->nodes[cut].flags & SNAP_N_DELEG))
+			if (zone_snap_node(s, cut)->flags & SNAP_N_DNAME &&
+			    !(zone_snap_node(s, cut)->flags & SNAP_N_DELEG))
 				return dname_synth(s, cut, name, o, ch);
 			referral(s, cut, o, in_chain);
 			return false;

@@ -79,18 +79,132 @@ static void huge_free(void *p, size_t len)
 		(void)munmap(p, huge_round(len));
 }
 
+/* ---- pages and the shared arena ---- */
+
+/* The reference count of one page of buckets or nodes (pages are shared by versions). */
+struct snap_page {
+	uint32_t refs;
+	uint32_t cap;  /* entries the page holds */
+	size_t bytes;
+	void *mem;
+};
+
+static struct snap_page *page_new(uint32_t cap, size_t entry)
+{
+	struct snap_page *p = malloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->cap = cap;
+	p->bytes = (size_t)cap * entry;
+	p->mem = huge_alloc(p->bytes);
+	if (!p->mem) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Atomic: the RCU thread frees old versions while the writer derives new ones. */
+static void page_unref(struct snap_page *p)
+{
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		huge_free(p->mem, p->bytes);
+		free(p);
+	}
+}
+
+/* Only this version refers to p: it may write it (nobody else can be reading it). */
+static bool page_own(const struct snap_page *p)
+{
+	return __atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* name hash -> node index whose prepared answers read that name (writer-side). */
+struct snap_dep {
+	uint32_t hash;
+	uint32_t node; /* SNAP_NONE: empty */
+};
+
+/*
+ * What the versions of one line share: the hot-block arena (one
+ * reservation, so that hot refs stay offsets from one base; each version
+ * uses a prefix of it and later versions append), and the dependency index
+ * the writer keeps up to date.  Only the writer touches used, dead and the
+ * index; readers read blocks below their version's arena_len, never written
+ * again.
+ */
+struct snap_shared {
+	uint32_t refs;
+	uint8_t *base;
+	size_t reserved;
+	size_t used;
+	size_t dead;            /* octets of blocks no version made later uses */
+	struct snap_dep *deps;
+	uint32_t dmask;
+	uint32_t dcount;
+};
+
+static void shared_unref(struct snap_shared *sh)
+{
+	if (sh && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		huge_free(sh->base, sh->reserved);
+		free(sh->deps);
+		free(sh);
+	}
+}
+
+static int deps_grow(struct snap_shared *sh)
+{
+	uint32_t cap = sh->deps ? (sh->dmask + 1) * 2 : 1024;
+	struct snap_dep *t = malloc((size_t)cap * sizeof(*t));
+	if (!t)
+		return DP_ENOMEM;
+	for (uint32_t i = 0; i < cap; i++)
+		t[i] = (struct snap_dep){ 0, SNAP_NONE };
+	for (uint32_t i = 0; sh->deps && i <= sh->dmask; i++) {
+		if (sh->deps[i].node == SNAP_NONE)
+			continue;
+		uint32_t j = sh->deps[i].hash & (cap - 1);
+		while (t[j].node != SNAP_NONE)
+			j = (j + 1) & (cap - 1);
+		t[j] = sh->deps[i];
+	}
+	free(sh->deps);
+	sh->deps = t;
+	sh->dmask = cap - 1;
+	return 0;
+}
+
+/* Records that node's answers read the name with hash h (once). */
+static int deps_add(struct snap_shared *sh, uint32_t h, uint32_t node)
+{
+	if ((!sh->deps || (sh->dcount + 1) * 2 > sh->dmask + 1) && deps_grow(sh) < 0)
+		return DP_ENOMEM;
+	uint32_t j = h & sh->dmask;
+	for (; sh->deps[j].node != SNAP_NONE; j = (j + 1) & sh->dmask)
+		if (sh->deps[j].hash == h && sh->deps[j].node == node)
+			return 0;
+	sh->deps[j] = (struct snap_dep){ h, node };
+	sh->dcount++;
+	return 0;
+}
+
 /* ---- index construction ---- */
 
 /* A growable byte buffer (fragments and hot blocks while building). */
 struct bytes {
 	uint8_t *buf;
 	size_t len, cap;
+	bool fixed; /* the shared arena: cannot move, full is DP_ERANGE */
 };
 
 static int bytes_reserve(struct bytes *b, size_t more)
 {
 	if (b->len + more <= b->cap)
 		return 0;
+	if (b->fixed)
+		return DP_ERANGE;
 	size_t cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + more)
 		cap *= 2;
@@ -102,14 +216,15 @@ static int bytes_reserve(struct bytes *b, size_t more)
 	return 0;
 }
 
-/* Pads to a multiple of align with zeroes; returns the new length or DP_ENOMEM. */
+/* Pads to a multiple of align with zeroes; returns 0 or the error. */
 static int bytes_align(struct bytes *b, size_t align)
 {
 	size_t pad = (align - b->len % align) % align;
 	if (pad == 0)
 		return 0;
-	if (bytes_reserve(b, pad) < 0)
-		return DP_ENOMEM;
+	int rc = bytes_reserve(b, pad);
+	if (rc < 0)
+		return rc;
 	memset(b->buf + b->len, 0, pad);
 	b->len += pad;
 	return 0;
@@ -117,10 +232,10 @@ static int bytes_align(struct bytes *b, size_t align)
 
 struct builder {
 	struct zone_snap *s;
-	uint32_t cap_nodes;
-	struct bytes arena;          /* becomes s->arena */
+	struct bytes arena;          /* becomes the shared arena (update: a view of it) */
 	struct bytes tmp;            /* one name's fragments */
 	uint8_t *scratch;            /* a 64 KiB response buffer */
+	bool soa_used;               /* a fragment of this name holds the zone's SOA */
 	uint16_t sites[512];
 };
 
@@ -140,52 +255,159 @@ static uint32_t htab_cap(uint32_t n)
 	return cap;
 }
 
+static void htab_release(struct zone_snap *s)
+{
+	for (uint32_t p = 0; p < s->nhpages; p++)
+		page_unref(s->hpage_ref[p]);
+	free(s->hpage_ref);
+	free(s->hpages);
+	s->hpage_ref = NULL;
+	s->hpages = NULL;
+	s->nhpages = 0;
+}
+
+/* A new, empty table of cap buckets (replacing s's). */
+static int htab_alloc(struct zone_snap *s, uint32_t cap)
+{
+	uint32_t per = cap < (1u << SNAP_HPAGE_SHIFT) ? cap : (1u << SNAP_HPAGE_SHIFT);
+	uint32_t np = cap / per;
+	struct snap_page **ref = calloc(np, sizeof(*ref));
+	struct snap_bucket **pg = calloc(np, sizeof(*pg));
+	if (!ref || !pg)
+		goto fail;
+	for (uint32_t p = 0; p < np; p++) {
+		ref[p] = page_new(per, sizeof(struct snap_bucket));
+		if (!ref[p])
+			goto fail;
+		pg[p] = ref[p]->mem;
+		for (uint32_t i = 0; i < per; i++)
+			pg[p][i] = (struct snap_bucket){ 0, SNAP_NONE };
+	}
+	htab_release(s);
+	s->hpage_ref = ref;
+	s->hpages = pg;
+	s->nhpages = np;
+	s->hmask = cap - 1;
+	return 0;
+fail:
+	for (uint32_t p = 0; ref && p < np; p++)
+		page_unref(ref[p]);
+	free(ref);
+	free(pg);
+	return DP_ENOMEM;
+}
+
 static int htab_resize(struct zone_snap *s, uint32_t want)
 {
-	uint32_t cap = htab_cap(want);
-	struct snap_bucket *t = malloc((size_t)cap * sizeof(*t));
-	if (!t)
+	if (htab_alloc(s, htab_cap(want)) < 0)
 		return DP_ENOMEM;
-	for (uint32_t i = 0; i < cap; i++)
-		t[i] = (struct snap_bucket){ 0, SNAP_NONE };
 	for (uint32_t n = 0; n < s->nnodes; n++) {
-		const uint8_t *o = s->nodes[n].owner;
+		const uint8_t *o = zone_snap_node(s, n)->owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
-		uint32_t i = h & (cap - 1);
-		while (t[i].ref != SNAP_NONE)
-			i = (i + 1) & (cap - 1);
-		t[i] = (struct snap_bucket){ h, n };
+		uint32_t i = h & s->hmask;
+		while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
+			i = (i + 1) & s->hmask;
+		*zone_snap_bucket(s, i) = (struct snap_bucket){ h, n };
 	}
-	free(s->htab);
-	s->htab = t;
-	s->hmask = cap - 1;
 	return 0;
 }
 
-/* Appends a node and indexes it; returns its index or SNAP_NONE on ENOMEM. */
+/* Node page p made writable for entries up to need (copied when shared or too small). */
+static int npage_writable(struct zone_snap *s, uint32_t p, uint32_t need)
+{
+	if (p == s->nnpages) {
+		size_t n = (size_t)p + 1;
+		struct snap_page **ref = realloc(s->npage_ref, n * sizeof(*ref));
+		if (!ref)
+			return DP_ENOMEM;
+		s->npage_ref = ref;
+		struct snap_node **pg = realloc(s->npages, n * sizeof(*pg));
+		if (!pg)
+			return DP_ENOMEM;
+		s->npages = pg;
+		ref[p] = NULL;
+		pg[p] = NULL;
+		s->nnpages = p + 1;
+	}
+	struct snap_page *cur = s->npage_ref[p];
+	if (cur && page_own(cur) && cur->cap >= need)
+		return 0;
+	uint32_t cap = cur ? cur->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	if (cap > (1u << SNAP_NPAGE_SHIFT))
+		cap = 1u << SNAP_NPAGE_SHIFT;
+	struct snap_page *np = page_new(cap, sizeof(struct snap_node));
+	if (!np)
+		return DP_ENOMEM;
+	uint32_t used = s->nnodes > (p << SNAP_NPAGE_SHIFT) ? s->nnodes - (p << SNAP_NPAGE_SHIFT) : 0;
+	uint32_t cur_cap = cur ? cur->cap : 0;
+	if (used > cur_cap)
+		used = cur_cap;
+	if (cur && used)
+		memcpy(np->mem, cur->mem, (size_t)used * sizeof(struct snap_node));
+	page_unref(cur);
+	s->npage_ref[p] = np;
+	s->npages[p] = np->mem;
+	return 0;
+}
+
+/* Node i, made writable. */
+static struct snap_node *node_mut(struct zone_snap *s, uint32_t i)
+{
+	uint32_t p = i >> SNAP_NPAGE_SHIFT;
+	if (npage_writable(s, p, (i & SNAP_NPAGE_MASK) + 1) < 0)
+		return NULL;
+	return zone_snap_node(s, i);
+}
+
+/* Bucket i, made writable (its page copied when shared). */
+static struct snap_bucket *bucket_mut(struct zone_snap *s, uint32_t i)
+{
+	uint32_t p = i >> SNAP_HPAGE_SHIFT;
+	struct snap_page *cur = s->hpage_ref[p];
+	if (!page_own(cur)) {
+		struct snap_page *np = page_new(cur->cap, sizeof(struct snap_bucket));
+		if (!np)
+			return NULL;
+		memcpy(np->mem, cur->mem, cur->bytes);
+		page_unref(cur);
+		s->hpage_ref[p] = np;
+		s->hpages[p] = np->mem;
+	}
+	return zone_snap_bucket(s, i);
+}
+
+/* Appends a node (not indexed); returns its index or SNAP_NONE on ENOMEM. */
+static uint32_t append_node(struct zone_snap *s, const uint8_t *owner, const struct zone_node *zn)
+{
+	uint32_t idx = s->nnodes;
+	if (idx == SNAP_NONE - 1)
+		return SNAP_NONE;
+	if (npage_writable(s, idx >> SNAP_NPAGE_SHIFT, (idx & SNAP_NPAGE_MASK) + 1) < 0)
+		return SNAP_NONE;
+	s->nnodes++;
+	*zone_snap_node(s, idx) =
+		(struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE, .cut = SNAP_NONE,
+				    .hot = SNAP_NONE, .flags = 0, .hot_lines = 1 };
+	return idx;
+}
+
+/* Appends a node and indexes it (while building); returns its index or SNAP_NONE on ENOMEM. */
 static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct zone_node *zn)
 {
 	struct zone_snap *s = b->s;
-	if (s->nnodes == b->cap_nodes) {
-		uint32_t cap = b->cap_nodes ? b->cap_nodes * 2 : 64;
-		struct snap_node *n = realloc(s->nodes, (size_t)cap * sizeof(*n));
-		if (!n)
-			return SNAP_NONE;
-		s->nodes = n;
-		b->cap_nodes = cap;
-	}
-	uint32_t idx = s->nnodes++;
-	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
-					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
-					    .hot_lines = 1 };
+	uint32_t idx = append_node(s, owner, zn);
+	if (idx == SNAP_NONE)
+		return SNAP_NONE;
 	if ((uint64_t)s->nnodes * 16 > ((uint64_t)s->hmask + 1) * 5)
 		return htab_resize(s, s->nnodes * 2) < 0 ? SNAP_NONE : idx;
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
 	uint32_t i = h & s->hmask;
-	while (s->htab[i].ref != SNAP_NONE)
+	while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
-	s->htab[i] = (struct snap_bucket){ h, idx };
+	*zone_snap_bucket(s, i) = (struct snap_bucket){ h, idx };
 	return idx;
 }
 
@@ -195,6 +417,51 @@ static uint32_t find_name(const struct zone_snap *s, const uint8_t *name)
 	return zone_snap_find(s, name, len, zone_name_hash(name, len));
 }
 
+/* The node's own flags, from its data and owner (no cut, no SLOW). */
+static uint16_t base_flags(const struct snap_node *n)
+{
+	uint16_t f = 0;
+	if (n->zn) {
+		if (n->zn->flags & ZONE_NODE_APEX)
+			f |= SNAP_N_APEX;
+		if (n->zn->flags & ZONE_NODE_DELEGATION)
+			f |= SNAP_N_DELEG;
+		if (zone_node_rrset(n->zn, DNS_T_DNAME))
+			f |= SNAP_N_DNAME;
+		if (zone_node_rrset(n->zn, DNS_T_CNAME))
+			f |= SNAP_N_CNAME;
+	} else {
+		f |= SNAP_N_ENT;
+	}
+	if (dns_name_is_wildcard(n->owner))
+		f |= SNAP_N_WILDCARD;
+	return f;
+}
+
+/*
+ * The cut above a node: the highest delegation or DNAME strictly above it
+ * (the first one met walking down from the apex wins); sets BELOW and cut
+ * in *flags / *cut.
+ */
+static void find_cut(const struct zone_snap *s, const uint8_t *owner, uint16_t *flags,
+		     uint32_t *cut)
+{
+	int labels = dns_name_labels(owner);
+	*cut = SNAP_NONE;
+	for (int k = s->origin_labels + 1; k < labels; k++) {
+		uint32_t a = find_name(s, dns_name_suffix(owner, k));
+		if (a == SNAP_NONE || !zone_snap_node(s, a)->zn)
+			continue;
+		const struct zone_node *azn = zone_snap_node(s, a)->zn;
+		if (zone_node_rrset(azn, DNS_T_NS) || zone_node_rrset(azn, DNS_T_DNAME)) {
+			*flags |= SNAP_N_BELOW;
+			*flags &= (uint16_t)~SNAP_N_DELEG;
+			*cut = a;
+			return;
+		}
+	}
+}
+
 static int build_index(struct builder *b)
 {
 	struct zone_snap *s = b->s;
@@ -202,64 +469,39 @@ static int build_index(struct builder *b)
 
 	if (htab_resize(s, (uint32_t)z->node_count + 16) < 0)
 		return DP_ENOMEM;
-	for (size_t i = 0; i < z->node_count; i++)
-		if (add_node(b, z->nodes[i].owner, &z->nodes[i]) == SNAP_NONE)
+	for (size_t i = 0; i < z->node_count; i++) {
+		const struct zone_node *zn = zone_contents_node(z, i);
+		if (add_node(b, zn->owner, zn) == SNAP_NONE)
 			return DP_ENOMEM;
+	}
 
 	/* Empty non-terminals: every missing ancestor up to the origin.  An
 	 * ancestor's name is a suffix of the owner, so it needs no storage. */
 	int olabels = dns_name_labels(s->origin);
 	for (size_t i = 0; i < z->node_count; i++) {
-		const uint8_t *name = z->nodes[i].owner;
+		const uint8_t *name = zone_contents_node(z, i)->owner;
 		int labels = dns_name_labels(name);
 		for (int k = labels - 1; k > olabels; k--) {
 			const uint8_t *anc = dns_name_suffix(name, k);
 			if (find_name(s, anc) != SNAP_NONE)
 				break;
-			uint32_t e = add_node(b, anc, NULL);
-			if (e == SNAP_NONE)
+			if (add_node(b, anc, NULL) == SNAP_NONE)
 				return DP_ENOMEM;
-			s->nodes[e].flags |= SNAP_N_ENT;
 		}
 	}
 
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct snap_node *n = &s->nodes[i];
-		if (n->zn) {
-			if (n->zn->flags & ZONE_NODE_APEX)
-				n->flags |= SNAP_N_APEX;
-			if (n->zn->flags & ZONE_NODE_DELEGATION)
-				n->flags |= SNAP_N_DELEG;
-			if (zone_node_rrset(n->zn, DNS_T_DNAME))
-				n->flags |= SNAP_N_DNAME;
-			if (zone_node_rrset(n->zn, DNS_T_CNAME))
-				n->flags |= SNAP_N_CNAME;
-		}
-		if (dns_name_is_wildcard(n->owner)) {
-			n->flags |= SNAP_N_WILDCARD;
+		struct snap_node *n = zone_snap_node(s, i);
+		n->flags = base_flags(n);
+		if (n->flags & SNAP_N_WILDCARD) {
 			uint32_t p = find_name(s, dns_name_parent(n->owner));
 			if (p != SNAP_NONE)
-				s->nodes[p].wild = i;
+				zone_snap_node(s, p)->wild = i;
 		}
 	}
-	/* The cut above each node: the highest delegation or DNAME strictly
-	 * above it (the first one met walking down from the apex wins). */
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct snap_node *n = &s->nodes[i];
-		int labels = dns_name_labels(n->owner);
-		for (int k = olabels + 1; k < labels; k++) {
-			uint32_t a = find_name(s, dns_name_suffix(n->owner, k));
-			if (a == SNAP_NONE || !(s->nodes[a].zn))
-				continue;
-			const struct zone_node *azn = s->nodes[a].zn;
-			bool deleg = zone_node_rrset(azn, DNS_T_NS) != NULL;
-			if (deleg || zone_node_rrset(azn, DNS_T_DNAME)) {
-				n->flags |= SNAP_N_BELOW;
-				n->flags &= (uint16_t)~SNAP_N_DELEG;
-				n->cut = a;
-				break;
-			}
-		}
+		struct snap_node *n = zone_snap_node(s, i);
+		find_cut(s, n->owner, &n->flags, &n->cut);
 	}
 	return 0;
 }
@@ -273,7 +515,7 @@ static int build_index(struct builder *b)
  * wild: a pointer to the whole assumed name means the whole query name.
  * Returns the fragment's offset in out, SNAP_NONE when it cannot be
  * prepared (too big, too many pointers, additional data left out), or
- * SNAP_NONE with *err = DP_ENOMEM.
+ * SNAP_NONE with *err set (DP_ENOMEM, DP_ERANGE: the shared arena is full).
  */
 enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
 
@@ -300,6 +542,9 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	case FRAG_NODATA: zone_resolve_negative(s, DNS_R_NOERROR, &o); break;
 	case FRAG_REFERRAL: zone_resolve_referral(s, cut, &o); break;
 	}
+	/* An authoritative answer with an authority section is negative: it holds the SOA. */
+	if ((o.flags & DNS_F_AA) && o.ns > 0)
+		b->soa_used = true;
 	if (o.w.err || o.skipped || o.c.nsites > max_sites || o.ncut == 0)
 		return SNAP_NONE;
 
@@ -307,8 +552,9 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	unsigned nreloc = rel ? o.c.nsites : 0;
 	size_t used = sizeof(struct snap_frag) + ((len + 1) & ~(size_t)1) +
 		      nreloc * sizeof(struct snap_reloc);
-	if (bytes_align(out, 4) < 0 || bytes_reserve(out, used) < 0) {
-		*err = DP_ENOMEM;
+	int rc;
+	if ((rc = bytes_align(out, 4)) < 0 || (rc = bytes_reserve(out, used)) < 0) {
+		*err = rc;
 		return SNAP_NONE;
 	}
 	uint32_t off = (uint32_t)out->len;
@@ -347,7 +593,7 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 struct pending {
 	struct {
 		uint16_t qtype;
-		uint32_t frag;        /* offset in b->tmp */
+		uint32_t frag;        /* offset in b->tmp; SNAP_NONE: NODATA (frag 0) */
 	} ans[64];
 	unsigned n;
 };
@@ -357,16 +603,16 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 		bool wild, enum frag_mode mode)
 {
 	int err = 0;
+	struct snap_node *n = zone_snap_node(b->s, node);
 	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		n->flags |= SNAP_N_SLOW;
 		return 0;
 	}
-	uint32_t f = make_frag(b, &b->tmp, b->s->nodes[node].owner, qtype, rel, wild, mode, node,
-			       &err);
+	uint32_t f = make_frag(b, &b->tmp, n->owner, qtype, rel, wild, mode, node, &err);
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		n->flags |= SNAP_N_SLOW;
 		return 0;
 	}
 	p->ans[p->n].qtype = qtype;
@@ -386,7 +632,7 @@ static const struct zone_node *chain_end(const struct zone_snap *s, uint32_t nod
 {
 	*out = false;
 	for (int i = 0; i < 12; i++) {
-		const struct snap_node *n = &s->nodes[node];
+		const struct snap_node *n = zone_snap_node(s, node);
 		if (i > 0 && (n->flags & (SNAP_N_BELOW | SNAP_N_DELEG | SNAP_N_ENT)))
 			return NULL;
 		const struct zone_rrset *c = zone_node_rrset(n->zn, DNS_T_CNAME);
@@ -405,11 +651,19 @@ static const struct zone_node *chain_end(const struct zone_snap *s, uint32_t nod
 	return NULL;
 }
 
-/* Prepares every answer of node i into b->tmp / p. */
+/*
+ * Prepares every answer of node i into b->tmp / p.  No per-name answer holds
+ * the SOA where the zone-wide NODATA can stand in, so that a new serial
+ * rebuilds no name but the apex: a delegation without DS answers DS with
+ * the zone-wide NODATA (entry with frag 0), and a CNAME whose chain ends in
+ * the zone has no catch-all entry: the types its end lacks (CNAME + NODATA)
+ * go to the reference resolver (the engine does so for a CNAME name without
+ * a matching entry).
+ */
 static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 {
 	struct zone_snap *s = b->s;
-	const struct snap_node *n = &s->nodes[i];
+	const struct snap_node *n = zone_snap_node(s, i);
 	const struct zone_node *zn = n->zn;
 	int rc;
 	if (!zn || (n->flags & SNAP_N_BELOW))
@@ -419,17 +673,24 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		/* The referral first: it is what nearly every query here gets. */
 		if ((rc = prep(b, p, i, 0, true, false, FRAG_REFERRAL)) < 0)
 			return rc;
-		return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
+		if (zone_node_rrset(zn, DNS_T_DS))
+			return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
+		if (p->n < sizeof(p->ans) / sizeof(p->ans[0])) {
+			p->ans[p->n].qtype = DNS_T_DS;
+			p->ans[p->n++].frag = SNAP_NONE;
+		}
+		return 0;
 	}
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
 		if (!end && !out) {
-			s->nodes[i].flags |= SNAP_N_SLOW;
+			zone_snap_node(s, i)->flags |= SNAP_N_SLOW;
 			return 0;
 		}
-		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
-		    (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
+		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0)
+			return rc;
+		if (out && (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
 		for (unsigned t = 0; end && t < end->rrset_count; t++) {
 			uint16_t type = end->rrsets[t].type;
@@ -450,6 +711,64 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	return 0;
 }
 
+struct depcol {
+	struct snap_shared *sh;
+	uint32_t node;
+	int err;
+};
+
+static void dep_name(struct depcol *c, const uint8_t *name)
+{
+	uint8_t low[DNS_NAME_MAXLEN];
+	size_t len = dns_name_copy_lower(low, name);
+	if (!c->err)
+		c->err = deps_add(c->sh, zone_name_hash(low, len), c->node);
+}
+
+static void dep_cb(void *ctx, unsigned flags, const uint8_t *name)
+{
+	if (flags & DNS_RDF_ADDITIONAL)
+		dep_name(ctx, name);
+}
+
+/*
+ * Records which names node i's prepared answers read besides its own data:
+ * the additional-section targets of its RRsets (glue of a referral), each
+ * name of its CNAME chain and their targets, and the apex when an answer
+ * holds the SOA.  A superset is fine (a needless rebuild); missing one
+ * would leave a stale answer, so this follows zone_resolve's reads.
+ */
+static int record_deps(struct builder *b, uint32_t i)
+{
+	struct zone_snap *s = b->s;
+	const struct snap_node *n = zone_snap_node(s, i);
+	struct depcol c = { s->shared, i, 0 };
+	if (b->soa_used)
+		dep_name(&c, s->origin);
+	const struct zone_node *zn = n->zn;
+	if (!zn || (n->flags & SNAP_N_BELOW))
+		return c.err;
+	for (int hop = 0; zn && hop < 13; hop++) {
+		for (unsigned t = 0; t < zn->rrset_count; t++) {
+			const struct zone_rrset *rs = &zn->rrsets[t];
+			const uint8_t *rr = rs->rdata;
+			for (uint32_t k = 0; k < rs->count; k++, rr = zone_rr_next(rr))
+				dns_rdata_names(rs->type, zone_rr_data(rr), zone_rr_len(rr), dep_cb,
+						&c);
+		}
+		const struct zone_rrset *cn = zone_node_rrset(zn, DNS_T_CNAME);
+		if (!cn)
+			break;
+		const uint8_t *t = zone_rr_data(cn->rdata);
+		dep_name(&c, t);
+		uint8_t low[DNS_NAME_MAXLEN];
+		dns_name_copy_lower(low, t);
+		uint32_t next = dns_name_is_sub(low, s->origin) ? find_name(s, low) : SNAP_NONE;
+		zn = next == SNAP_NONE ? NULL : zone_snap_node(s, next)->zn;
+	}
+	return c.err;
+}
+
 /*
  * Lays out node i's hot block in the arena: header, owner labels, answer
  * table, then its fragments (from b->tmp), so that a hit reads one region.
@@ -462,33 +781,34 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 {
 	struct zone_snap *s = b->s;
-	struct snap_node *n = &s->nodes[i];
+	struct snap_node *n = zone_snap_node(s, i);
 	size_t plen = dns_name_len(n->owner) - s->origin_len;
 	size_t table = sizeof(struct snap_hot) + ((plen + 3) & ~(size_t)3);
 	size_t frags = (table + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
 	unsigned nans = p->n;
 	size_t size = frags + b->tmp.len;
+	int rc;
 	if (size > SNAP_HOT_MAX) {
 		n->flags |= SNAP_N_SLOW;
 		nans = 0;
 		frags = table;
 		size = table;
 	}
-	if (bytes_align(&b->arena, 8) < 0)
-		return DP_ENOMEM;
+	if ((rc = bytes_align(&b->arena, 8)) < 0)
+		return rc;
 	size_t lines = (size + 63) / 64, at = b->arena.len % 64;
 	if ((at + size + 63) / 64 > lines) {
 		size_t pad = 64 - at;
-		if (bytes_reserve(&b->arena, pad) < 0)
-			return DP_ENOMEM;
+		if ((rc = bytes_reserve(&b->arena, pad)) < 0)
+			return rc;
 		memset(b->arena.buf + b->arena.len, 0, pad);
 		b->arena.len += pad;
 	}
 	size_t hot_off = b->arena.len;
-	if (hot_off / 8 >= SNAP_NONE || hot_off + size > UINT32_MAX)
-		return DP_ENOMEM; /* beyond what 32-bit offsets address */
-	if (bytes_reserve(&b->arena, size) < 0)
-		return DP_ENOMEM;
+	if (hot_off / 8 >= SNAP_NONE || hot_off + size > UINT32_MAX * (size_t)8)
+		return DP_ERANGE; /* beyond what 32-bit refs address */
+	if ((rc = bytes_reserve(&b->arena, size)) < 0)
+		return rc;
 	uint8_t *base = b->arena.buf + hot_off;
 	memset(base, 0, frags);
 	struct snap_hot *h = (struct snap_hot *)(void *)base;
@@ -498,7 +818,9 @@ static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	struct snap_ans *a = (struct snap_ans *)(void *)(base + table);
 	for (unsigned k = 0; k < nans; k++)
 		a[k] = (struct snap_ans){ p->ans[k].qtype,
-					  (uint16_t)((frags + p->ans[k].frag) / 4) };
+					  p->ans[k].frag == SNAP_NONE
+						  ? 0
+						  : (uint16_t)((frags + p->ans[k].frag) / 4) };
 	if (nans)
 		memcpy(base + frags, b->tmp.buf, b->tmp.len);
 	b->arena.len = hot_off + size;
@@ -508,82 +830,103 @@ static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	return 0;
 }
 
-/* Fills each hot block's link: the cut above it, or its wildcard child. */
-static void link_hot(struct builder *b)
+/* Node i's hot block, prepared afresh (flags other than SLOW are set). */
+static int build_hot(struct builder *b, uint32_t i)
+{
+	struct pending p = { .n = 0 };
+	b->tmp.len = 0;
+	b->soa_used = false;
+	zone_snap_node(b->s, i)->flags &= (uint16_t)~SNAP_N_SLOW;
+	int rc = prep_node(b, i, &p);
+	if (rc < 0 || (rc = emit_hot(b, i, &p)) < 0 || (rc = record_deps(b, i)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Fills node i's hot block link: the cut above it, or its wildcard child. */
+static void link_one(struct builder *b, uint32_t i)
 {
 	struct zone_snap *s = b->s;
-	for (uint32_t i = 0; i < s->nnodes; i++) {
-		const struct snap_node *n = &s->nodes[i];
-		struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
-		if (n->flags & SNAP_N_BELOW)
-			h->link = s->nodes[n->cut].hot;
-		else if (n->wild != SNAP_NONE)
-			h->link = s->nodes[n->wild].hot;
-	}
+	const struct snap_node *n = zone_snap_node(s, i);
+	struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
+	if (n->flags & SNAP_N_BELOW)
+		h->link = zone_snap_node(s, n->cut)->hot;
+	else if (n->wild != SNAP_NONE)
+		h->link = zone_snap_node(s, n->wild)->hot;
+	else
+		h->link = SNAP_NONE;
+}
+
+static int zone_frags(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	int err = 0;
+	s->frag_nxdomain = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
+	if (!err)
+		s->frag_nodata =
+			make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
+	return err;
 }
 
 static int build_frags(struct builder *b)
 {
 	struct zone_snap *s = b->s;
-	int err = 0;
-
-	s->frag_nxdomain = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
-	s->frag_nodata = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
-	if (err)
-		return err;
-
-	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct pending p = { .n = 0 };
-		b->tmp.len = 0;
-		int rc = prep_node(b, i, &p);
-		if (rc < 0)
+	int rc = zone_frags(b);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		if ((rc = build_hot(b, i)) < 0)
 			return rc;
-		if ((rc = emit_hot(b, i, &p)) < 0)
-			return rc;
-	}
-	link_hot(b);
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		link_one(b, i);
 	uint32_t apex = find_name(s, s->origin);
 	if (apex == SNAP_NONE)
 		return DP_EINVAL; /* cannot happen: the zone has an apex SOA */
-	s->apex_hot = s->nodes[apex].hot;
+	s->apex_hot = zone_snap_node(s, apex)->hot;
 	return 0;
 }
 
-/* Moves the arena and the index into their final (huge-page) homes and
- * points the buckets at the hot blocks. */
+/* Room for appending later versions: the shared arena reserves this much address space. */
+static size_t arena_reserve(size_t len)
+{
+	return huge_round(len * 2 + ((size_t)4 << 20));
+}
+
+/* Moves the arena into its shared (huge-page) reservation and points the
+ * buckets at the hot blocks. */
 static int finish(struct builder *b)
 {
 	struct zone_snap *s = b->s;
-	s->arena = huge_alloc(b->arena.len);
-	if (!s->arena)
+	struct snap_shared *sh = s->shared;
+	sh->reserved = arena_reserve(b->arena.len);
+	sh->base = huge_alloc(sh->reserved);
+	if (!sh->base)
 		return DP_ENOMEM;
-	s->arena_len = b->arena.len;
-	struct snap_bucket *t = huge_alloc(((size_t)s->hmask + 1) * sizeof(*t));
-	if (!t)
-		return DP_ENOMEM;
-	memcpy(s->arena, b->arena.buf, b->arena.len);
+	memcpy(sh->base, b->arena.buf, b->arena.len);
+	sh->used = b->arena.len;
+	s->arena = sh->base;
+	s->arena_len = sh->used;
 	for (uint32_t i = 0; i <= s->hmask; i++) {
-		t[i] = s->htab[i];
-		if (t[i].ref != SNAP_NONE) {
-			const struct snap_node *n = &s->nodes[t[i].ref];
-			t[i].hash = (t[i].hash & ~SNAP_HASH_LINES) | (n->hot_lines - 1u);
-			t[i].ref = n->hot;
+		struct snap_bucket *t = zone_snap_bucket(s, i);
+		if (t->ref != SNAP_NONE) {
+			const struct snap_node *n = zone_snap_node(s, t->ref);
+			t->hash = (t->hash & ~SNAP_HASH_LINES) | (n->hot_lines - 1u);
+			t->ref = n->hot;
 		}
 	}
-	free(s->htab);
-	s->htab = t;
 	s->hot_ready = true;
 	return 0;
 }
 
-struct zone_snap *zone_snap_build(struct zone_contents *z)
+static void set_mem(struct zone_snap *s)
 {
-	struct zone_snap *s = calloc(1, sizeof(*s));
-	if (s)
-		s->refs = 1;
-	struct builder b = { .s = s };
-	if (!s)
-		goto fail;
+	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(struct snap_node) +
+		       ((size_t)s->hmask + 1) * sizeof(struct snap_bucket) + s->arena_len;
+}
+
+/* The snapshot's SOA fields from its contents; false when there is no apex SOA. */
+static bool set_soa(struct zone_snap *s, struct zone_contents *z)
+{
 	s->z = z;
 	s->origin = z->origin;
 	s->origin_len = (uint8_t)dns_name_len(z->origin);
@@ -592,10 +935,26 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	const struct zone_node *apex = zone_contents_apex(z);
 	s->soa = apex ? zone_node_rrset(apex, DNS_T_SOA) : NULL;
 	if (!s->soa)
-		goto fail;
+		return false;
 	const uint8_t *soa = zone_rr_data(s->soa->rdata);
 	uint32_t minimum = dns_get_u32(soa + zone_rr_len(s->soa->rdata) - 4);
 	s->neg_ttl = s->soa->ttl < minimum ? s->soa->ttl : minimum;
+	return true;
+}
+
+struct zone_snap *zone_snap_build(struct zone_contents *z)
+{
+	struct zone_snap *s = calloc(1, sizeof(*s));
+	if (s) {
+		s->refs = 1;
+		s->shared = calloc(1, sizeof(*s->shared));
+	}
+	struct builder b = { .s = s };
+	if (!s || !s->shared)
+		goto fail;
+	s->shared->refs = 1;
+	if (!set_soa(s, z))
+		goto fail;
 
 	b.scratch = malloc(65536);
 	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0 || finish(&b) < 0)
@@ -603,17 +962,552 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
-	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(*s->nodes) +
-		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + s->arena_len;
+	set_mem(s);
 	return s;
 fail:
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
-	if (s)
+	if (s) {
+		s->z = z;
 		zone_snap_free(s);
-	else
+	} else {
 		zone_contents_free(z);
+	}
+	return NULL;
+}
+
+/* ---- incremental update ---- */
+
+/* A set of node indexes, with the members in insertion order. */
+struct idset {
+	uint32_t *slot;
+	uint32_t mask;
+	uint32_t *list;
+	uint32_t n, cap;
+};
+
+/* Adds id; returns 1 when new, 0 when there already, DP_ENOMEM. */
+static int idset_add(struct idset *s, uint32_t id)
+{
+	if (!s->slot || (s->n + 1) * 2 > s->mask + 1) {
+		uint32_t cap = s->slot ? (s->mask + 1) * 2 : 256;
+		uint32_t *t = malloc((size_t)cap * sizeof(*t));
+		uint32_t *l = realloc(s->list, (size_t)cap * sizeof(*l));
+		if (!t || !l) {
+			free(t);
+			if (l)
+				s->list = l;
+			return DP_ENOMEM;
+		}
+		s->list = l;
+		memset(t, 0xff, (size_t)cap * sizeof(*t));
+		for (uint32_t i = 0; i < s->n; i++) {
+			uint32_t j = (s->list[i] * 2654435761u) & (cap - 1);
+			while (t[j] != SNAP_NONE)
+				j = (j + 1) & (cap - 1);
+			t[j] = s->list[i];
+		}
+		free(s->slot);
+		s->slot = t;
+		s->mask = cap - 1;
+	}
+	uint32_t j = (id * 2654435761u) & s->mask;
+	for (; s->slot[j] != SNAP_NONE; j = (j + 1) & s->mask)
+		if (s->slot[j] == id)
+			return 0;
+	s->slot[j] = id;
+	s->list[s->n++] = id;
+	return 1;
+}
+
+static bool idset_has(const struct idset *s, uint32_t id)
+{
+	if (!s->slot)
+		return false;
+	uint32_t j = (id * 2654435761u) & s->mask;
+	for (; s->slot[j] != SNAP_NONE; j = (j + 1) & s->mask)
+		if (s->slot[j] == id)
+			return true;
+	return false;
+}
+
+static void idset_free(struct idset *s)
+{
+	free(s->slot);
+	free(s->list);
+}
+
+struct upd {
+	struct builder b;
+	const struct zone_snap *old;
+	struct idset changed;  /* nodes whose own state changed (data, flags, existence) */
+	struct idset emit;     /* nodes whose hot block is built again */
+	struct idset gone;     /* removed nodes */
+};
+
+/* The true hash of the name in the bucket (its low bits hold the line count). */
+static uint32_t bucket_home_hash(const struct zone_snap *s, const struct snap_bucket *bk)
+{
+	const struct snap_hot *h = zone_snap_hot(s, bk->ref);
+	const uint8_t *o = zone_snap_node(s, h->node)->owner;
+	return zone_name_hash(o, dns_name_len(o));
+}
+
+/* The bucket index of node idx (whose name hashes to h). */
+static uint32_t bucket_of(const struct zone_snap *s, uint32_t idx, uint32_t h)
+{
+	uint32_t i = h & s->hmask;
+	for (;;) {
+		const struct snap_bucket *bk = zone_snap_bucket(s, i);
+		if (bk->ref == SNAP_NONE)
+			return SNAP_NONE;
+		if (snap_bucket_match(bk, h) && zone_snap_hot(s, bk->ref)->node == idx)
+			return i;
+		i = (i + 1) & s->hmask;
+	}
+}
+
+/* Removes the bucket of node idx, shifting later entries of its run back (no tombstones). */
+static int bucket_remove(struct zone_snap *s, uint32_t idx, uint32_t h)
+{
+	uint32_t i = bucket_of(s, idx, h);
+	if (i == SNAP_NONE)
+		return 0;
+	for (uint32_t j = i;;) {
+		j = (j + 1) & s->hmask;
+		const struct snap_bucket *bj = zone_snap_bucket(s, j);
+		if (bj->ref == SNAP_NONE)
+			break;
+		uint32_t k = bucket_home_hash(s, bj) & s->hmask;
+		/* Stays when its home lies cyclically in (i, j]. */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stays)
+			continue;
+		struct snap_bucket v = *bj;
+		struct snap_bucket *bi = bucket_mut(s, i);
+		if (!bi)
+			return DP_ENOMEM;
+		*bi = v;
+		i = j;
+	}
+	struct snap_bucket *bi = bucket_mut(s, i);
+	if (!bi)
+		return DP_ENOMEM;
+	*bi = (struct snap_bucket){ 0, SNAP_NONE };
+	return 0;
+}
+
+static int bucket_insert(struct zone_snap *s, uint32_t h, uint32_t ref, unsigned lines)
+{
+	uint32_t i = h & s->hmask;
+	while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
+		i = (i + 1) & s->hmask;
+	struct snap_bucket *bk = bucket_mut(s, i);
+	if (!bk)
+		return DP_ENOMEM;
+	*bk = (struct snap_bucket){ (h & ~SNAP_HASH_LINES) | (lines - 1u), ref };
+	return 0;
+}
+
+/* A name that appears: a node with a provisional hot block (found by lookups), indexed. */
+static uint32_t upd_add(struct upd *u, const uint8_t *owner, const struct zone_node *zn, int *rc)
+{
+	struct zone_snap *s = u->b.s;
+	if ((uint64_t)(s->nnodes + 1) * 16 > ((uint64_t)s->hmask + 1) * 5) {
+		*rc = DP_ERANGE; /* the table would pass its load: build afresh */
+		return SNAP_NONE;
+	}
+	uint32_t idx = append_node(s, owner, zn);
+	if (idx == SNAP_NONE) {
+		*rc = DP_ENOMEM;
+		return SNAP_NONE;
+	}
+	struct snap_node *n = zone_snap_node(s, idx);
+	n->flags = base_flags(n);
+	struct pending p = { .n = 0 };
+	u->b.tmp.len = 0;
+	if ((*rc = emit_hot(&u->b, idx, &p)) < 0)
+		return SNAP_NONE;
+	s->shared->dead += 64u * n->hot_lines;
+	uint32_t h = zone_name_hash(owner, dns_name_len(owner));
+	if ((*rc = bucket_insert(s, h, n->hot, n->hot_lines)) < 0)
+		return SNAP_NONE;
+	if ((*rc = idset_add(&u->changed, idx)) < 0)
+		return SNAP_NONE;
+	*rc = 0;
+	return idx;
+}
+
+static int upd_remove(struct upd *u, uint32_t idx)
+{
+	struct zone_snap *s = u->b.s;
+	struct snap_node *n = node_mut(s, idx);
+	if (!n)
+		return DP_ENOMEM;
+	uint32_t h = zone_name_hash(n->owner, dns_name_len(n->owner));
+	int rc = bucket_remove(s, idx, h);
+	if (rc < 0)
+		return rc;
+	/* Its name stays known to the sets: dependents are found by it. */
+	if ((rc = idset_add(&u->gone, idx)) < 0 || (rc = idset_add(&u->changed, idx)) < 0)
+		return rc;
+	s->shared->dead += 64u * n->hot_lines;
+	return 0;
+}
+
+/* Applies one changed name to the index: the node appears, changes, becomes an ENT or goes. */
+static int upd_name(struct upd *u, const uint8_t *name)
+{
+	struct zone_snap *s = u->b.s;
+	const struct zone_contents *z = s->z;
+	const struct zone_node *zn = zone_contents_find(z, name);
+	uint32_t idx = find_name(s, name);
+	int rc = 0;
+	if (zn) {
+		if (idx == SNAP_NONE) {
+			if (upd_add(u, zn->owner, zn, &rc) == SNAP_NONE)
+				return rc;
+		} else {
+			struct snap_node *n = node_mut(s, idx);
+			if (!n)
+				return DP_ENOMEM;
+			n->zn = zn;
+			n->owner = zn->owner;
+			if ((rc = idset_add(&u->changed, idx)) < 0)
+				return rc;
+		}
+		/* Missing ancestors become empty non-terminals. */
+		int labels = dns_name_labels(zn->owner);
+		for (int k = labels - 1; k > s->origin_labels; k--) {
+			const uint8_t *anc = dns_name_suffix(zn->owner, k);
+			if (find_name(s, anc) != SNAP_NONE)
+				break;
+			if (upd_add(u, anc, NULL, &rc) == SNAP_NONE)
+				return rc;
+		}
+		return 0;
+	}
+	if (idx == SNAP_NONE)
+		return 0;
+	if (zone_contents_has_below(z, name)) {
+		struct snap_node *n = node_mut(s, idx);
+		if (!n)
+			return DP_ENOMEM;
+		n->zn = NULL;
+		return idset_add(&u->changed, idx) < 0 ? DP_ENOMEM : 0;
+	}
+	if ((rc = upd_remove(u, idx)) < 0)
+		return rc;
+	/* Ancestors that were there only for it go too. */
+	int labels = dns_name_labels(name);
+	for (int k = labels - 1; k > s->origin_labels; k--) {
+		const uint8_t *anc = dns_name_suffix(name, k);
+		uint32_t a = find_name(s, anc);
+		if (a == SNAP_NONE)
+			continue;
+		if (zone_snap_node(s, a)->zn || zone_contents_has_below(z, anc))
+			break;
+		if ((rc = upd_remove(u, a)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Calls fn for every node strictly below root (contents nodes and the ENTs between). */
+static int each_below(struct upd *u, const uint8_t *root,
+		      int (*fn)(struct upd *u, uint32_t idx))
+{
+	struct zone_snap *s = u->b.s;
+	const struct zone_contents *z = s->z;
+	struct idset seen = { 0 };
+	int rc = 0;
+	size_t pos;
+	if (zone_contents_search(z, root, &pos))
+		pos++;
+	int rl = dns_name_labels(root);
+	for (; pos < z->node_count; pos++) {
+		const uint8_t *o = zone_contents_node(z, pos)->owner;
+		if (!dns_name_is_sub(o, root))
+			break;
+		int labels = dns_name_labels(o);
+		for (int k = labels; k > rl; k--) {
+			uint32_t idx = find_name(s, dns_name_suffix(o, k));
+			if (idx == SNAP_NONE)
+				continue;
+			int added = idset_add(&seen, idx);
+			if (added < 0) {
+				rc = added;
+				goto out;
+			}
+			if (!added)
+				break; /* its ancestors were done with it */
+			if ((rc = fn(u, idx)) < 0)
+				goto out;
+		}
+	}
+out:
+	idset_free(&seen);
+	return rc;
+}
+
+/* Recomputes flags and cut of node idx; marks it changed when they differ. */
+static int reflag(struct upd *u, uint32_t idx)
+{
+	struct zone_snap *s = u->b.s;
+	const struct snap_node *n = zone_snap_node(s, idx);
+	uint16_t f = base_flags(n);
+	uint32_t cut;
+	find_cut(s, n->owner, &f, &cut);
+	if (f == (n->flags & (uint16_t)~SNAP_N_SLOW) && cut == n->cut)
+		return 0;
+	struct snap_node *m = node_mut(s, idx);
+	if (!m)
+		return DP_ENOMEM;
+	m->flags = f;
+	m->cut = cut;
+	return idset_add(&u->changed, idx) < 0 ? DP_ENOMEM : 0;
+}
+
+static int emit_add(struct upd *u, uint32_t idx)
+{
+	return idset_add(&u->emit, idx) < 0 ? DP_ENOMEM : 0;
+}
+
+/* Whether a node with this data makes the names below it BELOW (find_cut's test). */
+static bool cuts(const struct zone_node *zn, bool apex)
+{
+	return zn && !apex &&
+	       (zone_node_rrset(zn, DNS_T_NS) || zone_node_rrset(zn, DNS_T_DNAME));
+}
+
+static int upd_run(struct upd *u, const struct zone_changes *chg)
+{
+	struct zone_snap *s = u->b.s;
+	const struct zone_snap *old = u->old;
+	int rc;
+
+	/* 1. Names that appear, change or go; empty non-terminals with them. */
+	for (size_t i = 0; i < chg->n; i++)
+		if ((rc = upd_name(u, chg->names[i])) < 0)
+			return rc;
+
+	/* 2. Flags of what changed; a cut that appears or goes re-flags its subtree. */
+	uint32_t nchanged = u->changed.n;
+	for (uint32_t c = 0; c < nchanged; c++) {
+		uint32_t idx = u->changed.list[c];
+		if (idset_has(&u->gone, idx))
+			continue;
+		struct snap_node *n = node_mut(s, idx);
+		if (!n)
+			return DP_ENOMEM;
+		n->flags = base_flags(n);
+		find_cut(s, n->owner, &n->flags, &n->cut);
+	}
+	for (uint32_t c = 0; c < nchanged; c++) {
+		uint32_t idx = u->changed.list[c];
+		const struct snap_node *n = zone_snap_node(s, idx);
+		uint32_t oi = idx < old->nnodes ? idx : SNAP_NONE;
+		const struct snap_node *on = oi != SNAP_NONE ? zone_snap_node(old, oi) : NULL;
+		bool was = on && on->owner && cuts(on->zn, on->flags & SNAP_N_APEX);
+		bool is = !idset_has(&u->gone, idx) && cuts(n->zn, n->flags & SNAP_N_APEX);
+		if (was != is && (rc = each_below(u, n->owner, reflag)) < 0)
+			return rc;
+	}
+
+	/* 3. Wildcard links: of every changed name, and of the parent of a changed wildcard. */
+	for (uint32_t c = 0; c < u->changed.n; c++) {
+		uint32_t idx = u->changed.list[c];
+		const struct snap_node *n = zone_snap_node(s, idx);
+		bool gone = idset_has(&u->gone, idx);
+		if (!gone) {
+			uint8_t w[DNS_NAME_MAXLEN];
+			size_t len = dns_name_len(n->owner);
+			uint32_t wi = SNAP_NONE;
+			if (len + 2 <= DNS_NAME_MAXLEN) {
+				w[0] = 1;
+				w[1] = '*';
+				memcpy(w + 2, n->owner, len);
+				wi = find_name(s, w);
+			}
+			if (wi != n->wild) {
+				struct snap_node *m = node_mut(s, idx);
+				if (!m)
+					return DP_ENOMEM;
+				m->wild = wi;
+			}
+		}
+		if (dns_name_is_wildcard(n->owner)) {
+			uint32_t p = find_name(s, dns_name_parent(n->owner));
+			if (p != SNAP_NONE) {
+				struct snap_node *m = node_mut(s, p);
+				if (!m)
+					return DP_ENOMEM;
+				m->wild = gone ? SNAP_NONE : idx;
+				if ((rc = emit_add(u, p)) < 0)
+					return rc;
+			}
+		}
+	}
+
+	/* 4. Blocks to build again: the changed names and every name whose answers read one. */
+	for (uint32_t c = 0; c < u->changed.n; c++) {
+		uint32_t idx = u->changed.list[c];
+		const struct snap_node *n = zone_snap_node(s, idx);
+		if (!idset_has(&u->gone, idx) && (rc = emit_add(u, idx)) < 0)
+			return rc;
+		const struct snap_shared *sh = s->shared;
+		if (!sh->deps)
+			continue;
+		uint32_t h = zone_name_hash(n->owner, dns_name_len(n->owner));
+		for (uint32_t j = h & sh->dmask; sh->deps[j].node != SNAP_NONE;
+		     j = (j + 1) & sh->dmask) {
+			uint32_t d = sh->deps[j].node;
+			if (sh->deps[j].hash != h || d >= s->nnodes || idset_has(&u->gone, d) ||
+			    !zone_snap_node(s, d)->owner)
+				continue;
+			if ((rc = emit_add(u, d)) < 0)
+				return rc;
+		}
+	}
+	/* The apex: the zone-wide fragments change with its SOA. */
+	uint32_t apex = find_name(s, s->origin);
+	if (apex == SNAP_NONE)
+		return DP_EINVAL;
+	if ((rc = emit_add(u, apex)) < 0)
+		return rc;
+	/* Links to blocks that move: the names below a cut, the parent of a wildcard. */
+	for (uint32_t e = 0; e < u->emit.n; e++) {
+		uint32_t idx = u->emit.list[e];
+		const struct snap_node *n = zone_snap_node(s, idx);
+		if ((n->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) && !(n->flags & SNAP_N_BELOW) &&
+		    (rc = each_below(u, n->owner, emit_add)) < 0)
+			return rc;
+		if (n->flags & SNAP_N_WILDCARD) {
+			uint32_t p = find_name(s, dns_name_parent(n->owner));
+			if (p != SNAP_NONE && (rc = emit_add(u, p)) < 0)
+				return rc;
+		}
+	}
+
+	/* 5. Build them (the index already finds every name), link, point the buckets. */
+	if ((rc = zone_frags(&u->b)) < 0)
+		return rc;
+	for (uint32_t e = 0; e < u->emit.n; e++) {
+		uint32_t idx = u->emit.list[e];
+		struct snap_node *n = node_mut(s, idx);
+		if (!n)
+			return DP_ENOMEM;
+		s->shared->dead += 64u * n->hot_lines;
+		if ((rc = build_hot(&u->b, idx)) < 0)
+			return rc;
+	}
+	for (uint32_t e = 0; e < u->emit.n; e++)
+		link_one(&u->b, u->emit.list[e]);
+	for (uint32_t e = 0; e < u->emit.n; e++) {
+		uint32_t idx = u->emit.list[e];
+		const struct snap_node *n = zone_snap_node(s, idx);
+		uint32_t h = zone_name_hash(n->owner, dns_name_len(n->owner));
+		uint32_t bi = bucket_of(s, idx, h);
+		if (bi == SNAP_NONE)
+			return DP_EINVAL; /* cannot happen: every live node is indexed */
+		struct snap_bucket *bk = bucket_mut(s, bi);
+		if (!bk)
+			return DP_ENOMEM;
+		*bk = (struct snap_bucket){ (h & ~SNAP_HASH_LINES) | (n->hot_lines - 1u), n->hot };
+	}
+	for (uint32_t g = 0; g < u->gone.n; g++) {
+		struct snap_node *n = node_mut(s, u->gone.list[g]);
+		if (!n)
+			return DP_ENOMEM;
+		*n = (struct snap_node){ .owner = NULL, .zn = NULL, .wild = SNAP_NONE,
+					 .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
+					 .hot_lines = 1 };
+	}
+	s->apex_hot = zone_snap_node(s, apex)->hot;
+	return 0;
+}
+
+struct zone_snap *zone_snap_update(const struct zone_snap *old, struct zone_contents *z,
+				   const struct zone_changes *chg, int *err)
+{
+	struct snap_shared *sh = old->shared;
+	*err = DP_ERANGE;
+	if (!old->hot_ready || !sh || chg->full || sh->dead > sh->used - sh->dead ||
+	    old->arena_len != sh->used)
+		return NULL; /* garbage outgrew the live blocks, or not the line's newest */
+	*err = DP_ENOMEM;
+	struct zone_snap *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = *old;
+	s->refs = 1;
+	s->z = NULL;
+	s->npages = NULL;
+	s->npage_ref = NULL;
+	s->hpages = NULL;
+	s->hpage_ref = NULL;
+	s->nnpages = s->nhpages = 0;
+	s->shared = NULL;
+	struct upd u = { .old = old };
+	u.b.s = s;
+	s->npages = malloc(((size_t)old->nnpages + 1) * sizeof(*s->npages));
+	s->npage_ref = malloc(((size_t)old->nnpages + 1) * sizeof(*s->npage_ref));
+	s->hpages = malloc((size_t)old->nhpages * sizeof(*s->hpages));
+	s->hpage_ref = malloc((size_t)old->nhpages * sizeof(*s->hpage_ref));
+	u.b.scratch = malloc(65536);
+	if (!s->npages || !s->npage_ref || !s->hpages || !s->hpage_ref || !u.b.scratch)
+		goto fail;
+	/* Share every page and the arena: references first, so freeing s undoes them. */
+	for (uint32_t p = 0; p < old->nnpages; p++) {
+		__atomic_add_fetch(&old->npage_ref[p]->refs, 1, __ATOMIC_RELAXED);
+		s->npages[p] = old->npages[p];
+		s->npage_ref[p] = old->npage_ref[p];
+	}
+	s->nnpages = old->nnpages;
+	for (uint32_t p = 0; p < old->nhpages; p++) {
+		__atomic_add_fetch(&old->hpage_ref[p]->refs, 1, __ATOMIC_RELAXED);
+		s->hpages[p] = old->hpages[p];
+		s->hpage_ref[p] = old->hpage_ref[p];
+	}
+	s->nhpages = old->nhpages;
+	__atomic_add_fetch(&sh->refs, 1, __ATOMIC_RELAXED);
+	s->shared = sh;
+	s->z = z;
+	if (!set_soa(s, z)) {
+		*err = DP_EINVAL;
+		goto fail;
+	}
+	u.b.arena = (struct bytes){ .buf = sh->base, .len = sh->used, .cap = sh->reserved,
+				    .fixed = true };
+	int rc = upd_run(&u, chg);
+	/* What was appended is the line's, even on failure (then garbage). */
+	if (u.b.arena.len > sh->used) {
+		if (rc < 0)
+			sh->dead += u.b.arena.len - sh->used;
+		sh->used = u.b.arena.len;
+	}
+	if (rc < 0) {
+		*err = rc;
+		goto fail;
+	}
+	s->arena_len = sh->used;
+	set_mem(s);
+	free(u.b.scratch);
+	free(u.b.tmp.buf);
+	idset_free(&u.changed);
+	idset_free(&u.emit);
+	idset_free(&u.gone);
+	*err = 0;
+	return s;
+fail:
+	free(u.b.scratch);
+	free(u.b.tmp.buf);
+	idset_free(&u.changed);
+	idset_free(&u.emit);
+	idset_free(&u.gone);
+	s->z = NULL; /* not taken */
+	zone_snap_free(s);
 	return NULL;
 }
 
@@ -646,12 +1540,12 @@ void zone_snap_free(struct zone_snap *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	zone_contents_free(s->z);
-	free(s->nodes);
-	if (s->hot_ready) /* else the builder's table, from malloc */
-		huge_free(s->htab, ((size_t)s->hmask + 1) * sizeof(*s->htab));
-	else
-		free(s->htab);
-	huge_free(s->arena, s->arena_len);
+	for (uint32_t p = 0; p < s->nnpages; p++)
+		page_unref(s->npage_ref[p]);
+	free(s->npage_ref);
+	free(s->npages);
+	htab_release(s);
+	shared_unref(s->shared);
 	free(s);
 }
 
