@@ -886,6 +886,13 @@ static int build_frags(struct builder *b)
 	return 0;
 }
 
+/*
+ * Garbage a line of versions may hold before the writer builds afresh,
+ * whatever the zone's size: small zones would otherwise be rebuilt every few
+ * changes (each change rebuilds the apex's block at least).
+ */
+#define SNAP_GARBAGE_SLACK ((size_t)1 << 20)
+
 /* Room for appending later versions: the shared arena reserves this much address space. */
 static size_t arena_reserve(size_t len)
 {
@@ -1433,8 +1440,8 @@ struct zone_snap *zone_snap_update(const struct zone_snap *old, struct zone_cont
 {
 	struct snap_shared *sh = old->shared;
 	*err = DP_ERANGE;
-	if (!old->hot_ready || !sh || chg->full || sh->dead > sh->used - sh->dead ||
-	    old->arena_len != sh->used)
+	if (!old->hot_ready || !sh || chg->full || old->arena_len != sh->used ||
+	    (sh->dead > sh->used - sh->dead && sh->dead > SNAP_GARBAGE_SLACK))
 		return NULL; /* garbage outgrew the live blocks, or not the line's newest */
 	*err = DP_ENOMEM;
 	struct zone_snap *s = calloc(1, sizeof(*s));
