@@ -266,6 +266,14 @@ static bool makes_cut(const struct zone_node *n)
 	       ((n->flags & ZONE_NODE_DELEGATION) || zone_node_rrset(n, DNS_T_DNAME) != NULL);
 }
 
+/* Whether n's data makes a cut (the apex's NS does not; its DNAME does), occlusion aside. */
+static bool cut_data(const struct zone_node *n, const uint8_t *origin)
+{
+	if (zone_node_rrset(n, DNS_T_DNAME) != NULL)
+		return true;
+	return zone_node_rrset(n, DNS_T_NS) != NULL && !dns_name_eq(n->owner, origin);
+}
+
 static void add_counts(struct zone_contents *z, const struct zone_node *n, int sign)
 {
 	size_t recs = 0;
@@ -538,8 +546,7 @@ int zone_contents_patch(const struct zone_contents *old, const struct zone_conte
 				rc = DP_ENOENT;
 				goto fail;
 			}
-			bool was_cut = same && makes_cut(pg->node[k]);
-			bool was_dname = same && zone_node_rrset(pg->node[k], DNS_T_DNAME) != NULL;
+			bool was = same && cut_data(pg->node[k], z->origin);
 			if (same)
 				k++;
 			if (names_add(&chg, ed[e].owner) < 0) {
@@ -550,16 +557,11 @@ int zone_contents_patch(const struct zone_contents *old, const struct zone_conte
 				buf[m++] = ed[e].node;
 				add_counts(z, ed[e].node, 1);
 			}
-			/* A cut that appears or goes (or its kind changes) re-flags its subtree. */
-			bool is_ns = ed[e].node != NULL &&
-				     zone_node_rrset(ed[e].node, DNS_T_NS) != NULL;
-			bool is_dname = ed[e].node != NULL &&
-					zone_node_rrset(ed[e].node, DNS_T_DNAME) != NULL;
-			if (was_cut || was_dname || is_ns || is_dname) {
-				if (names_add(&roots, ed[e].owner) < 0) {
-					free(buf);
-					goto fail;
-				}
+			/* A cut that appears or goes re-flags its subtree. */
+			bool is = ed[e].node != NULL && cut_data(ed[e].node, z->origin);
+			if (was != is && names_add(&roots, ed[e].owner) < 0) {
+				free(buf);
+				goto fail;
 			}
 		}
 		while (k < cnt)

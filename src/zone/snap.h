@@ -184,14 +184,17 @@ static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *
 /*
  * The bucket table and the node array are paged, so that a version made by
  * zone_snap_update shares every page it did not change with its
- * predecessor (copy on write per page).  Pages of both are 2 MiB (the
- * size of a transparent huge page) once the zone is that large; the page
- * number is a constant shift of the index, so a bucket costs one more load
- * than a flat table, from the small top array (hpages), which stays cached.
+ * predecessor (copy on write per page).  Bucket pages are 2 MiB (the size
+ * of a transparent huge page: the table is read at random on the hot path,
+ * where a TLB miss per lookup would cost more than copying a page or two
+ * per change) once the zone is that large; node pages, read only off the
+ * hot path, are 128 KiB.  The page number is a constant shift of the
+ * index, so a bucket costs one more load than a flat table, from the small
+ * top array (hpages), which stays cached.
  */
 #define SNAP_HPAGE_SHIFT 18u  /* buckets per page: 2^18 x 8 octets = 2 MiB */
 #define SNAP_HPAGE_MASK ((1u << SNAP_HPAGE_SHIFT) - 1)
-#define SNAP_NPAGE_SHIFT 16u  /* nodes per page: 2^16 x 32 octets = 2 MiB */
+#define SNAP_NPAGE_SHIFT 12u  /* nodes per page: 2^12 x 32 octets = 128 KiB */
 #define SNAP_NPAGE_MASK ((1u << SNAP_NPAGE_SHIFT) - 1)
 
 struct snap_page;   /* writer-side: the reference count of one page */
