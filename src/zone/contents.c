@@ -502,6 +502,20 @@ int zone_contents_patch(const struct zone_contents *old, const struct zone_conte
 	size_t buf_cap = 0;
 	uint32_t opages = old->npages ? old->npages : 1;
 	for (uint32_t p = 0; p < opages; p++) {
+		/* The next page with edits is found by search: the walk over the
+		 * others reads only the top arrays (no page is touched). */
+		uint32_t tp = e < nedit && old->npages ? page_for_name(old, ed[e].owner)
+						       : (e < nedit ? 0 : opages);
+		for (; p < tp; p++) {
+			size_t cnt = (p + 1 < old->npages ? old->page_first[p + 1]
+							   : old->node_count) -
+				     old->page_first[p];
+			pages[np] = old->pages[p];
+			pfirst[np++] = (uint32_t)total;
+			total += cnt;
+		}
+		if (p == opages)
+			break;
 		const struct zone_node_page *pg = old->npages ? old->pages[p] : NULL;
 		uint32_t cnt = pg ? pg->count : 0;
 		/* Edits for this page: those sorting before the next page's first owner. */
@@ -512,12 +526,6 @@ int zone_contents_patch(const struct zone_contents *old, const struct zone_conte
 				e_end++;
 		} else {
 			e_end = nedit;
-		}
-		if (e_end == e) {
-			pages[np] = pg;
-			pfirst[np++] = (uint32_t)total;
-			total += cnt;
-			continue;
 		}
 		size_t need = cnt + (e_end - e);
 		if (need > buf_cap) {
