@@ -228,7 +228,7 @@ static int add_new_rrs(struct zone_builder *b, struct recset *s, const char *nam
 /* Too much storage shared with older versions is garbage: time to build afresh. */
 static bool needs_compaction(const struct zone_contents *old)
 {
-	return old->arena_count > 256 ||
+	return old->arena_count > 4096 ||
 	       (old->dead_bytes > old->mem_bytes / 2 && old->dead_bytes > ((size_t)1 << 20));
 }
 

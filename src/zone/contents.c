@@ -341,7 +341,7 @@ static void *bump_alloc(struct bump *b, size_t size)
 {
 	size = align_up(size, alignof(max_align_t));
 	if (size > b->left) {
-		size_t cap = size > 65536 ? size : 65536;
+		size_t cap = size > 16384 ? size : 16384;
 		struct zone_arena *a = arena_new(cap);
 		if (a == NULL)
 			return NULL;
