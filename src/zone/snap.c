@@ -1387,7 +1387,9 @@ static int upd_run(struct upd *u, const struct zone_changes *chg)
 	for (uint32_t e = 0; e < u->emit.n; e++) {
 		uint32_t idx = u->emit.list[e];
 		const struct snap_node *n = zone_snap_node(s, idx);
-		if ((n->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) && !(n->flags & SNAP_N_BELOW) &&
+		/* (The apex's DNAME makes no name BELOW: find_cut starts below the apex.) */
+		if ((n->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) &&
+		    !(n->flags & (SNAP_N_BELOW | SNAP_N_APEX)) &&
 		    (rc = each_below(u, n->owner, emit_add)) < 0)
 			return rc;
 		if (n->flags & SNAP_N_WILDCARD) {

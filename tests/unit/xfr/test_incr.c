@@ -4,8 +4,8 @@
  * zone_snap_update) against building from scratch.  Random zones made of
  * the structures whose answers reach across names — delegations with glue,
  * wildcards (also below cuts), CNAME chains (in the zone, out of it, to
- * nothing, in loops), MX/SRV/NS targets with addresses, DNAMEs, DS, empty
- * non-terminals — get random changes, applied one after another to the
+ * nothing, in loops), MX/SRV/NS targets with addresses, DNAMEs (at the
+ * apex too), DS, empty non-terminals — get random changes, applied one after another to the
  * incremental line of versions.  After each change:
  *  - the incremental contents equals the full build of the same records
  *    (zone_dump text), or both are refused (a change that breaks the zone
@@ -141,7 +141,10 @@ static struct rec mk(const uint8_t *owner, uint16_t type)
 static void random_records(struct zone *z)
 {
 	uint8_t owner[DNS_NAME_MAXLEN], t[DNS_NAME_MAXLEN];
-	any_name(owner);
+	if (rnd(20) == 0)
+		cr_assert_gt(dns_name_from_text(ORIGIN, NULL, owner), 0); /* the apex now and then */
+	else
+		any_name(owner);
 	struct rec r;
 	switch (rnd(13)) {
 	case 0:
