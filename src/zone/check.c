@@ -294,7 +294,8 @@ int zone_check_changes(const struct zone_contents *z, const uint8_t *const *name
 		bool below_dname = false;
 		const struct zone_node *cut = NULL;
 		for (int k = ol; k <= nl; k++) {
-			const struct zone_node *a = zone_contents_find(z, dns_name_suffix(names[i], k));
+			const uint8_t *anc = dns_name_suffix(names[i], k);
+			const struct zone_node *a = zone_contents_find(z, anc);
 			if (a == NULL)
 				continue;
 			if (k < nl && !(a->flags & ZONE_NODE_OCCLUDED) &&

@@ -340,7 +340,8 @@ static int npage_writable(struct zone_snap *s, uint32_t p, uint32_t need)
 	struct snap_page *np = page_new(cap, sizeof(struct snap_node));
 	if (!np)
 		return DP_ENOMEM;
-	uint32_t used = s->nnodes > (p << SNAP_NPAGE_SHIFT) ? s->nnodes - (p << SNAP_NPAGE_SHIFT) : 0;
+	uint32_t first = p << SNAP_NPAGE_SHIFT;
+	uint32_t used = s->nnodes > first ? s->nnodes - first : 0;
 	uint32_t cur_cap = cur ? cur->cap : 0;
 	if (used > cur_cap)
 		used = cur_cap;
@@ -379,7 +380,8 @@ static struct snap_bucket *bucket_mut(struct zone_snap *s, uint32_t i)
 }
 
 /* Appends a node (not indexed); returns its index or SNAP_NONE on ENOMEM. */
-static uint32_t append_node(struct zone_snap *s, const uint8_t *owner, const struct zone_node *zn)
+static uint32_t append_node(struct zone_snap *s, const uint8_t *owner,
+			    const struct zone_node *zn)
 {
 	uint32_t idx = s->nnodes;
 	if (idx == SNAP_NONE - 1)
@@ -1118,7 +1120,8 @@ static int bucket_insert(struct zone_snap *s, uint32_t h, uint32_t ref, unsigned
 }
 
 /* A name that appears: a node with a provisional hot block (found by lookups), indexed. */
-static uint32_t upd_add(struct upd *u, const uint8_t *owner, const struct zone_node *zn, int *rc)
+static uint32_t upd_add(struct upd *u, const uint8_t *owner, const struct zone_node *zn,
+			int *rc)
 {
 	struct zone_snap *s = u->b.s;
 	if ((uint64_t)(s->nnodes + 1) * 16 > ((uint64_t)s->hmask + 1) * 5) {

@@ -142,7 +142,8 @@ static void random_records(struct zone *z)
 {
 	uint8_t owner[DNS_NAME_MAXLEN], t[DNS_NAME_MAXLEN];
 	if (rnd(20) == 0)
-		cr_assert_gt(dns_name_from_text(ORIGIN, NULL, owner), 0); /* the apex now and then */
+		cr_assert_gt(dns_name_from_text(ORIGIN, NULL, owner),
+			     0); /* the apex now and then */
 	else
 		any_name(owner);
 	struct rec r;
@@ -324,7 +325,8 @@ static struct zone_contents *build(const struct zone *z)
 		     0);
 	for (size_t i = 0; i < z->n; i++) {
 		const struct rec *r = &z->r[i];
-		cr_assert_eq(zone_builder_add(b, r->owner, r->type, 1, r->ttl, r->rd, r->rdlen, 0), 0);
+		cr_assert_eq(zone_builder_add(b, r->owner, r->type, 1, r->ttl, r->rd, r->rdlen, 0),
+			     0);
 	}
 	struct zone_contents *c = zone_builder_finish(b, &d);
 	zone_builder_free(b);
@@ -391,9 +393,7 @@ static void mutate(struct zone *z)
 				z->r[j] = z->r[--z->n];
 			}
 			break;
-		case 2:
-			random_records(z);
-			break;
+		case 2: random_records(z); break;
 		default:
 			if (z->n > 2) {
 				size_t j = 2 + rnd((uint32_t)(z->n - 2));
@@ -452,8 +452,8 @@ static void make_corpus(void)
 }
 
 static const uint16_t qtypes[] = { DNS_T_A,  DNS_T_AAAA, DNS_T_NS,    DNS_T_SOA,
-				   DNS_T_MX, DNS_T_TXT,  DNS_T_CNAME, DNS_T_SRV,
-				   DNS_T_DS, DNS_T_ANY,  DNS_T_DNAME, DNS_T_PTR };
+				   DNS_T_MX, DNS_T_TXT,	 DNS_T_CNAME, DNS_T_SRV,
+				   DNS_T_DS, DNS_T_ANY,	 DNS_T_DNAME, DNS_T_PTR };
 
 static struct answer_cfg cfg;
 
@@ -518,7 +518,8 @@ static void run_seed(unsigned seed, unsigned steps, unsigned size)
 		xfr_changeset_list_free(cs);
 		if (!want) {
 			/* All or nothing: what the checks refuse as a whole, the IXFR refuses. */
-			cr_assert_lt(rc, 0, "seed %u step %u: the change breaks the zone but applied",
+			cr_assert_lt(rc, 0,
+				     "seed %u step %u: the change breaks the zone but applied",
 				     seed, step);
 			cr_assert_null(got);
 			refused++;
