@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "zone/snap.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,42 @@ static size_t huge_round(size_t len)
 	return (len + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
 }
 
+/*
+ * A few freed 2 MiB pages kept for the next copy on write: a page an IXFR
+ * copies then costs a memcpy, without faulting in and zeroing fresh memory
+ * (the old version's pages come back here once its readers are gone, by
+ * the time the next change arrives).  Any thread: the RCU thread frees, a
+ * pool thread copies.  At most SPARE_MAX pages (16 MiB) are held.
+ */
+#define SPARE_MAX 8
+static struct {
+	pthread_mutex_t lock;
+	void *page[SPARE_MAX];
+	unsigned n;
+} spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *spare_take(void)
+{
+	void *p = NULL;
+	pthread_mutex_lock(&spare.lock);
+	if (spare.n)
+		p = spare.page[--spare.n];
+	pthread_mutex_unlock(&spare.lock);
+	return p;
+}
+
+static bool spare_keep(void *p)
+{
+	bool kept = false;
+	pthread_mutex_lock(&spare.lock);
+	if (spare.n < SPARE_MAX) {
+		spare.page[spare.n++] = p;
+		kept = true;
+	}
+	pthread_mutex_unlock(&spare.lock);
+	return kept;
+}
+
 /* A 2 MiB-aligned anonymous mapping of len (>= HUGE_ALIGN) octets, not advised yet. */
 static uint8_t *huge_map(size_t len)
 {
@@ -77,6 +114,30 @@ static void *huge_alloc(size_t len)
 }
 
 /*
+ * Tops the spare pages up to n, faulted in (as huge pages where the kernel
+ * gives them): called at the end of a full build, whose seconds hide the
+ * cost, so that the first IXFR after it copies into ready memory.
+ */
+static void spare_fill(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		pthread_mutex_lock(&spare.lock);
+		bool full = spare.n >= n;
+		pthread_mutex_unlock(&spare.lock);
+		if (full)
+			return;
+		uint8_t *p = huge_alloc(HUGE_ALIGN);
+		if (!p)
+			return;
+		memset(p, 0, HUGE_ALIGN);
+		if (!spare_keep(p)) {
+			(void)munmap(p, HUGE_ALIGN);
+			return;
+		}
+	}
+}
+
+/*
  * A copy of len octets at src in memory from huge_alloc(len), for a page an
  * update writes (copy on write).  Not faulted in as huge pages: the first
  * huge-page faults after a full build's large frees took 4-16 ms each here
@@ -92,7 +153,12 @@ static void *huge_copy(const void *src, size_t len)
 			memcpy(p, src, len);
 		return p;
 	}
-	uint8_t *p = huge_map(len);
+	uint8_t *p = len == HUGE_ALIGN ? spare_take() : NULL;
+	if (p) {
+		memcpy(p, src, len);
+		return p;
+	}
+	p = huge_map(len);
 	if (!p)
 		return NULL;
 #ifdef MADV_POPULATE_WRITE
@@ -103,14 +169,14 @@ static void *huge_copy(const void *src, size_t len)
 	return p;
 }
 
-/* Frees what huge_alloc(len) returned; NULL is a no-op. */
+/* Frees what huge_alloc(len) or huge_copy(len) returned; NULL is a no-op. */
 static void huge_free(void *p, size_t len)
 {
 	if (!p)
 		return;
 	if (len < HUGE_ALIGN)
 		free(p);
-	else
+	else if (len != HUGE_ALIGN || !spare_keep(p))
 		(void)munmap(p, huge_round(len));
 }
 
@@ -1018,6 +1084,8 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	b.scratch = malloc(65536);
 	if (!b.scratch || build_index(&b) < 0 || build_frags(&b) < 0 || finish(&b) < 0)
 		goto fail;
+	if (s->nhpages && s->hpage_ref[0]->bytes == HUGE_ALIGN)
+		spare_fill(3); /* a 1-record IXFR copies two or three pages of buckets */
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
