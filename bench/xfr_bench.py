@@ -738,11 +738,11 @@ def start_secondary(a, index, name, d, prober, last_name, last, dirs, primary):
 		r['threads'] = thread_cpu(d.proc.pid)
 		text = d.log_text()
 		m = re.search(r'serial 1 by (AXFR|IXFR as AXFR) from \S+: (\d+) records, (\d+) bytes, '
-			      r'transfer (\d+) ms, build (\d+) ms', text)
+			      r'transfer (\d+) ms, build ([\d.]+) ms(?: \((incremental|afresh)\))?', text)
 		if not m:
 			raise BenchError('dpdnsd serves serial 1 but logged no transfer:\n' + text[-2000:])
 		r.update(kind=m.group(1), records=int(m.group(2)), bytes=int(m.group(3)),
-			 transfer_ms=int(m.group(4)), build_ms=int(m.group(5)),
+			 transfer_ms=int(m.group(4)), build_ms=float(m.group(5)),
 			 rss_at_ready_mb=round(rss_ready / 1024, 1))
 		t_ready = dpdnsd_log_times(text, 'ready')
 		if t_ready:
@@ -774,7 +774,7 @@ def start_secondary(a, index, name, d, prober, last_name, last, dirs, primary):
 	r['idle_cpu_share'] = round(d.cpu_s() - c0, 3)
 	log('run %d: %s served after %.2f s, peak %.0f MB, CPU %.1f s%s' % (
 		index, name, r['served_s'], r['peak_mb'], r['cpu_s'],
-		', transfer %d ms + build %d ms' % (r['transfer_ms'], r['build_ms']) if 'build_ms' in r else ''))
+		', transfer %d ms + build %g ms' % (r['transfer_ms'], r['build_ms']) if 'build_ms' in r else ''))
 	return r
 
 
@@ -901,11 +901,12 @@ def one_run(a, index, zone_path, records):
 		if 'dpdnsd' in secs:
 			text = secs['dpdnsd'].log_text()
 			m = re.search(r'serial 1 -> 2 by (\S+(?: as AXFR)?) from \S+: (\d+) records, (\d+) bytes, '
-				      r'transfer (\d+) ms, build (\d+) ms', text)
+				      r'transfer (\d+) ms, build ([\d.]+) ms(?: \((incremental|afresh)\))?', text)
 			if m:
 				res['dpdnsd'].update(change_log_kind=m.group(1), change_records=int(m.group(2)),
 						     change_bytes=int(m.group(3)), change_transfer_ms=int(m.group(4)),
-						     change_build_ms=int(m.group(5)))
+						     change_build_ms=float(m.group(5)),
+						     change_build_how=m.group(6))
 			t_x = dpdnsd_log_times(text, r'zone \S+: serial 1 -> 2 by')
 			t_n = [t for t in dpdnsd_log_times(text, r'zone \S+: NOTIFY from') if t_x and t <= t_x[0]]
 			if t_n and t_x:  # the last NOTIFY before the change was published
@@ -922,7 +923,7 @@ def one_run(a, index, zone_path, records):
 			r = res[name]
 			log('run %d: %s: NOTIFY -> new answer %s ms (%s)%s' % (
 				index, name, r.get('notify_to_served_ms'), r.get('change_kind'),
-				', transfer %d ms + build %d ms' % (r['change_transfer_ms'], r['change_build_ms'])
+				', transfer %d ms + build %g ms (%s)' % (r['change_transfer_ms'], r['change_build_ms'], r.get('change_build_how'))
 				if 'change_build_ms' in r else ''))
 	finally:
 		if sampler:
@@ -1126,7 +1127,7 @@ def summary(path):
 			fmt(med(x.get('bytes') for x in d), ',.0f')))
 		print('dpdnsd: IXFR transfer %s ms + build %s ms; its log: NOTIFY -> published %s ms (medians)' % (
 			fmt(med(x.get('change_transfer_ms') for x in d), '.0f'),
-			fmt(med(x.get('change_build_ms') for x in d), '.0f'),
+			fmt(med(x.get('change_build_ms') for x in d), '.1f'),
 			fmt(med(x.get('change_log_notify_to_published_ms') for x in d), '.0f')))
 	if 'knotd' in cols:
 		print('knotd: its log: IXFR refresh %s ms (median)' % fmt(

@@ -605,6 +605,7 @@ struct job {
 	struct zone_snap *out;
 	int rc;
 	bool ixfr_inconsistent;
+	bool incremental;		/* the IXFR's version was derived, not built afresh */
 	char err[512];
 	char persist_err[512];
 	struct xfr_persist_state st; /* what was persisted (persisted) */
@@ -627,11 +628,19 @@ static void job_work(uv_work_t *req)
 	j->axfr = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	if (j->cs) {
+		/*
+		 * IXFR: the new version shares with the one served all that the
+		 * difference does not touch; only the changed names are checked,
+		 * and only their hot blocks (and those of the names whose
+		 * answers read them) are built again.  When the line of versions
+		 * holds too much garbage, either step builds afresh.
+		 */
 		struct zone_diag d;
+		struct zone_changes chg;
 		zone_diag_init(&d, job_diag, j);
 		char name[300];
 		snprintf(name, sizeof(name), "zone %s from %s", z->domain, j->primary);
-		j->rc = xfr_apply(j->base->z, j->cs, name, &d, &nz);
+		j->rc = xfr_apply_changes(j->base->z, j->cs, name, &d, &nz, &chg);
 		if (j->rc < 0) {
 			j->ixfr_inconsistent = true;
 			if (!j->err[0])
@@ -639,8 +648,14 @@ static void job_work(uv_work_t *req)
 					 dp_strerror(j->rc));
 			return;
 		}
+		int err = 0;
+		if (!chg.full)
+			j->out = zone_snap_update(j->base, nz, &chg, &err);
+		zone_changes_free(&chg);
+		j->incremental = j->out != NULL;
 	}
-	j->out = zone_snap_build(nz);
+	if (!j->out)
+		j->out = zone_snap_build(nz);
 	if (!j->out) {
 		j->rc = DP_ENOMEM;
 		snprintf(j->err, sizeof(j->err), "out of memory building the snapshot");
@@ -755,9 +770,10 @@ static void job_done(uv_work_t *req, int status)
 		snprintf(from, sizeof(from), "%u -> ", old);
 	dd_log(DD_LOG_INFO,
 	       "zone %s: serial %s%u by %s from %s: %zu records, %zu bytes, transfer %llu ms, "
-	       "build %.0f ms",
+	       "build %.1f ms%s",
 	       z->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
-	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3);
+	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3,
+	       j->kind != XFR_KIND_IXFR ? "" : j->incremental ? " (incremental)" : " (afresh)");
 	refresh_succeeded(z, j->primary);
 	arm(m);
 	if (uv_queue_work(m->loop, &j->req, persist_work, persist_done) < 0) {

@@ -151,15 +151,176 @@ static int fold(struct recset *s, const struct xfr_changeset *cs, const char *na
 	return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return dns_name_cmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
+}
+
 static int add_rr(struct zone_builder *b, const struct xfr_rr *rr)
 {
 	return zone_builder_add(b, rr->owner, rr->type, rr->rclass, rr->ttl, rr->rdata, rr->rdlen, 0);
 }
 
-int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, const char *name,
-	      struct zone_diag *d, struct zone_contents **out)
+/*
+ * Whether the old RR (owner, type, rd) stays, given the difference; marks
+ * the records met.  An added record the zone has is a no-op: nsd's IXFRs
+ * re-add apex records they did not change.  BIND applies that as a no-op;
+ * so do we (taking the TTL sent) rather than fall back to AXFR as Knot does.
+ */
+static bool keep_old(struct recset *s, uint8_t *buf, const uint8_t *owner, size_t olen,
+		     uint16_t type, const uint8_t *rd, size_t rdlen)
+{
+	if (!s->used)
+		return true;
+	size_t len = make_key(buf, owner, olen, type, rd, rdlen);
+	struct rec *r = find(s, buf, len, hash_bytes(buf, len));
+	if (!r->hash)
+		return true;
+	r->seen = true;
+	if (r->state == REC_ADDED)
+		r->state = REC_REPLACED;
+	return r->state == REC_NONE; /* removed (or replaced: added later) */
+}
+
+static int add_node_rrs(struct zone_builder *b, struct recset *s, uint8_t *buf,
+			const struct zone_node *nd)
+{
+	size_t olen = dns_name_len(nd->owner);
+	for (unsigned j = 0; j < nd->rrset_count; j++) {
+		const struct zone_rrset *rs = &nd->rrsets[j];
+		if (rs->type == DNS_T_SOA && (nd->flags & ZONE_NODE_APEX))
+			continue; /* the last changeset's SOA replaces it */
+		const uint8_t *p = rs->rdata;
+		for (uint32_t k = 0; k < rs->count; k++, p = zone_rr_next(p)) {
+			const uint8_t *rd = zone_rr_data(p);
+			size_t rdlen = zone_rr_len(p);
+			if (!keep_old(s, buf, nd->owner, olen, rs->type, rd, rdlen))
+				continue;
+			int rc = zone_builder_add(b, nd->owner, rs->type, 1, rs->ttl, rd, rdlen, 0);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every RR the difference removes must have been met; the added ones go in. */
+static int add_new_rrs(struct zone_builder *b, struct recset *s, const char *name,
+		       struct zone_diag *d, const struct xfr_changeset *last)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		struct rec *r = &s->slots[i];
+		if (!r->hash)
+			continue;
+		if ((r->state == REC_REMOVED || r->state == REC_REPLACED) && !r->seen) {
+			report(d, name, r->rr, "removes a record the zone does not have");
+			return DP_EZONE;
+		}
+		if (r->state == REC_ADDED || r->state == REC_REPLACED) {
+			int rc = add_rr(b, r->rr);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return add_rr(b, &last->soa_to);
+}
+
+/* Too much storage shared with older versions is garbage: time to build afresh. */
+static bool needs_compaction(const struct zone_contents *old)
+{
+	return old->arena_count > 4096 ||
+	       (old->dead_bytes > old->mem_bytes / 2 && old->dead_bytes > ((size_t)1 << 20));
+}
+
+static int apply_full(const struct zone_contents *old, struct recset *s, uint8_t *buf,
+		      struct zone_builder *b, const char *name, struct zone_diag *d,
+		      const struct xfr_changeset *last, struct zone_contents **out)
+{
+	for (size_t i = 0; i < old->node_count; i++) {
+		int rc = add_node_rrs(b, s, buf, zone_contents_node(old, i));
+		if (rc < 0)
+			return rc;
+	}
+	int rc = add_new_rrs(b, s, name, d, last);
+	if (rc < 0)
+		return rc;
+	*out = zone_builder_finish(b, d);
+	return *out ? 0 : DP_EZONE;
+}
+
+static int apply_part(const struct zone_contents *old, struct recset *s, uint8_t *buf,
+		      struct zone_builder *b, const char *name, struct zone_diag *d,
+		      const struct xfr_changeset *last, struct zone_contents **out,
+		      struct zone_changes *chg)
+{
+	/* The owners the difference touches (the apex always: its SOA). */
+	const uint8_t **owners = malloc((s->used + 1) * sizeof(*owners));
+	const uint8_t **remove = malloc((s->used + 1) * sizeof(*remove));
+	struct zone_contents *delta = NULL;
+	size_t n = 0, nremove = 0;
+	int rc = DP_ENOMEM;
+	if (!owners || !remove)
+		goto out;
+	owners[n++] = old->origin;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i].hash && s->slots[i].state != REC_NONE)
+			owners[n++] = s->slots[i].key;
+	qsort(owners, n, sizeof(*owners), name_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (kept == 0 || !dns_name_eq(owners[kept - 1], owners[i]))
+			owners[kept++] = owners[i];
+	n = kept;
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_node *nd = zone_contents_find(old, owners[i]);
+		if (nd && (rc = add_node_rrs(b, s, buf, nd)) < 0)
+			goto out;
+	}
+	if ((rc = add_new_rrs(b, s, name, d, last)) < 0)
+		goto out;
+	delta = zone_builder_finish_part(b, d);
+	if (!delta) {
+		rc = DP_EZONE;
+		goto out;
+	}
+	/* Owners left without records go. */
+	for (size_t i = 0; i < n; i++)
+		if (!zone_contents_find(delta, owners[i]) && zone_contents_find(old, owners[i]))
+			remove[nremove++] = owners[i];
+	rc = zone_contents_patch(old, delta, remove, nremove, out, chg);
+	if (rc < 0) {
+		rc = rc == DP_ENOENT ? DP_EZONE : rc;
+		goto out;
+	}
+	/* The names point into the recset's keys: re-aim them at the versions' owners. */
+	for (size_t i = 0; i < chg->n; i++) {
+		const struct zone_node *nd = zone_contents_find(*out, chg->names[i]);
+		if (!nd)
+			nd = zone_contents_find(old, chg->names[i]);
+		if (nd)
+			chg->names[i] = nd->owner;
+	}
+	if (zone_check_changes(*out, chg->names, chg->n, name, d) < 0) {
+		zone_contents_free(*out);
+		*out = NULL;
+		zone_changes_free(chg);
+		rc = DP_EZONE;
+		goto out;
+	}
+	rc = 0;
+out:
+	zone_contents_free(delta);
+	free(owners);
+	free(remove);
+	return rc;
+}
+
+int xfr_apply_changes(const struct zone_contents *old, const struct xfr_changeset *cs,
+		      const char *name, struct zone_diag *d, struct zone_contents **out,
+		      struct zone_changes *chg)
 {
 	*out = NULL;
+	*chg = (struct zone_changes){ 0 };
 	if (!cs || cs->serial_from != old->serial)
 		return DP_EINVAL;
 	const struct xfr_changeset *last = cs;
@@ -178,77 +339,34 @@ int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, c
 	rc = fold(&s, cs, name, d, buf);
 	if (rc < 0)
 		goto out;
-
-	/* The old version, minus what goes, minus its SOA (the last changeset's replaces it). */
-	for (size_t i = 0; i < old->node_count; i++) {
-		const struct zone_node *nd = &old->nodes[i];
-		size_t olen = dns_name_len(nd->owner);
-		for (unsigned j = 0; j < nd->rrset_count; j++) {
-			const struct zone_rrset *rs = &nd->rrsets[j];
-			if (rs->type == DNS_T_SOA && (nd->flags & ZONE_NODE_APEX))
-				continue;
-			const uint8_t *p = rs->rdata;
-			for (uint32_t k = 0; k < rs->count; k++, p = zone_rr_next(p)) {
-				const uint8_t *rd = zone_rr_data(p);
-				size_t rdlen = zone_rr_len(p);
-				if (s.used) {
-					size_t len = make_key(buf, nd->owner, olen, rs->type, rd, rdlen);
-					struct rec *r = find(&s, buf, len, hash_bytes(buf, len));
-					if (r->hash) {
-						r->seen = true;
-						if (r->state == REC_ADDED) {
-							/*
-							 * Already there: nsd's IXFRs re-add apex
-							 * records they did not change.  BIND
-							 * applies that as a no-op; so do we
-							 * (taking the TTL sent) rather than
-							 * fall back to AXFR as Knot does.
-							 */
-							r->state = REC_REPLACED;
-						}
-						if (r->state != REC_NONE)
-							continue; /* removed (or replaced: added below) */
-					}
-				}
-				rc = zone_builder_add(b, nd->owner, rs->type, 1, rs->ttl, rd, rdlen, 0);
-				if (rc < 0)
-					goto out;
-			}
-		}
+	if (needs_compaction(old)) {
+		chg->full = true;
+		rc = apply_full(old, &s, buf, b, name, d, last, out);
+	} else {
+		rc = apply_part(old, &s, buf, b, name, d, last, out, chg);
 	}
-	for (size_t i = 0; i < s.cap; i++) {
-		struct rec *r = &s.slots[i];
-		if (!r->hash)
-			continue;
-		if ((r->state == REC_REMOVED || r->state == REC_REPLACED) && !r->seen) {
-			report(d, name, r->rr, "removes a record the zone does not have");
-			rc = DP_EZONE;
-			goto out;
-		}
-		if (r->state == REC_ADDED || r->state == REC_REPLACED) {
-			rc = add_rr(b, r->rr);
-			if (rc < 0)
-				goto out;
-		}
-	}
-	rc = add_rr(b, &last->soa_to);
 	if (rc < 0)
 		goto out;
-	struct zone_contents *z = zone_builder_finish(b, d);
-	if (!z) {
+	if ((*out)->serial != last->serial_to) {
+		zone_contents_free(*out);
+		*out = NULL;
+		zone_changes_free(chg);
 		rc = DP_EZONE;
 		goto out;
 	}
-	if (z->serial != last->serial_to) {
-		zone_contents_free(z);
-		rc = DP_EZONE;
-		goto out;
-	}
-	*out = z;
 	rc = 0;
 out:
 	zone_builder_free(b);
 	recset_free(&s);
 	free(buf);
+	return rc;
+}
+
+int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, const char *name,
+	      struct zone_diag *d, struct zone_contents **out)
+{
+	struct zone_changes chg;
+	int rc = xfr_apply_changes(old, cs, name, d, out, &chg);
+	zone_changes_free(&chg);
 	return rc;
 }

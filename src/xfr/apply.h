@@ -20,8 +20,12 @@
  * difference, so a record added by one changeset and removed by a later one
  * never needs to exist in the zone.
  *
- * Cost: one pass over the old version plus the size of the changesets, and a
- * zone_builder_finish of the result (the zone checks run again).
+ * Cost: the size of the changesets times log(zone size): the changed names
+ * are rebuilt and checked (zone_builder_finish_part, zone_check_changes) and
+ * put into a version that shares the rest with old (zone_contents_patch).
+ * When the versions sharing storage hold too much garbage (dead_bytes over
+ * half, or too many arenas), the new version is built from scratch instead:
+ * one pass over the old version and the whole zone checks, as for a load.
  * Not fastpath material: the slow path's worker threads.
  */
 
@@ -38,3 +42,13 @@
  */
 int xfr_apply(const struct zone_contents *old, const struct xfr_changeset *cs, const char *name,
 	      struct zone_diag *d, struct zone_contents **out) __attribute__((warn_unused_result));
+
+/*
+ * xfr_apply that also says what changed, for zone_snap_update: *chg gets the
+ * owners whose nodes changed (chg->full set, no names, when the version was
+ * built from scratch).  The caller frees chg with zone_changes_free, while
+ * old and *out both live (the names point into them).
+ */
+int xfr_apply_changes(const struct zone_contents *old, const struct xfr_changeset *cs,
+		      const char *name, struct zone_diag *d, struct zone_contents **out,
+		      struct zone_changes *chg) __attribute__((warn_unused_result));

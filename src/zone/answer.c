@@ -491,6 +491,17 @@ static const struct snap_frag *nodata(const struct zone_snap *s)
 	return s->frag_nodata == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nodata);
 }
 
+/*
+ * A type the name h has no prepared answer for: NODATA, except at a CNAME,
+ * whose answer is the chain followed by NODATA (snap.c prepares that only
+ * for the types the chain's end has, so that no per-name answer holds the
+ * SOA): the reference resolver writes it.
+ */
+static const struct snap_frag *nodata_at(const struct zone_snap *s, const struct snap_hot *h)
+{
+	return (h->flags & SNAP_N_CNAME) ? NULL : nodata(s);
+}
+
 /* The referral prepared at cut c, or NULL when the resolver must answer. */
 static const struct snap_frag *referral(const struct snap_hot *c)
 {
@@ -528,7 +539,7 @@ find_encloser(const struct zone_snap *s, const struct query *q)
 			if (w->flags & SNAP_N_SLOW)
 				return NULL;
 			const struct snap_frag *f = zone_snap_frag(w, q->qtype);
-			return f ? f : nodata(s);
+			return f ? f : nodata_at(s, w);
 		}
 		break;
 	}
@@ -554,7 +565,7 @@ static inline const struct snap_frag *find_frag(const struct zone_snap *s, const
 	if (h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))
 		return (h->flags & SNAP_N_BELOW) ? referral(zone_snap_hot(s, h->link)) : NULL;
 	const struct snap_frag *f = zone_snap_frag(h, q->qtype);
-	return f ? f : nodata(s);
+	return f ? f : nodata_at(s, h);
 }
 
 /*
@@ -1185,7 +1196,7 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 /* Starts fetching the bucket line of the name with hash h. */
 static inline void prefetch_bucket(const struct zone_snap *s, uint32_t h)
 {
-	__builtin_prefetch(&s->htab[h & s->hmask]);
+	__builtin_prefetch(zone_snap_bucket(s, h & s->hmask));
 }
 
 /*
@@ -1196,7 +1207,7 @@ static inline void prefetch_block(const struct zone_snap *s, uint32_t h)
 {
 	uint32_t i = h & s->hmask;
 	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++, i = (i + 1) & s->hmask) {
-		const struct snap_bucket *b = &s->htab[i];
+		const struct snap_bucket *b = zone_snap_bucket(s, i);
 		if (b->ref == SNAP_NONE)
 			return;
 		if (snap_bucket_match(b, h)) {

@@ -74,3 +74,13 @@ struct zone_builder_times {
 
 /* Fills t with the stage times of the last zone_builder_finish on b (zeros before one). */
 void zone_builder_times(const struct zone_builder *b, struct zone_builder_times *t);
+
+/*
+ * zone_builder_finish without the zone-wide checks (zone_check): for a part
+ * of a zone, e.g. the changed names of an IXFR, which zone_contents_patch
+ * puts into a whole version and zone_check_changes then checks.  Records are
+ * still sorted, TTLs unified and duplicates dropped; rejected records and
+ * memory still make it fail (NULL).  Same ownership as zone_builder_finish.
+ */
+struct zone_contents *zone_builder_finish_part(struct zone_builder *b, struct zone_diag *d)
+	__attribute__((warn_unused_result));

@@ -211,7 +211,7 @@ static const struct zone_node *find_after(const struct zone_contents *z, size_t 
 {
 	size_t n = z->node_count, lo = from, hi = from, step = 1;
 	/* Every node before lo sorts before name; nodes[hi], if any, not. */
-	while (hi < n && dns_name_cmp(z->nodes[hi].owner, name) < 0) {
+	while (hi < n && dns_name_cmp(zone_contents_node(z, hi)->owner, name) < 0) {
 		lo = hi + 1;
 		hi = from + step;
 		step *= 2;
@@ -219,9 +219,10 @@ static const struct zone_node *find_after(const struct zone_contents *z, size_t 
 	size_t end = hi < n ? hi + 1 : n;
 	while (lo < end) {
 		size_t mid = lo + (end - lo) / 2;
-		int c = dns_name_cmp(z->nodes[mid].owner, name);
+		const struct zone_node *m = zone_contents_node(z, mid);
+		int c = dns_name_cmp(m->owner, name);
 		if (c == 0)
-			return &z->nodes[mid];
+			return m;
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -230,16 +231,21 @@ static const struct zone_node *find_after(const struct zone_contents *z, size_t 
 	return NULL;
 }
 
-/* The delegation's in-bailiwick NS targets must have glue. */
-static void check_glue(struct ck *c, const struct zone_node *n, const struct zone_rrset *ns,
-		       size_t base)
+/*
+ * The delegation's in-bailiwick NS targets must have glue.  pos: n's index
+ * in the contents, or SIZE_MAX when the caller does not know it.
+ */
+static void check_glue(struct ck *c, const struct zone_node *n, size_t pos,
+		       const struct zone_rrset *ns, size_t base)
 {
+	if (pos == SIZE_MAX && !zone_contents_search(c->z, n->owner, &pos))
+		pos = 0;
 	const uint8_t *rr = ns->rdata;
 	for (uint32_t i = 0; i < ns->count; i++, rr = zone_rr_next(rr)) {
 		const uint8_t *target = zone_rr_data(rr);
 		if (!dns_name_is_sub(target, n->owner))
 			continue;
-		if (has_address(find_after(c->z, (size_t)(n - c->z->nodes), target)))
+		if (has_address(find_after(c->z, pos, target)))
 			continue;
 		char tname[DNS_NAME_TEXT_MAX];
 		if (dns_name_to_text(target, tname, sizeof(tname)) < 0)
@@ -249,7 +255,8 @@ static void check_glue(struct ck *c, const struct zone_node *n, const struct zon
 	}
 }
 
-static void check_node(struct ck *c, const struct zone_node *n, size_t ri, bool below_dname)
+static void check_node(struct ck *c, const struct zone_node *n, size_t pos, size_t ri,
+		       bool below_dname)
 {
 	size_t cname_ri = SIZE_MAX, other_ri = SIZE_MAX;
 	uint16_t other_type = 0;
@@ -285,7 +292,7 @@ static void check_node(struct ck *c, const struct zone_node *n, size_t ri, bool 
 			break;
 		case DNS_T_NS:
 			if (n->flags & ZONE_NODE_DELEGATION)
-				check_glue(c, n, rs, ri);
+				check_glue(c, n, pos, rs, ri);
 			break;
 		default: break;
 		}
@@ -308,23 +315,66 @@ static void check_node(struct ck *c, const struct zone_node *n, size_t ri, bool 
 			  "data below a DNAME is occluded");
 }
 
+static void check_apex(struct ck *c)
+{
+	const struct zone_node *apex = zone_contents_apex(c->z);
+	if (apex == NULL || zone_node_rrset(apex, DNS_T_SOA) == NULL)
+		ck_report(c, ZONE_DIAG_ERROR, SIZE_MAX, c->z->origin, DNS_T_SOA,
+			  "no SOA record at the zone apex");
+	if (apex == NULL || zone_node_rrset(apex, DNS_T_NS) == NULL)
+		ck_report(c, ZONE_DIAG_ERROR, SIZE_MAX, c->z->origin, DNS_T_NS,
+			  "no NS record at the zone apex");
+}
+
+int zone_check_changes(const struct zone_contents *z, const uint8_t *const *names, size_t n,
+		       const char *name, struct zone_diag *d)
+{
+	struct ck c = { .z = z, .src = NULL, .name = name, .d = d };
+	check_apex(&c);
+	int ol = dns_name_labels(z->origin);
+	const struct zone_node *last_cut = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_node *nd = zone_contents_find(z, names[i]);
+		int nl = dns_name_labels(names[i]);
+		/* Below a DNAME (occluded): the warning zone_check gives. */
+		bool below_dname = false;
+		const struct zone_node *cut = NULL;
+		for (int k = ol; k <= nl; k++) {
+			const uint8_t *anc = dns_name_suffix(names[i], k);
+			const struct zone_node *a = zone_contents_find(z, anc);
+			if (a == NULL)
+				continue;
+			if (k < nl && !(a->flags & ZONE_NODE_OCCLUDED) &&
+			    zone_node_rrset(a, DNS_T_DNAME) != NULL)
+				below_dname = true;
+			if (a->flags & ZONE_NODE_DELEGATION)
+				cut = a;
+		}
+		if (nd != NULL)
+			check_node(&c, nd, SIZE_MAX, 0,
+				   below_dname && (nd->flags & ZONE_NODE_OCCLUDED));
+		/* The delegation's glue, once per delegation (names come sorted). */
+		if (cut != NULL && cut != nd && cut != last_cut) {
+			const struct zone_rrset *ns = zone_node_rrset(cut, DNS_T_NS);
+			if (ns != NULL)
+				check_glue(&c, cut, SIZE_MAX, ns, 0);
+		}
+		if (cut != NULL)
+			last_cut = cut;
+	}
+	return c.errors == 0 ? 0 : DP_EZONE;
+}
+
 int zone_check(const struct zone_contents *z, const struct zone_src *src, const char *name,
 	       struct zone_diag *d)
 {
 	struct ck c = { .z = z, .src = src, .name = name, .d = d };
-	const struct zone_node *apex = zone_contents_apex(z);
 	const uint8_t *dname_cut = NULL;
 	size_t ri = 0;
 
-	if (apex == NULL || zone_node_rrset(apex, DNS_T_SOA) == NULL)
-		ck_report(&c, ZONE_DIAG_ERROR, SIZE_MAX, z->origin, DNS_T_SOA,
-			  "no SOA record at the zone apex");
-	if (apex == NULL || zone_node_rrset(apex, DNS_T_NS) == NULL)
-		ck_report(&c, ZONE_DIAG_ERROR, SIZE_MAX, z->origin, DNS_T_NS,
-			  "no NS record at the zone apex");
-
+	check_apex(&c);
 	for (size_t i = 0; i < z->node_count; i++) {
-		const struct zone_node *n = &z->nodes[i];
+		const struct zone_node *n = zone_contents_node(z, i);
 		bool below_dname = false;
 		if (dname_cut != NULL && (n->flags & ZONE_NODE_OCCLUDED) &&
 		    dns_name_is_sub(n->owner, dname_cut))
@@ -333,7 +383,7 @@ int zone_check(const struct zone_contents *z, const struct zone_src *src, const 
 			dname_cut = NULL;
 		if (!(n->flags & ZONE_NODE_OCCLUDED) && zone_node_rrset(n, DNS_T_DNAME) != NULL)
 			dname_cut = n->owner;
-		check_node(&c, n, ri, below_dname);
+		check_node(&c, n, i, ri, below_dname);
 		for (unsigned j = 0; j < n->rrset_count; j++)
 			ri += n->rrsets[j].count;
 	}

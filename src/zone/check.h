@@ -100,3 +100,15 @@ struct zone_src {
  */
 int zone_check(const struct zone_contents *z, const struct zone_src *src, const char *name,
 	       struct zone_diag *d) __attribute__((warn_unused_result));
+
+/*
+ * zone_check for a version made by zone_contents_patch from a version that
+ * passed zone_check, looking only where the change can matter: the apex
+ * checks (SOA, NS), every check of zone_check at the changed names
+ * names[0..n) (canonical order, as zone_contents_patch reports them), and
+ * the glue of the delegation at or closest above each changed name (its glue
+ * may be what changed).  Reports as zone_check does without source
+ * information.  Returns 0 or DP_EZONE.  Cost: O(n x labels x log nodes).
+ */
+int zone_check_changes(const struct zone_contents *z, const uint8_t *const *names, size_t n,
+		       const char *name, struct zone_diag *d) __attribute__((warn_unused_result));

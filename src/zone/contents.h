@@ -6,18 +6,29 @@
  * (zone_builder_finish) and later by a transfer.  The answer engine compiles
  * its lookup snapshot from this; tools dump it.
  *
- * Layout: an array of nodes in RFC 4034 §6.1 canonical order (the apex is
- * nodes[0]); each node points at its RRsets, sorted by (type, covers); each
- * RRset points at its packed RRs.  Owners are lowercased; rdata keeps the
- * case it was loaded with.  Empty non-terminals are not nodes: a name that
- * has descendants but no data is found by ordering (zone_contents_search).
+ * Layout: the nodes in RFC 4034 §6.1 canonical order (the apex first), held
+ * through a two-level paged array: a small top array of pages, each page a
+ * run of at most ZONE_PAGE_NODES pointers to nodes.  Each node points at its
+ * RRsets, sorted by (type, covers); each RRset points at its packed RRs.
+ * Owners are lowercased; rdata keeps the case it was loaded with.  Empty
+ * non-terminals are not nodes: a name that has descendants but no data is
+ * found by ordering (zone_contents_search).
  *
- * Memory: nodes, RRsets, owners and rdata live in reference-counted arenas
- * (struct zone_arena).  A version built by this loader uses one arena; a
- * later version (IXFR apply) may point into its predecessor's arenas for the
- * RRsets it did not change, taking a reference on each arena it uses
- * (zone_contents_attach).  Freeing a version drops its references.
- *
+ * Memory: nodes, RRsets, owners, rdata and pages live in reference-counted
+ * arenas (struct zone_arena).  A version built by the loader uses one arena
+ * and lays its nodes out in one array (nodes/rrsets below).  A later version
+ * made by zone_contents_patch (IXFR) shares everything it did not change
+ * with its predecessor: the pages it did not touch, and through them the
+ * node objects, RRsets and rdata, taking a reference on each arena of the
+ * predecessor (zone_contents_attach); the nodes it changed and the pages
+ * holding them are new, in a small new arena.  A node object is never
+ * modified once its version is sealed, so a pointer to a node of one version
+ * stays valid and current in every later version that did not change that
+ * node.  What later versions replaced stays allocated until the last
+ * version referring to its arena goes (dead_bytes counts it; the producer
+ * rebuilds from scratch when it grows too large).  Freeing a version drops
+ * its references.
+
  * Threads: once returned by zone_builder_finish, a contents is never
  * modified; any number of threads may read it concurrently.  Whoever holds
  * the pointer owns it until zone_contents_free.  Lookups are fastpath-safe.
@@ -63,18 +74,38 @@ struct zone_node {
 
 struct zone_arena;
 
+/* Pages hold at most this many nodes (a changed node copies one page of pointers). */
+#define ZONE_PAGE_NODES 512u
+
+struct zone_node_page {
+	uint32_t count;
+	const struct zone_node *node[ZONE_PAGE_NODES];
+};
+
 struct zone_contents {
-	const uint8_t *origin;	 /* lowercase wire name */
-	struct zone_node *nodes; /* canonical order, nodes[0] is the apex */
+	const uint8_t *origin;		      /* lowercase wire name */
+	const struct zone_node_page **pages;  /* npages pages, canonical order */
+	uint32_t *page_first;		      /* index of each page's first node */
+	uint32_t npages;
 	size_t node_count;
-	struct zone_rrset *rrsets; /* all RRsets, node by node */
+	/*
+	 * The producer's flat arrays (zone_contents_alloc): nodes in canonical
+	 * order and all RRsets node by node.  NULL in a version made by
+	 * zone_contents_patch: readers use zone_contents_node.
+	 */
+	struct zone_node *nodes;
+	struct zone_rrset *rrsets;
 	size_t rrset_count;
 	size_t record_count;	    /* RRs, after removing duplicates */
 	uint32_t serial;	    /* from the apex SOA (0 if none) */
-	size_t mem_bytes;	    /* bytes allocated for this version */
+	size_t mem_bytes;	    /* bytes allocated for this version, shared ones included */
+	size_t dead_bytes;	    /* of those, bytes only older versions use */
 	struct zone_arena **arenas; /* arenas referenced (private) */
 	unsigned arena_count;
 };
+
+/* Node i (0 <= i < node_count) in canonical order.  O(log pages). */
+const struct zone_node *zone_contents_node(const struct zone_contents *z, size_t i);
 
 /* Iterating the RRs of an RRset:
  *	const uint8_t *rr = rs->rdata;
@@ -122,8 +153,9 @@ void zone_contents_free(struct zone_contents *z);
 /*
  * For producers (builder, transfer apply).  Allocates a contents whose single
  * new arena holds node_count nodes, rrset_count RRsets and bytes octets of
- * owners/rdata; nodes and rrsets are set to the arena's arrays and *bytes_out
- * to its byte area; the caller fills them, then calls zone_contents_seal.
+ * owners/rdata (and the pages over the nodes); nodes and rrsets are set to
+ * the arena's arrays and *bytes_out to its byte area; the caller fills them,
+ * then calls zone_contents_seal.
  * Returns NULL when out of memory.
  */
 struct zone_contents *zone_contents_alloc(size_t node_count, size_t rrset_count, size_t bytes,
@@ -142,3 +174,36 @@ int zone_contents_attach(struct zone_contents *z, struct zone_arena *a)
  * the SOA serial and record_count.  Nodes must be in canonical order.
  */
 void zone_contents_seal(struct zone_contents *z, const uint8_t *origin);
+
+/*
+ * Owner names whose node changed between two versions (added, removed,
+ * replaced, or only its flags changed), in canonical order.  The names
+ * point into the nodes of either version: valid while both live.
+ */
+struct zone_changes {
+	const uint8_t **names;
+	size_t n;
+	bool full; /* the new version was built from scratch: it shares nothing, names is empty */
+};
+
+void zone_changes_free(struct zone_changes *c);
+
+/*
+ * IXFR: the version after old with the nodes of delta put in, sharing
+ * everything else with old.  delta is a sealed contents of the same origin
+ * holding the complete new node of every owner that changed; remove[0..n)
+ * are owners (lowercase) whose node goes.  An owner must not be in both.
+ * The new version takes references on old's and delta's arenas (delta may be
+ * freed afterwards; its nodes then belong to the new version, whose flags
+ * this sets).  Flags of untouched nodes below a cut or DNAME that appeared
+ * or went are recomputed (copies of those nodes).  *chg (NULL: not wanted)
+ * gets every owner whose node changed.  Cost: O(changed nodes x log n +
+ * pages), not O(n).  Returns 0 and *out, DP_ENOENT (an owner to remove is
+ * not there), DP_ENOMEM.  Checks are the caller's (zone_check_changes).
+ */
+int zone_contents_patch(const struct zone_contents *old, const struct zone_contents *delta,
+			const uint8_t *const *remove, size_t nremove, struct zone_contents **out,
+			struct zone_changes *chg) __attribute__((warn_unused_result));
+
+/* Whether some node of z lies strictly below name (lowercase): name has descendants. */
+bool zone_contents_has_below(const struct zone_contents *z, const uint8_t *name);

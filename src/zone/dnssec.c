@@ -96,7 +96,7 @@ const struct zone_node *zone_nsec_cover(const struct zone_contents *z, const uin
 	if (zone_contents_search(z, name, &pos))
 		pos++; /* an existing node covers itself only for NODATA; callers pass ENTs */
 	while (pos > 0) {
-		const struct zone_node *n = &z->nodes[--pos];
+		const struct zone_node *n = zone_contents_node(z, --pos);
 		if (zone_node_rrset(n, DNS_T_NSEC))
 			return n;
 	}
@@ -169,7 +169,7 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 	const struct zone_contents *z = s->z;
 	size_t n = 0;
 	for (size_t i = 0; i < z->node_count; i++)
-		if (zone_dnssec_is_nsec3_node(&z->nodes[i]))
+		if (zone_dnssec_is_nsec3_node(zone_contents_node(z, i)))
 			n++;
 	d->chain = malloc((n ? n : 1) * sizeof(*d->chain));
 	d->match = malloc((size_t)(s->nnodes ? s->nnodes : 1) * sizeof(*d->match));
@@ -177,7 +177,7 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 	if (!d->chain || !d->match || !d->wild)
 		return DP_ENOMEM;
 	for (size_t i = 0; i < z->node_count; i++) {
-		const struct zone_node *zn = &z->nodes[i];
+		const struct zone_node *zn = zone_contents_node(z, i);
 		if (!zone_dnssec_is_nsec3_node(zn) ||
 		    !dns_name_eq(dns_name_parent(zn->owner), s->origin))
 			continue;
@@ -207,7 +207,7 @@ static int build_nsec3(struct zone_snap *s, struct zone_dnssec *d)
 	}
 	d->dir[(size_t)1 << bits] = d->nchain;
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		const struct snap_node *sn = &s->nodes[i];
+		const struct snap_node *sn = zone_snap_node(s, i);
 		d->match[i] = d->wild[i] = NONE;
 		if (sn->zn && zone_dnssec_is_nsec3_node(sn->zn))
 			continue;

@@ -76,7 +76,7 @@ int zone_dump(const struct zone_contents *z, FILE *out)
 	if (soa != NULL)
 		rc = dump_rrset(&dp, apex, soa);
 	for (size_t i = 0; rc == 0 && i < z->node_count; i++) {
-		const struct zone_node *n = &z->nodes[i];
+		const struct zone_node *n = zone_contents_node(z, i);
 		for (unsigned j = 0; rc == 0 && j < n->rrset_count; j++) {
 			if (&n->rrsets[j] != soa)
 				rc = dump_rrset(&dp, n, &n->rrsets[j]);

@@ -193,7 +193,7 @@ static void extra_write(const struct zone_snap *s, struct extra *x, bool glue_ok
 		uint32_t ni = find(s, &n);
 		if (ni == SNAP_NONE)
 			continue;
-		const struct snap_node *node = &s->nodes[ni];
+		const struct snap_node *node = zone_snap_node(s, ni);
 		if (!node->zn || ((node->flags & SNAP_N_BELOW) && !glue_ok))
 			continue;
 		static const uint16_t types[] = { DNS_T_A, DNS_T_AAAA };
@@ -211,12 +211,12 @@ static void extra_write(const struct zone_snap *s, struct extra *x, bool glue_ok
 static void put_proof(const struct zone_snap *s, const struct zone_node *zn, uint16_t type,
 		      struct resolve_out *o)
 {
-	uint32_t idx = (uint32_t)(zn - s->z->nodes);
+	(void)s;
 	for (unsigned i = 0; i < o->nproved; i++)
-		if (o->proved[i] == idx)
+		if (o->proved[i] == zn)
 			return;
 	if (o->nproved < RESOLVE_MAX_PROOFS)
-		o->proved[o->nproved++] = idx;
+		o->proved[o->nproved++] = zn;
 	const struct zone_rrset *rs = zone_node_rrset(zn, type);
 	if (rs)
 		put_signed(o, zn->owner, zn, rs, rs->ttl, SEC_NS, SNAP_CUT_REQUIRED);
@@ -225,7 +225,7 @@ static void put_proof(const struct zone_snap *s, const struct zone_node *zn, uin
 static void put_nsec3(const struct zone_snap *s, uint32_t ci, struct resolve_out *o)
 {
 	if (ci != SNAP_NONE)
-		put_proof(s, &s->z->nodes[s->dnssec->chain[ci].node], DNS_T_NSEC3, o);
+		put_proof(s, zone_contents_node(s->z, s->dnssec->chain[ci].node), DNS_T_NSEC3, o);
 }
 
 /* NSEC: the NSEC covering name (a name the zone does not have, or an empty non-terminal). */
@@ -295,10 +295,10 @@ static void deny_name(const struct zone_snap *s, const struct resolve_name *name
 	if (d->denial == ZONE_DENIAL_NSEC) {
 		uint8_t wild[DNS_NAME_MAXLEN];
 		nsec_cover(s, name->name, o);
-		if (wildcard_of(s->nodes[ce].owner, wild))
+		if (wildcard_of(zone_snap_node(s, ce)->owner, wild))
 			nsec_cover(s, wild, o);
 	} else if (d->denial == ZONE_DENIAL_NSEC3) {
-		uint32_t pe = nsec3_encloser(s, name, dns_name_labels(s->nodes[ce].owner), o);
+		uint32_t pe = nsec3_encloser(s, name, dns_name_labels(zone_snap_node(s, ce)->owner), o);
 		if (pe != SNAP_NONE)
 			put_nsec3(s, d->wild[pe], o);
 	}
@@ -309,7 +309,7 @@ static void deny_type(const struct zone_snap *s, uint32_t ni, const struct resol
 		      struct resolve_out *o)
 {
 	const struct zone_dnssec *d = s->dnssec;
-	const struct zone_node *zn = s->nodes[ni].zn;
+	const struct zone_node *zn = zone_snap_node(s, ni)->zn;
 	if (d->denial == ZONE_DENIAL_NSEC) {
 		if (zn && zone_node_rrset(zn, DNS_T_NSEC))
 			put_proof(s, zn, DNS_T_NSEC, o);
@@ -331,7 +331,7 @@ static void deny_exact(const struct zone_snap *s, const struct resolve_name *nam
 	if (d->denial == ZONE_DENIAL_NSEC) {
 		nsec_cover(s, name->name, o);
 	} else if (d->denial == ZONE_DENIAL_NSEC3) {
-		int k = dns_name_labels(s->nodes[ce].owner) + 1;
+		int k = dns_name_labels(zone_snap_node(s, ce)->owner) + 1;
 		if (k <= name->labels)
 			nsec3_hashed(s, zone_resolve_suffix(name, (unsigned)k), o);
 	}
@@ -344,10 +344,10 @@ static void deny_wild_type(const struct zone_snap *s, const struct resolve_name 
 	const struct zone_dnssec *d = s->dnssec;
 	if (d->denial == ZONE_DENIAL_NSEC) {
 		nsec_cover(s, name->name, o);
-		if (s->nodes[wi].zn)
-			put_proof(s, s->nodes[wi].zn, DNS_T_NSEC, o);
+		if (zone_snap_node(s, wi)->zn)
+			put_proof(s, zone_snap_node(s, wi)->zn, DNS_T_NSEC, o);
 	} else if (d->denial == ZONE_DENIAL_NSEC3) {
-		(void)nsec3_encloser(s, name, dns_name_labels(s->nodes[ce].owner), o);
+		(void)nsec3_encloser(s, name, dns_name_labels(zone_snap_node(s, ce)->owner), o);
 		put_nsec3(s, d->match[wi], o);
 	}
 }
@@ -355,7 +355,7 @@ static void deny_wild_type(const struct zone_snap *s, const struct resolve_name 
 /* A referral: the DS RRset, or the proof that the delegation has none (RFC 4035 §3.1.4). */
 static void deny_or_ds(const struct zone_snap *s, uint32_t cut, struct resolve_out *o)
 {
-	const struct snap_node *c = &s->nodes[cut];
+	const struct snap_node *c = zone_snap_node(s, cut);
 	const struct zone_rrset *ds = zone_node_rrset(c->zn, DNS_T_DS);
 	if (ds) {
 		put_signed(o, c->owner, c->zn, ds, ds->ttl, SEC_NS, SNAP_CUT_REQUIRED);
@@ -387,7 +387,7 @@ void zone_resolve_negative(const struct zone_snap *s, unsigned rcode, struct res
 static void referral(const struct zone_snap *s, uint32_t cut, struct resolve_out *o,
 		     bool in_chain)
 {
-	const struct snap_node *c = &s->nodes[cut];
+	const struct snap_node *c = zone_snap_node(s, cut);
 	const struct zone_rrset *ns = zone_node_rrset(c->zn, DNS_T_NS);
 	if (!in_chain)
 		o->flags = DNS_R_NOERROR; /* AA clear: not authoritative below a cut */
@@ -460,7 +460,7 @@ static bool answer_node(const struct zone_snap *s, uint32_t ni, uint32_t ce,
 			struct chain *ch, struct extra *x)
 {
 	const uint8_t *owner = name->name;
-	const struct zone_node *zn = s->nodes[ni].zn;
+	const struct zone_node *zn = zone_snap_node(s, ni)->zn;
 	const struct zone_rrset *rs = NULL;
 	struct zone_rrset first;
 	if (zn) {
@@ -513,7 +513,7 @@ static bool answer_node(const struct zone_snap *s, uint32_t ni, uint32_t ce,
 static bool dname_synth(const struct zone_snap *s, uint32_t di, const struct resolve_name *name,
 			struct resolve_out *o, struct chain *ch)
 {
-	const struct snap_node *d = &s->nodes[di];
+	const struct snap_node *d = zone_snap_node(s, di);
 	const struct zone_rrset *dn = zone_node_rrset(d->zn, DNS_T_DNAME);
 	put_signed(o, d->owner, d->zn, dn, dn->ttl, SEC_AN, SNAP_CUT_REQUIRED);
 
@@ -557,12 +557,12 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 {
 	uint32_t ni = find(s, name);
 	if (ni != SNAP_NONE) {
-		const struct snap_node *n = &s->nodes[ni];
+		const struct snap_node *n = zone_snap_node(s, ni);
 		if (in_chain && chain_seen(ch, ni))
 			return false; /* CNAME loop: stop, as Knot and NSD do */
 		ch->seen[ch->steps] = ni;
 		if (n->flags & SNAP_N_BELOW) {
-			const struct snap_node *c = &s->nodes[n->cut];
+			const struct snap_node *c = zone_snap_node(s, n->cut);
 			if (c->flags & SNAP_N_DNAME)
 				return dname_synth(s, n->cut, name, o, ch);
 			referral(s, n->cut, o, in_chain);
@@ -583,12 +583,12 @@ static bool step(const struct zone_snap *s, const struct resolve_name *name, uin
 		uint32_t ai = find(s, &anc);
 		if (ai == SNAP_NONE)
 			continue;
-		const struct snap_node *a = &s->nodes[ai];
+		const struct snap_node *a = zone_snap_node(s, ai);
 		uint32_t cut = (a->flags & SNAP_N_BELOW) ? a->cut
 			       : (a->flags & (SNAP_N_DELEG | SNAP_N_DNAME)) ? ai : SNAP_NONE;
 		if (cut != SNAP_NONE) {
-			if (s->nodes[cut].flags & SNAP_N_DNAME &&
-			    !(s->nodes[cut].flags & SNAP_N_DELEG))
+			if (zone_snap_node(s, cut)->flags & SNAP_N_DNAME &&
+			    !(zone_snap_node(s, cut)->flags & SNAP_N_DELEG))
 				return dname_synth(s, cut, name, o, ch);
 			referral(s, cut, o, in_chain);
 			return false;

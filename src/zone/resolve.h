@@ -64,7 +64,7 @@ struct resolve_out {
 	 * every RRset, NSEC/NSEC3 proofs with negative, wildcard and referral
 	 * answers. */
 	bool dnssec;
-	uint32_t proved[RESOLVE_MAX_PROOFS]; /* contents nodes whose NSEC/NSEC3 is written */
+	const struct zone_node *proved[RESOLVE_MAX_PROOFS]; /* nodes whose NSEC/NSEC3 is written */
 	unsigned nproved;
 };
 

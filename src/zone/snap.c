@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "zone/snap.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "dns/rrtype.h"
 #include "zone/dnssec.h"
 #include "zone/resolve.h"
+#include "zone/snap_int.h"
 
 uint32_t zone_name_hash(const uint8_t *name, size_t len)
 {
@@ -50,10 +52,45 @@ static size_t huge_round(size_t len)
 	return (len + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
 }
 
-static void *huge_alloc(size_t len)
+/*
+ * A few freed 2 MiB pages kept for the next copy on write: a page an IXFR
+ * copies then costs a memcpy, without faulting in and zeroing fresh memory
+ * (the old version's pages come back here once its readers are gone, by
+ * the time the next change arrives).  Any thread: the RCU thread frees, a
+ * pool thread copies.  At most SPARE_MAX pages (16 MiB) are held.
+ */
+#define SPARE_MAX 8
+static struct {
+	pthread_mutex_t lock;
+	void *page[SPARE_MAX];
+	unsigned n;
+} spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *spare_take(void)
 {
-	if (len < HUGE_ALIGN)
-		return malloc(len ? len : 1);
+	void *p = NULL;
+	pthread_mutex_lock(&spare.lock);
+	if (spare.n)
+		p = spare.page[--spare.n];
+	pthread_mutex_unlock(&spare.lock);
+	return p;
+}
+
+static bool spare_keep(void *p)
+{
+	bool kept = false;
+	pthread_mutex_lock(&spare.lock);
+	if (spare.n < SPARE_MAX) {
+		spare.page[spare.n++] = p;
+		kept = true;
+	}
+	pthread_mutex_unlock(&spare.lock);
+	return kept;
+}
+
+/* A 2 MiB-aligned anonymous mapping of len (>= HUGE_ALIGN) octets, not advised yet. */
+static uint8_t *huge_map(size_t len)
+{
 	size_t rounded = huge_round(len);
 	uint8_t *p = mmap(NULL, rounded + HUGE_ALIGN, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -65,33 +102,192 @@ static void *huge_alloc(size_t len)
 		(void)munmap(p, head);
 	if (HUGE_ALIGN - head)
 		(void)munmap(p + head + rounded, HUGE_ALIGN - head);
-	(void)madvise(p + head, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
 	return p + head;
 }
 
-/* Frees what huge_alloc(len) returned; NULL is a no-op. */
+static void *huge_alloc(size_t len)
+{
+	if (len < HUGE_ALIGN)
+		return malloc(len ? len : 1);
+	uint8_t *p = huge_map(len);
+	if (p)
+		(void)madvise(p, huge_round(len), MADV_HUGEPAGE); /* advice only: fine if refused */
+	return p;
+}
+
+/*
+ * Tops the spare pages up to n, faulted in (as huge pages where the kernel
+ * gives them): called at the end of a full build, whose seconds hide the
+ * cost, so that the first IXFR after it copies into ready memory.
+ */
+static void spare_fill(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		pthread_mutex_lock(&spare.lock);
+		bool full = spare.n >= n;
+		pthread_mutex_unlock(&spare.lock);
+		if (full)
+			return;
+		uint8_t *p = huge_alloc(HUGE_ALIGN);
+		if (!p)
+			return;
+		memset(p, 0, HUGE_ALIGN);
+		if (!spare_keep(p)) {
+			(void)munmap(p, HUGE_ALIGN);
+			return;
+		}
+	}
+}
+
+/*
+ * A copy of len octets at src in memory from huge_alloc(len), for a page an
+ * update writes (copy on write).  Not faulted in as huge pages: the first
+ * huge-page faults after a full build's large frees took 4-16 ms each here
+ * (a 1-record IXFR copies two or three pages), against 0.5 ms.  Instead the
+ * small pages are populated in one call, filled, and only then advised, so
+ * that khugepaged makes them huge pages later, off the update's path.
+ */
+static void *huge_copy(const void *src, size_t len)
+{
+	if (len < HUGE_ALIGN) {
+		void *p = malloc(len ? len : 1);
+		if (p)
+			memcpy(p, src, len);
+		return p;
+	}
+	uint8_t *p = len == HUGE_ALIGN ? spare_take() : NULL;
+	if (p) {
+		memcpy(p, src, len);
+		return p;
+	}
+	p = huge_map(len);
+	if (!p)
+		return NULL;
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, huge_round(len), MADV_POPULATE_WRITE); /* one call, not 512 faults */
+#endif
+	memcpy(p, src, len);
+	(void)madvise(p, huge_round(len), MADV_HUGEPAGE);
+	return p;
+}
+
+/* Frees what huge_alloc(len) or huge_copy(len) returned; NULL is a no-op. */
 static void huge_free(void *p, size_t len)
 {
 	if (!p)
 		return;
 	if (len < HUGE_ALIGN)
 		free(p);
-	else
+	else if (len != HUGE_ALIGN || !spare_keep(p))
 		(void)munmap(p, huge_round(len));
+}
+
+/* ---- pages and the shared arena ---- */
+
+
+static struct snap_page *page_new(uint32_t cap, size_t entry)
+{
+	struct snap_page *p = malloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->cap = cap;
+	p->bytes = (size_t)cap * entry;
+	p->mem = huge_alloc(p->bytes);
+	if (!p->mem) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A private copy of page p (for writing). */
+static struct snap_page *page_copy(const struct snap_page *p)
+{
+	struct snap_page *c = malloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = *p;
+	c->refs = 1;
+	c->mem = huge_copy(p->mem, p->bytes);
+	if (!c->mem) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Atomic: the RCU thread frees old versions while the writer derives new ones. */
+static void page_unref(struct snap_page *p)
+{
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		huge_free(p->mem, p->bytes);
+		free(p);
+	}
+}
+
+/* Only this version refers to p: it may write it (nobody else can be reading it). */
+static bool page_own(const struct snap_page *p)
+{
+	return __atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
+
+
+static void shared_unref(struct snap_shared *sh)
+{
+	if (sh && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		huge_free(sh->base, sh->reserved);
+		free(sh->deps);
+		free(sh);
+	}
+}
+
+static int deps_grow(struct snap_shared *sh)
+{
+	uint32_t cap = sh->deps ? (sh->dmask + 1) * 2 : 1024;
+	struct snap_dep *t = malloc((size_t)cap * sizeof(*t));
+	if (!t)
+		return DP_ENOMEM;
+	for (uint32_t i = 0; i < cap; i++)
+		t[i] = (struct snap_dep){ 0, SNAP_NONE };
+	for (uint32_t i = 0; sh->deps && i <= sh->dmask; i++) {
+		if (sh->deps[i].node == SNAP_NONE)
+			continue;
+		uint32_t j = sh->deps[i].hash & (cap - 1);
+		while (t[j].node != SNAP_NONE)
+			j = (j + 1) & (cap - 1);
+		t[j] = sh->deps[i];
+	}
+	free(sh->deps);
+	sh->deps = t;
+	sh->dmask = cap - 1;
+	return 0;
+}
+
+/* Records that node's answers read the name with hash h (once). */
+static int deps_add(struct snap_shared *sh, uint32_t h, uint32_t node)
+{
+	if ((!sh->deps || (sh->dcount + 1) * 2 > sh->dmask + 1) && deps_grow(sh) < 0)
+		return DP_ENOMEM;
+	uint32_t j = h & sh->dmask;
+	for (; sh->deps[j].node != SNAP_NONE; j = (j + 1) & sh->dmask)
+		if (sh->deps[j].hash == h && sh->deps[j].node == node)
+			return 0;
+	sh->deps[j] = (struct snap_dep){ h, node };
+	sh->dcount++;
+	return 0;
 }
 
 /* ---- index construction ---- */
 
-/* A growable byte buffer (fragments and hot blocks while building). */
-struct bytes {
-	uint8_t *buf;
-	size_t len, cap;
-};
 
 static int bytes_reserve(struct bytes *b, size_t more)
 {
 	if (b->len + more <= b->cap)
 		return 0;
+	if (b->fixed)
+		return DP_ERANGE;
 	size_t cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + more)
 		cap *= 2;
@@ -103,30 +299,20 @@ static int bytes_reserve(struct bytes *b, size_t more)
 	return 0;
 }
 
-/* Pads to a multiple of align with zeroes; returns the new length or DP_ENOMEM. */
+/* Pads to a multiple of align with zeroes; returns 0 or the error. */
 static int bytes_align(struct bytes *b, size_t align)
 {
 	size_t pad = (align - b->len % align) % align;
 	if (pad == 0)
 		return 0;
-	if (bytes_reserve(b, pad) < 0)
-		return DP_ENOMEM;
+	int rc = bytes_reserve(b, pad);
+	if (rc < 0)
+		return rc;
 	memset(b->buf + b->len, 0, pad);
 	b->len += pad;
 	return 0;
 }
 
-struct builder {
-	struct zone_snap *s;
-	uint32_t cap_nodes;
-	struct bytes arena;          /* becomes s->arena */
-	struct bytes tmp;            /* one name's fragments */
-	uint8_t *scratch;            /* a 64 KiB response buffer */
-	uint16_t sites[512];
-	uint32_t indexed;            /* nodes in the hash index (NSEC3 chain nodes are not) */
-	bool dnssec;                 /* preparing answers for DO queries */
-	bool do_slow;                /* the name's DO answers go to the reference resolver */
-};
 
 /*
  * Table size for n names: a power of two, at least 16/5 n, so the load stays
@@ -144,48 +330,156 @@ static uint32_t htab_cap(uint32_t n)
 	return cap;
 }
 
+static void htab_release(struct zone_snap *s)
+{
+	for (uint32_t p = 0; p < s->nhpages; p++)
+		page_unref(s->hpage_ref[p]);
+	free(s->hpage_ref);
+	free(s->hpages);
+	s->hpage_ref = NULL;
+	s->hpages = NULL;
+	s->nhpages = 0;
+}
+
+/* A new, empty table of cap buckets (replacing s's). */
+static int htab_alloc(struct zone_snap *s, uint32_t cap)
+{
+	uint32_t per = cap < (1u << SNAP_HPAGE_SHIFT) ? cap : (1u << SNAP_HPAGE_SHIFT);
+	uint32_t np = cap / per;
+	struct snap_page **ref = calloc(np, sizeof(*ref));
+	struct snap_bucket **pg = calloc(np, sizeof(*pg));
+	if (!ref || !pg)
+		goto fail;
+	for (uint32_t p = 0; p < np; p++) {
+		ref[p] = page_new(per, sizeof(struct snap_bucket));
+		if (!ref[p])
+			goto fail;
+		pg[p] = ref[p]->mem;
+		for (uint32_t i = 0; i < per; i++)
+			pg[p][i] = (struct snap_bucket){ 0, SNAP_NONE };
+	}
+	htab_release(s);
+	s->hpage_ref = ref;
+	s->hpages = pg;
+	s->nhpages = np;
+	s->hmask = cap - 1;
+	return 0;
+fail:
+	for (uint32_t p = 0; ref && p < np; p++)
+		page_unref(ref[p]);
+	free(ref);
+	free(pg);
+	return DP_ENOMEM;
+}
+
 static int htab_resize(struct zone_snap *s, uint32_t want)
 {
-	uint32_t cap = htab_cap(want);
-	struct snap_bucket *t = malloc((size_t)cap * sizeof(*t));
-	if (!t)
+	if (htab_alloc(s, htab_cap(want)) < 0)
 		return DP_ENOMEM;
-	for (uint32_t i = 0; i < cap; i++)
-		t[i] = (struct snap_bucket){ 0, SNAP_NONE };
 	for (uint32_t n = 0; n < s->nnodes; n++) {
-		if (s->nodes[n].flags & SNAP_N_NSEC3)
+		if (zone_snap_node(s, n)->flags & SNAP_N_NSEC3)
 			continue;
-		const uint8_t *o = s->nodes[n].owner;
+		const uint8_t *o = zone_snap_node(s, n)->owner;
 		uint32_t h = zone_name_hash(o, dns_name_len(o));
-		uint32_t i = h & (cap - 1);
-		while (t[i].ref != SNAP_NONE)
-			i = (i + 1) & (cap - 1);
-		t[i] = (struct snap_bucket){ h, n };
+		uint32_t i = h & s->hmask;
+		while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
+			i = (i + 1) & s->hmask;
+		*zone_snap_bucket(s, i) = (struct snap_bucket){ h, n };
 	}
-	free(s->htab);
-	s->htab = t;
-	s->hmask = cap - 1;
 	return 0;
 }
 
-/* Appends a node and indexes it; returns its index or SNAP_NONE on ENOMEM. */
+/* Node page p made writable for entries up to need (copied when shared or too small). */
+static int npage_writable(struct zone_snap *s, uint32_t p, uint32_t need)
+{
+	if (p == s->nnpages) {
+		size_t n = (size_t)p + 1;
+		struct snap_page **ref = realloc(s->npage_ref, n * sizeof(*ref));
+		if (!ref)
+			return DP_ENOMEM;
+		s->npage_ref = ref;
+		struct snap_node **pg = realloc(s->npages, n * sizeof(*pg));
+		if (!pg)
+			return DP_ENOMEM;
+		s->npages = pg;
+		ref[p] = NULL;
+		pg[p] = NULL;
+		s->nnpages = p + 1;
+	}
+	struct snap_page *cur = s->npage_ref[p];
+	if (cur && page_own(cur) && cur->cap >= need)
+		return 0;
+	uint32_t cap = cur ? cur->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	if (cap > (1u << SNAP_NPAGE_SHIFT))
+		cap = 1u << SNAP_NPAGE_SHIFT;
+	struct snap_page *np = page_new(cap, sizeof(struct snap_node));
+	if (!np)
+		return DP_ENOMEM;
+	uint32_t first = p << SNAP_NPAGE_SHIFT;
+	uint32_t used = s->nnodes > first ? s->nnodes - first : 0;
+	uint32_t cur_cap = cur ? cur->cap : 0;
+	if (used > cur_cap)
+		used = cur_cap;
+	if (cur && used)
+		memcpy(np->mem, cur->mem, (size_t)used * sizeof(struct snap_node));
+	page_unref(cur);
+	s->npage_ref[p] = np;
+	s->npages[p] = np->mem;
+	return 0;
+}
+
+/* Node i, made writable. */
+struct snap_node *snap_node_mut(struct zone_snap *s, uint32_t i)
+{
+	uint32_t p = i >> SNAP_NPAGE_SHIFT;
+	if (npage_writable(s, p, (i & SNAP_NPAGE_MASK) + 1) < 0)
+		return NULL;
+	return zone_snap_node(s, i);
+}
+
+/* Bucket i, made writable (its page copied when shared). */
+struct snap_bucket *snap_bucket_mut(struct zone_snap *s, uint32_t i)
+{
+	uint32_t p = i >> SNAP_HPAGE_SHIFT;
+	struct snap_page *cur = s->hpage_ref[p];
+	if (!page_own(cur)) {
+		struct snap_page *np = page_copy(cur);
+		if (!np)
+			return NULL;
+		page_unref(cur);
+		s->hpage_ref[p] = np;
+		s->hpages[p] = np->mem;
+	}
+	return zone_snap_bucket(s, i);
+}
+
+/* Appends a node (not indexed); returns its index or SNAP_NONE on ENOMEM. */
+uint32_t snap_append_node(struct zone_snap *s, const uint8_t *owner,
+			    const struct zone_node *zn)
+{
+	uint32_t idx = s->nnodes;
+	if (idx == SNAP_NONE - 1)
+		return SNAP_NONE;
+	if (npage_writable(s, idx >> SNAP_NPAGE_SHIFT, (idx & SNAP_NPAGE_MASK) + 1) < 0)
+		return SNAP_NONE;
+	s->nnodes++;
+	*zone_snap_node(s, idx) =
+		(struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE, .cut = SNAP_NONE,
+				    .hot = SNAP_NONE, .flags = 0, .hot_lines = 1 };
+	return idx;
+}
+
+/* Appends a node and indexes it (while building); returns its index or SNAP_NONE on ENOMEM. */
 static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct zone_node *zn)
 {
 	struct zone_snap *s = b->s;
-	if (s->nnodes == b->cap_nodes) {
-		uint32_t cap = b->cap_nodes ? b->cap_nodes * 2 : 64;
-		struct snap_node *n = realloc(s->nodes, (size_t)cap * sizeof(*n));
-		if (!n)
-			return SNAP_NONE;
-		s->nodes = n;
-		b->cap_nodes = cap;
-	}
-	uint32_t idx = s->nnodes++;
-	s->nodes[idx] = (struct snap_node){ .owner = owner, .zn = zn, .wild = SNAP_NONE,
-					    .cut = SNAP_NONE, .hot = SNAP_NONE, .flags = 0,
-					    .hot_lines = 1 };
+	uint32_t idx = snap_append_node(s, owner, zn);
+	if (idx == SNAP_NONE)
+		return SNAP_NONE;
 	if (zn && zone_dnssec_is_nsec3_node(zn)) {
-		s->nodes[idx].flags = SNAP_N_NSEC3; /* hashed owner: kept out of the index */
+		zone_snap_node(s, idx)->flags = SNAP_N_NSEC3; /* hashed owner: kept out of the index */
 		return idx;
 	}
 	b->indexed++;
@@ -194,16 +488,61 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	size_t len = dns_name_len(owner);
 	uint32_t h = zone_name_hash(owner, len);
 	uint32_t i = h & s->hmask;
-	while (s->htab[i].ref != SNAP_NONE)
+	while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
-	s->htab[i] = (struct snap_bucket){ h, idx };
+	*zone_snap_bucket(s, i) = (struct snap_bucket){ h, idx };
 	return idx;
 }
 
-static uint32_t find_name(const struct zone_snap *s, const uint8_t *name)
+uint32_t snap_find_name(const struct zone_snap *s, const uint8_t *name)
 {
 	size_t len = dns_name_len(name);
 	return zone_snap_find(s, name, len, zone_name_hash(name, len));
+}
+
+/* The node's own flags, from its data and owner (no cut, no SLOW). */
+uint16_t snap_base_flags(const struct snap_node *n)
+{
+	uint16_t f = 0;
+	if (n->zn) {
+		if (n->zn->flags & ZONE_NODE_APEX)
+			f |= SNAP_N_APEX;
+		if (n->zn->flags & ZONE_NODE_DELEGATION)
+			f |= SNAP_N_DELEG;
+		if (zone_node_rrset(n->zn, DNS_T_DNAME))
+			f |= SNAP_N_DNAME;
+		if (zone_node_rrset(n->zn, DNS_T_CNAME))
+			f |= SNAP_N_CNAME;
+	} else {
+		f |= SNAP_N_ENT;
+	}
+	if (dns_name_is_wildcard(n->owner))
+		f |= SNAP_N_WILDCARD;
+	return f;
+}
+
+/*
+ * The cut above a node: the highest delegation or DNAME strictly above it
+ * (the first one met walking down from the apex wins); sets BELOW and cut
+ * in *flags / *cut.
+ */
+void snap_find_cut(const struct zone_snap *s, const uint8_t *owner, uint16_t *flags,
+		     uint32_t *cut)
+{
+	int labels = dns_name_labels(owner);
+	*cut = SNAP_NONE;
+	for (int k = s->origin_labels + 1; k < labels; k++) {
+		uint32_t a = snap_find_name(s, dns_name_suffix(owner, k));
+		if (a == SNAP_NONE || !zone_snap_node(s, a)->zn)
+			continue;
+		const struct zone_node *azn = zone_snap_node(s, a)->zn;
+		if (zone_node_rrset(azn, DNS_T_NS) || zone_node_rrset(azn, DNS_T_DNAME)) {
+			*flags |= SNAP_N_BELOW;
+			*flags &= (uint16_t)~SNAP_N_DELEG;
+			*cut = a;
+			return;
+		}
+	}
 }
 
 static int build_index(struct builder *b)
@@ -213,69 +552,44 @@ static int build_index(struct builder *b)
 
 	size_t names = 0; /* NSEC3 chain nodes stay out of the index: do not size it for them */
 	for (size_t i = 0; i < z->node_count; i++)
-		names += !zone_dnssec_is_nsec3_node(&z->nodes[i]);
+		names += !zone_dnssec_is_nsec3_node(zone_contents_node(z, i));
 	if (htab_resize(s, (uint32_t)names + 16) < 0)
 		return DP_ENOMEM;
-	for (size_t i = 0; i < z->node_count; i++)
-		if (add_node(b, z->nodes[i].owner, &z->nodes[i]) == SNAP_NONE)
+	for (size_t i = 0; i < z->node_count; i++) {
+		const struct zone_node *zn = zone_contents_node(z, i);
+		if (add_node(b, zn->owner, zn) == SNAP_NONE)
 			return DP_ENOMEM;
+	}
 
 	/* Empty non-terminals: every missing ancestor up to the origin.  An
 	 * ancestor's name is a suffix of the owner, so it needs no storage. */
 	int olabels = dns_name_labels(s->origin);
 	for (size_t i = 0; i < z->node_count; i++) {
-		const uint8_t *name = z->nodes[i].owner;
-		if (s->nodes[i].flags & SNAP_N_NSEC3)
+		const uint8_t *name = zone_contents_node(z, i)->owner;
+		if (zone_snap_node(s, i)->flags & SNAP_N_NSEC3)
 			continue;
 		int labels = dns_name_labels(name);
 		for (int k = labels - 1; k > olabels; k--) {
 			const uint8_t *anc = dns_name_suffix(name, k);
-			if (find_name(s, anc) != SNAP_NONE)
+			if (snap_find_name(s, anc) != SNAP_NONE)
 				break;
-			uint32_t e = add_node(b, anc, NULL);
-			if (e == SNAP_NONE)
+			if (add_node(b, anc, NULL) == SNAP_NONE)
 				return DP_ENOMEM;
-			s->nodes[e].flags |= SNAP_N_ENT;
 		}
 	}
 
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct snap_node *n = &s->nodes[i];
-		if (n->zn) {
-			if (n->zn->flags & ZONE_NODE_APEX)
-				n->flags |= SNAP_N_APEX;
-			if (n->zn->flags & ZONE_NODE_DELEGATION)
-				n->flags |= SNAP_N_DELEG;
-			if (zone_node_rrset(n->zn, DNS_T_DNAME))
-				n->flags |= SNAP_N_DNAME;
-			if (zone_node_rrset(n->zn, DNS_T_CNAME))
-				n->flags |= SNAP_N_CNAME;
-		}
-		if (dns_name_is_wildcard(n->owner)) {
-			n->flags |= SNAP_N_WILDCARD;
-			uint32_t p = find_name(s, dns_name_parent(n->owner));
+		struct snap_node *n = zone_snap_node(s, i);
+		n->flags = snap_base_flags(n);
+		if (n->flags & SNAP_N_WILDCARD) {
+			uint32_t p = snap_find_name(s, dns_name_parent(n->owner));
 			if (p != SNAP_NONE)
-				s->nodes[p].wild = i;
+				zone_snap_node(s, p)->wild = i;
 		}
 	}
-	/* The cut above each node: the highest delegation or DNAME strictly
-	 * above it (the first one met walking down from the apex wins). */
 	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct snap_node *n = &s->nodes[i];
-		int labels = dns_name_labels(n->owner);
-		for (int k = olabels + 1; k < labels; k++) {
-			uint32_t a = find_name(s, dns_name_suffix(n->owner, k));
-			if (a == SNAP_NONE || !(s->nodes[a].zn))
-				continue;
-			const struct zone_node *azn = s->nodes[a].zn;
-			bool deleg = zone_node_rrset(azn, DNS_T_NS) != NULL;
-			if (deleg || zone_node_rrset(azn, DNS_T_DNAME)) {
-				n->flags |= SNAP_N_BELOW;
-				n->flags &= (uint16_t)~SNAP_N_DELEG;
-				n->cut = a;
-				break;
-			}
-		}
+		struct snap_node *n = zone_snap_node(s, i);
+		snap_find_cut(s, n->owner, &n->flags, &n->cut);
 	}
 	return 0;
 }
@@ -289,7 +603,7 @@ static int build_index(struct builder *b)
  * wild: a pointer to the whole assumed name means the whole query name.
  * Returns the fragment's offset in out, SNAP_NONE when it cannot be
  * prepared (too big, too many pointers, additional data left out), or
- * SNAP_NONE with *err = DP_ENOMEM.
+ * SNAP_NONE with *err set (DP_ENOMEM, DP_ERANGE: the shared arena is full).
  */
 enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
 
@@ -317,6 +631,9 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	case FRAG_NODATA: zone_resolve_negative(s, DNS_R_NOERROR, &o); break;
 	case FRAG_REFERRAL: zone_resolve_referral(s, cut, &o); break;
 	}
+	/* An authoritative answer with an authority section is negative: it holds the SOA. */
+	if ((o.flags & DNS_F_AA) && o.ns > 0)
+		b->soa_used = true;
 	if (o.w.err || o.skipped || o.c.nsites > max_sites || o.ncut == 0)
 		return SNAP_NONE;
 
@@ -324,8 +641,9 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	unsigned nreloc = rel ? o.c.nsites : 0;
 	size_t used = sizeof(struct snap_frag) + ((len + 1) & ~(size_t)1) +
 		      nreloc * sizeof(struct snap_reloc);
-	if (bytes_align(out, 4) < 0 || bytes_reserve(out, used) < 0) {
-		*err = DP_ENOMEM;
+	int rc;
+	if ((rc = bytes_align(out, 4)) < 0 || (rc = bytes_reserve(out, used)) < 0) {
+		*err = rc;
 		return SNAP_NONE;
 	}
 	uint32_t off = (uint32_t)out->len;
@@ -360,14 +678,6 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 	return off;
 }
 
-/* One name's prepared answers while its hot block is assembled. */
-struct pending {
-	struct {
-		uint16_t qtype;
-		uint32_t frag;        /* offset in b->tmp */
-	} ans[64];
-	unsigned n;
-};
 
 /* Marks node's answers (or, while preparing DO answers, its DO answers) as the resolver's. */
 static void go_slow(struct builder *b, uint32_t node)
@@ -375,7 +685,7 @@ static void go_slow(struct builder *b, uint32_t node)
 	if (b->dnssec)
 		b->do_slow = true;
 	else
-		b->s->nodes[node].flags |= SNAP_N_SLOW;
+		zone_snap_node(b->s, node)->flags |= SNAP_N_SLOW;
 }
 
 /* Prepares one answer into b->tmp; a name whose answer cannot be prepared goes slow. */
@@ -383,12 +693,12 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 		bool wild, enum frag_mode mode)
 {
 	int err = 0;
+	struct snap_node *n = zone_snap_node(b->s, node);
 	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
 		go_slow(b, node);
 		return 0;
 	}
-	uint32_t f = make_frag(b, &b->tmp, b->s->nodes[node].owner, qtype, rel, wild, mode, node,
-			       &err);
+	uint32_t f = make_frag(b, &b->tmp, n->owner, qtype, rel, wild, mode, node, &err);
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
@@ -412,7 +722,7 @@ static const struct zone_node *chain_end(const struct zone_snap *s, uint32_t nod
 {
 	*out = false;
 	for (int i = 0; i < 12; i++) {
-		const struct snap_node *n = &s->nodes[node];
+		const struct snap_node *n = zone_snap_node(s, node);
 		if (i > 0 && (n->flags & (SNAP_N_BELOW | SNAP_N_DELEG | SNAP_N_ENT)))
 			return NULL;
 		const struct zone_rrset *c = zone_node_rrset(n->zn, DNS_T_CNAME);
@@ -424,18 +734,26 @@ static const struct zone_node *chain_end(const struct zone_snap *s, uint32_t nod
 			*out = true;
 			return NULL;
 		}
-		node = find_name(s, t);
+		node = snap_find_name(s, t);
 		if (node == SNAP_NONE)
 			return NULL;
 	}
 	return NULL;
 }
 
-/* Prepares every answer of node i into b->tmp / p. */
+/*
+ * Prepares every answer of node i into b->tmp / p.  No per-name answer holds
+ * the SOA where the zone-wide NODATA can stand in, so that a new serial
+ * rebuilds no name but the apex: a delegation without DS answers DS with
+ * the zone-wide NODATA (entry with frag 0), and a CNAME whose chain ends in
+ * the zone has no catch-all entry: the types its end lacks (CNAME + NODATA)
+ * go to the reference resolver (the engine does so for a CNAME name without
+ * a matching entry).
+ */
 static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 {
 	struct zone_snap *s = b->s;
-	const struct snap_node *n = &s->nodes[i];
+	const struct snap_node *n = zone_snap_node(s, i);
 	const struct zone_node *zn = n->zn;
 	int rc;
 	/* DO answers: a wildcard's proofs depend on the query name (resolver);
@@ -457,7 +775,14 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		/* The referral first: it is what nearly every query here gets. */
 		if ((rc = prep(b, p, i, 0, true, false, FRAG_REFERRAL)) < 0)
 			return rc;
-		return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
+		/* DO answers: the no-DS proof is the name's own (no zone-wide stand-in). */
+		if (zone_node_rrset(zn, DNS_T_DS) || b->dnssec)
+			return prep(b, p, i, DNS_T_DS, false, false, FRAG_QUERY);
+		if (p->n < sizeof(p->ans) / sizeof(p->ans[0])) {
+			p->ans[p->n].qtype = DNS_T_DS;
+			p->ans[p->n++].frag = SNAP_NONE;
+		}
+		return 0;
 	}
 	if (n->flags & SNAP_N_CNAME) {
 		bool out;
@@ -466,8 +791,9 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 			go_slow(b, i);
 			return 0;
 		}
-		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0 ||
-		    (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
+		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0)
+			return rc;
+		if ((out || b->dnssec) && (rc = prep(b, p, i, 0, wild, wild, FRAG_QUERY)) < 0)
 			return rc;
 		/* Types the alias itself has beside the CNAME (NSEC) are answered
 		 * there; the others follow the chain. */
@@ -497,6 +823,64 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 	return do_nodata ? prep(b, p, i, 0, false, false, FRAG_QUERY) : 0;
 }
 
+struct depcol {
+	struct snap_shared *sh;
+	uint32_t node;
+	int err;
+};
+
+static void dep_name(struct depcol *c, const uint8_t *name)
+{
+	uint8_t low[DNS_NAME_MAXLEN];
+	size_t len = dns_name_copy_lower(low, name);
+	if (!c->err)
+		c->err = deps_add(c->sh, zone_name_hash(low, len), c->node);
+}
+
+static void dep_cb(void *ctx, unsigned flags, const uint8_t *name)
+{
+	if (flags & DNS_RDF_ADDITIONAL)
+		dep_name(ctx, name);
+}
+
+/*
+ * Records which names node i's prepared answers read besides its own data:
+ * the additional-section targets of its RRsets (glue of a referral), each
+ * name of its CNAME chain and their targets, and the apex when an answer
+ * holds the SOA.  A superset is fine (a needless rebuild); missing one
+ * would leave a stale answer, so this follows zone_resolve's reads.
+ */
+static int record_deps(struct builder *b, uint32_t i)
+{
+	struct zone_snap *s = b->s;
+	const struct snap_node *n = zone_snap_node(s, i);
+	struct depcol c = { s->shared, i, 0 };
+	if (b->soa_used)
+		dep_name(&c, s->origin);
+	const struct zone_node *zn = n->zn;
+	if (!zn || (n->flags & SNAP_N_BELOW))
+		return c.err;
+	for (int hop = 0; zn && hop < 13; hop++) {
+		for (unsigned t = 0; t < zn->rrset_count; t++) {
+			const struct zone_rrset *rs = &zn->rrsets[t];
+			const uint8_t *rr = rs->rdata;
+			for (uint32_t k = 0; k < rs->count; k++, rr = zone_rr_next(rr))
+				dns_rdata_names(rs->type, zone_rr_data(rr), zone_rr_len(rr), dep_cb,
+						&c);
+		}
+		const struct zone_rrset *cn = zone_node_rrset(zn, DNS_T_CNAME);
+		if (!cn)
+			break;
+		const uint8_t *t = zone_rr_data(cn->rdata);
+		dep_name(&c, t);
+		uint8_t low[DNS_NAME_MAXLEN];
+		dns_name_copy_lower(low, t);
+		uint32_t next = dns_name_is_sub(low, s->origin) ? snap_find_name(s, low) : SNAP_NONE;
+		zn = next == SNAP_NONE ? NULL : zone_snap_node(s, next)->zn;
+	}
+	return c.err;
+}
+
 /*
  * Lays out node i's hot block in the arena: header, owner labels, answer
  * table, then its fragments (from b->tmp), so that a hit reads one region.
@@ -506,36 +890,37 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
  * resolver instead.  The link is filled in by link_hot once every block
  * has its place.
  */
-static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
+int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 {
 	struct zone_snap *s = b->s;
-	struct snap_node *n = &s->nodes[i];
+	struct snap_node *n = zone_snap_node(s, i);
 	size_t plen = dns_name_len(n->owner) - s->origin_len;
 	size_t table = sizeof(struct snap_hot) + ((plen + 3) & ~(size_t)3);
 	size_t frags = (table + p->n * sizeof(struct snap_ans) + 3) & ~(size_t)3;
 	unsigned nans = p->n;
 	size_t size = frags + b->tmp.len;
+	int rc;
 	if (size > SNAP_HOT_MAX) {
 		n->flags |= SNAP_N_SLOW;
 		nans = 0;
 		frags = table;
 		size = table;
 	}
-	if (bytes_align(&b->arena, 8) < 0)
-		return DP_ENOMEM;
+	if ((rc = bytes_align(&b->arena, 8)) < 0)
+		return rc;
 	size_t lines = (size + 63) / 64, at = b->arena.len % 64;
 	if ((at + size + 63) / 64 > lines) {
 		size_t pad = 64 - at;
-		if (bytes_reserve(&b->arena, pad) < 0)
-			return DP_ENOMEM;
+		if ((rc = bytes_reserve(&b->arena, pad)) < 0)
+			return rc;
 		memset(b->arena.buf + b->arena.len, 0, pad);
 		b->arena.len += pad;
 	}
 	size_t hot_off = b->arena.len;
-	if (hot_off / 8 >= SNAP_NONE || hot_off + size > UINT32_MAX)
-		return DP_ENOMEM; /* beyond what 32-bit offsets address */
-	if (bytes_reserve(&b->arena, size) < 0)
-		return DP_ENOMEM;
+	if (hot_off / 8 >= SNAP_NONE || hot_off + size > UINT32_MAX * (size_t)8)
+		return DP_ERANGE; /* beyond what 32-bit refs address */
+	if ((rc = bytes_reserve(&b->arena, size)) < 0)
+		return rc;
 	uint8_t *base = b->arena.buf + hot_off;
 	memset(base, 0, frags);
 	struct snap_hot *h = (struct snap_hot *)(void *)base;
@@ -545,7 +930,9 @@ static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	struct snap_ans *a = (struct snap_ans *)(void *)(base + table);
 	for (unsigned k = 0; k < nans; k++)
 		a[k] = (struct snap_ans){ p->ans[k].qtype,
-					  (uint16_t)((frags + p->ans[k].frag) / 4) };
+					  p->ans[k].frag == SNAP_NONE
+						  ? 0
+						  : (uint16_t)((frags + p->ans[k].frag) / 4) };
 	if (nans)
 		memcpy(base + frags, b->tmp.buf, b->tmp.len);
 	b->arena.len = hot_off + size;
@@ -555,48 +942,61 @@ static int emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	return 0;
 }
 
-/* Fills each hot block's link: the cut above it, or its wildcard child. */
-static void link_hot(struct builder *b)
+/* Node i's hot block, prepared afresh (flags other than SLOW are set). */
+int snap_build_hot(struct builder *b, uint32_t i)
+{
+	struct pending p = { .n = 0 };
+	b->tmp.len = 0;
+	b->soa_used = false;
+	zone_snap_node(b->s, i)->flags &= (uint16_t)~SNAP_N_SLOW;
+	int rc = prep_node(b, i, &p);
+	if (rc < 0 || (rc = snap_emit_hot(b, i, &p)) < 0 || (rc = record_deps(b, i)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Fills node i's hot block link: the cut above it, or its wildcard child. */
+void snap_link_one(struct builder *b, uint32_t i)
 {
 	struct zone_snap *s = b->s;
-	for (uint32_t i = 0; i < s->nnodes; i++) {
-		const struct snap_node *n = &s->nodes[i];
-		if (n->hot == SNAP_NONE)
-			continue; /* an NSEC3 chain node: no hot block */
-		struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
-		if (n->flags & SNAP_N_BELOW)
-			h->link = s->nodes[n->cut].hot;
-		else if (n->wild != SNAP_NONE)
-			h->link = s->nodes[n->wild].hot;
-	}
+	const struct snap_node *n = zone_snap_node(s, i);
+	if (n->hot == SNAP_NONE)
+		return; /* an NSEC3 chain node: no hot block */
+	struct snap_hot *h = (struct snap_hot *)(void *)(b->arena.buf + (size_t)n->hot * 8);
+	if (n->flags & SNAP_N_BELOW)
+		h->link = zone_snap_node(s, n->cut)->hot;
+	else if (n->wild != SNAP_NONE)
+		h->link = zone_snap_node(s, n->wild)->hot;
+	else
+		h->link = SNAP_NONE;
+}
+
+int snap_zone_frags(struct builder *b)
+{
+	struct zone_snap *s = b->s;
+	int err = 0;
+	s->frag_nxdomain = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
+	if (!err)
+		s->frag_nodata =
+			make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
+	return err;
 }
 
 static int build_frags(struct builder *b)
 {
 	struct zone_snap *s = b->s;
-	int err = 0;
-
-	s->frag_nxdomain = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NXDOMAIN, 0, &err);
-	s->frag_nodata = make_frag(b, &b->arena, s->origin, 0, true, false, FRAG_NODATA, 0, &err);
-	if (err)
-		return err;
-
-	for (uint32_t i = 0; i < s->nnodes; i++) {
-		struct pending p = { .n = 0 };
-		b->tmp.len = 0;
-		if (s->nodes[i].flags & SNAP_N_NSEC3)
-			continue; /* not a name: no hot block (hot stays SNAP_NONE) */
-		int rc = prep_node(b, i, &p);
-		if (rc < 0)
+	int rc = snap_zone_frags(b);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		if (!(zone_snap_node(s, i)->flags & SNAP_N_NSEC3) && (rc = snap_build_hot(b, i)) < 0)
 			return rc;
-		if ((rc = emit_hot(b, i, &p)) < 0)
-			return rc;
-	}
-	link_hot(b);
-	uint32_t apex = find_name(s, s->origin);
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		snap_link_one(b, i);
+	uint32_t apex = snap_find_name(s, s->origin);
 	if (apex == SNAP_NONE)
 		return DP_EINVAL; /* cannot happen: the zone has an apex SOA */
-	s->apex_hot = s->nodes[apex].hot;
+	s->apex_hot = zone_snap_node(s, apex)->hot;
 	return 0;
 }
 
@@ -613,7 +1013,7 @@ static int build_frags(struct builder *b)
 static uint32_t make_piece(struct builder *b, struct bytes *out, uint32_t ci, int *err)
 {
 	struct zone_snap *s = b->s;
-	const struct zone_node *zn = &s->z->nodes[s->dnssec->chain[ci].node];
+	const struct zone_node *zn = zone_contents_node(s->z, s->dnssec->chain[ci].node);
 	struct resolve_name q;
 	zone_resolve_name_init(&q, s->origin);
 	uint8_t *buf = b->scratch;
@@ -722,7 +1122,7 @@ static int build_do(struct builder *b)
 		b->tmp.len = 0;
 		b->do_slow = false;
 		d->do_block[i] = SNAP_NONE;
-		if (s->nodes[i].flags & (SNAP_N_SLOW | SNAP_N_BELOW | SNAP_N_NSEC3))
+		if (zone_snap_node(s, i)->flags & (SNAP_N_SLOW | SNAP_N_BELOW | SNAP_N_NSEC3))
 			continue;
 		int rc = prep_node(b, i, &p);
 		if (rc < 0) {
@@ -742,43 +1142,50 @@ static int build_do(struct builder *b)
 	return 0;
 }
 
-/* Moves the arena and the index into their final (huge-page) homes and
- * points the buckets at the hot blocks. */
+/* Room for appending later versions: the shared arena reserves this much address space. */
+static size_t arena_reserve(size_t len)
+{
+	return huge_round(len * 2 + ((size_t)4 << 20));
+}
+
+/* Moves the arena into its shared (huge-page) reservation and points the
+ * buckets at the hot blocks. */
 static int finish(struct builder *b)
 {
 	struct zone_snap *s = b->s;
-	s->arena = huge_alloc(b->arena.len);
-	if (!s->arena)
+	struct snap_shared *sh = s->shared;
+	sh->reserved = arena_reserve(b->arena.len);
+	sh->base = huge_alloc(sh->reserved);
+	if (!sh->base)
 		return DP_ENOMEM;
-	s->arena_len = b->arena.len;
-	struct snap_bucket *t = huge_alloc(((size_t)s->hmask + 1) * sizeof(*t));
-	if (!t)
-		return DP_ENOMEM;
-	memcpy(s->arena, b->arena.buf, b->arena.len);
+	memcpy(sh->base, b->arena.buf, b->arena.len);
+	sh->used = b->arena.len;
+	s->arena = sh->base;
+	s->arena_len = sh->used;
 	for (uint32_t i = 0; i <= s->hmask; i++) {
-		t[i] = s->htab[i];
-		if (t[i].ref != SNAP_NONE) {
-			const struct snap_node *n = &s->nodes[t[i].ref];
-			t[i].hash = (t[i].hash & ~SNAP_HASH_LINES) | (n->hot_lines - 1u);
-			t[i].ref = n->hot;
+		struct snap_bucket *t = zone_snap_bucket(s, i);
+		if (t->ref != SNAP_NONE) {
+			const struct snap_node *n = zone_snap_node(s, t->ref);
+			t->hash = (t->hash & ~SNAP_HASH_LINES) | (n->hot_lines - 1u);
+			t->ref = n->hot;
 		}
 	}
-	free(s->htab);
-	s->htab = t;
 	s->hot_ready = true;
 	return 0;
 }
 
-struct zone_snap *zone_snap_build(struct zone_contents *z)
+void snap_set_mem(struct zone_snap *s)
 {
-	struct zone_snap *s = calloc(1, sizeof(*s));
-	if (s) {
-		s->refs = 1;
-		s->stat_id = ZONE_STAT_ID_NONE;
-	}
-	struct builder b = { .s = s };
-	if (!s)
-		goto fail;
+	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(struct snap_node) +
+		       ((size_t)s->hmask + 1) * sizeof(struct snap_bucket) + s->arena_len;
+	if (s->dnssec)
+		s->mem_bytes += s->dnssec->do_len + (size_t)s->nnodes * 12 +
+				(size_t)s->dnssec->nchain * (sizeof(struct zone_nsec3) + 4);
+}
+
+/* The snapshot's SOA fields from its contents; false when there is no apex SOA. */
+bool snap_set_soa(struct zone_snap *s, struct zone_contents *z)
+{
 	s->z = z;
 	s->origin = z->origin;
 	s->origin_len = (uint8_t)dns_name_len(z->origin);
@@ -787,32 +1194,49 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	const struct zone_node *apex = zone_contents_apex(z);
 	s->soa = apex ? zone_node_rrset(apex, DNS_T_SOA) : NULL;
 	if (!s->soa)
-		goto fail;
+		return false;
 	const uint8_t *soa = zone_rr_data(s->soa->rdata);
 	uint32_t minimum = dns_get_u32(soa + zone_rr_len(s->soa->rdata) - 4);
 	s->neg_ttl = s->soa->ttl < minimum ? s->soa->ttl : minimum;
+	return true;
+}
+
+struct zone_snap *zone_snap_build(struct zone_contents *z)
+{
+	struct zone_snap *s = calloc(1, sizeof(*s));
+	if (s) {
+		s->refs = 1;
+		s->stat_id = ZONE_STAT_ID_NONE;
+		s->shared = calloc(1, sizeof(*s->shared));
+	}
+	struct builder b = { .s = s };
+	if (!s || !s->shared)
+		goto fail;
+	s->shared->refs = 1;
+	if (!snap_set_soa(s, z))
+		goto fail;
 
 	b.scratch = malloc(65536);
 	if (!b.scratch || build_index(&b) < 0 || zone_dnssec_build(s) < 0 || build_frags(&b) < 0 ||
 	    build_do(&b) < 0 || finish(&b) < 0)
 		goto fail;
+	if (s->nhpages && s->hpage_ref[0]->bytes == HUGE_ALIGN)
+		spare_fill(3); /* a 1-record IXFR copies two or three pages of buckets */
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
-	s->mem_bytes = sizeof(*s) + (size_t)s->nnodes * sizeof(*s->nodes) +
-		       ((size_t)s->hmask + 1) * sizeof(*s->htab) + s->arena_len;
-	if (s->dnssec)
-		s->mem_bytes += s->dnssec->do_len + (size_t)s->nnodes * 12 +
-				(size_t)s->dnssec->nchain * (sizeof(struct zone_nsec3) + 4);
+	snap_set_mem(s);
 	return s;
 fail:
 	free(b.scratch);
 	free(b.arena.buf);
 	free(b.tmp.buf);
-	if (s)
+	if (s) {
+		s->z = z;
 		zone_snap_free(s);
-	else
+	} else {
 		zone_contents_free(z);
+	}
 	return NULL;
 }
 
@@ -847,12 +1271,12 @@ void zone_snap_free(struct zone_snap *s)
 		return;
 	zone_contents_free(s->z);
 	zone_dnssec_free(s->dnssec);
-	free(s->nodes);
-	if (s->hot_ready) /* else the builder's table, from malloc */
-		huge_free(s->htab, ((size_t)s->hmask + 1) * sizeof(*s->htab));
-	else
-		free(s->htab);
-	huge_free(s->arena, s->arena_len);
+	for (uint32_t p = 0; p < s->nnpages; p++)
+		page_unref(s->npage_ref[p]);
+	free(s->npage_ref);
+	free(s->npages);
+	htab_release(s);
+	shared_unref(s->shared);
 	free(s);
 }
 

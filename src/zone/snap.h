@@ -61,7 +61,7 @@ struct snap_node {
 	uint32_t wild;                /* node index of "*.<owner>", or SNAP_NONE */
 	uint32_t cut;                 /* with SNAP_N_BELOW: the cut/DNAME node above */
 	uint32_t hot;                 /* its hot block (arena offset / 8) */
-	uint16_t flags;
+	uint16_t flags;               /* SNAP_N_*; 0 with owner NULL: a removed node */
 	uint8_t hot_lines;            /* cache lines the hot block spans (at most 4) */
 };
 
@@ -193,6 +193,25 @@ static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *
 	return (const struct snap_reloc *)(const void *)(f->body + ((f->len + 1u) & ~1u));
 }
 
+/*
+ * The bucket table and the node array are paged, so that a version made by
+ * zone_snap_update shares every page it did not change with its
+ * predecessor (copy on write per page).  Bucket pages are 2 MiB (the size
+ * of a transparent huge page: the table is read at random on the hot path,
+ * where a TLB miss per lookup would cost more than copying a page or two
+ * per change) once the zone is that large; node pages, read only off the
+ * hot path, are 128 KiB.  The page number is a constant shift of the
+ * index, so a bucket costs one more load than a flat table, from the small
+ * top array (hpages), which stays cached.
+ */
+#define SNAP_HPAGE_SHIFT 18u  /* buckets per page: 2^18 x 8 octets = 2 MiB */
+#define SNAP_HPAGE_MASK ((1u << SNAP_HPAGE_SHIFT) - 1)
+#define SNAP_NPAGE_SHIFT 12u  /* nodes per page: 2^12 x 32 octets = 128 KiB */
+#define SNAP_NPAGE_MASK ((1u << SNAP_NPAGE_SHIFT) - 1)
+
+struct snap_page;   /* writer-side: the reference count of one page */
+struct snap_shared; /* writer-side: the hot-block arena and what versions share */
+
 struct zone_snap {
 	struct zone_contents *z;      /* owned */
 	const uint8_t *origin;
@@ -204,21 +223,36 @@ struct zone_snap {
 	uint32_t stat_id;             /* query counter slot; ZONE_STAT_ID_NONE when built; the
 				       * owner sets it before the first publication, never after */
 
-	struct snap_node *nodes;
-	uint32_t nnodes;
-	struct snap_bucket *htab;
+	struct snap_node **npages;    /* node i: npages[i >> SNAP_NPAGE_SHIFT][i & mask] */
+	uint32_t nnodes;              /* node indexes in use (removed ones stay, dead) */
+	struct snap_bucket **hpages;  /* bucket i: hpages[i >> SNAP_HPAGE_SHIFT][i & mask] */
 	uint32_t hmask;
 	bool hot_ready;               /* buckets point at hot blocks (false while building) */
-	uint8_t *arena;               /* hot blocks and fragments */
-	size_t arena_len;
+	uint8_t *arena;               /* hot blocks and fragments (shared by versions) */
+	size_t arena_len;             /* octets of it this version may use */
 	uint32_t frag_nxdomain;       /* relocatable NXDOMAIN body, or SNAP_NONE */
 	uint32_t frag_nodata;         /* relocatable NODATA body, or SNAP_NONE */
 	uint32_t apex_hot;            /* hot ref of the apex */
 	struct zone_dnssec *dnssec;   /* signed zones: denial state (zone/dnssec.h), else NULL */
 
+	struct snap_page **npage_ref; /* writer-side bookkeeping of the pages */
+	struct snap_page **hpage_ref;
+	uint32_t nnpages, nhpages;
+	struct snap_shared *shared;
+
 	size_t mem_bytes;             /* index + fragments, not counting contents */
 	uint32_t refs;                /* references (zone_snap_ref); atomic */
 };
+
+static inline struct snap_bucket *zone_snap_bucket(const struct zone_snap *s, uint32_t i)
+{
+	return &s->hpages[i >> SNAP_HPAGE_SHIFT][i & SNAP_HPAGE_MASK];
+}
+
+static inline struct snap_node *zone_snap_node(const struct zone_snap *s, uint32_t i)
+{
+	return &s->npages[i >> SNAP_NPAGE_SHIFT][i & SNAP_NPAGE_MASK];
+}
 
 /* Hash of a lowercase wire name of len octets (the same function everywhere). */
 uint32_t zone_name_hash(const uint8_t *name, size_t len);
@@ -250,6 +284,31 @@ static inline uint32_t zone_name_hash_final(uint64_t h)
  * while for big zones.
  */
 struct zone_snap *zone_snap_build(struct zone_contents *z) __attribute__((warn_unused_result));
+
+/*
+ * The snapshot of z, a version made from old's contents by
+ * zone_contents_patch (an IXFR), sharing with old what the change does not
+ * touch: the pages of buckets and nodes it does not write, and the hot-block
+ * arena, to which the new hot blocks are appended (old's blocks are never
+ * written).  Rebuilt are the hot blocks of the changed names (chg), of
+ * names that appear or go with them (empty non-terminals), of every name
+ * whose prepared answers read a changed name (CNAME chains, additional and
+ * glue addresses, the SOA in negative answers), of the names below a cut
+ * and the parent of a wildcard whose block moved, and the zone-wide
+ * NXDOMAIN/NODATA fragments.  Answers are byte-identical to those of
+ * zone_snap_build(z).  Cost: the size of the change (times log n), not of
+ * the zone.
+ *
+ * One writer per line of versions (the dependency index and the arena's end
+ * are shared state).  old stays valid and untouched.  On success takes
+ * ownership of z.  Returns NULL without taking z, and *err: DP_ERANGE when
+ * the shared state says to build afresh (the arena's garbage outgrew its
+ * live part, its reservation or the bucket table is full), DP_ENOMEM; the
+ * caller then uses zone_snap_build(z).
+ */
+struct zone_snap *zone_snap_update(const struct zone_snap *old, struct zone_contents *z,
+				   const struct zone_changes *chg, int *err)
+	__attribute__((warn_unused_result));
 
 void zone_snap_free(struct zone_snap *s);
 
@@ -319,7 +378,7 @@ zone_snap_find_hot(const struct zone_snap *s, const uint8_t *name, size_t plen, 
 {
 	uint32_t i = h & s->hmask;
 	for (;;) {
-		const struct snap_bucket *b = &s->htab[i];
+		const struct snap_bucket *b = zone_snap_bucket(s, i);
 		if (b->ref == SNAP_NONE)
 			return NULL;
 		if (snap_bucket_match(b, h)) {
@@ -344,11 +403,11 @@ static inline uint32_t zone_snap_find(const struct zone_snap *s, const uint8_t *
 	}
 	uint32_t i = h & s->hmask; /* while building: buckets hold node indexes */
 	for (;;) {
-		const struct snap_bucket *b = &s->htab[i];
+		const struct snap_bucket *b = zone_snap_bucket(s, i);
 		if (b->ref == SNAP_NONE)
 			return SNAP_NONE;
 		if (snap_bucket_match(b, h)) {
-			const uint8_t *o = s->nodes[b->ref].owner;
+			const uint8_t *o = zone_snap_node(s, b->ref)->owner;
 			if (o[0] == name[0] && memcmp(o, name, len) == 0)
 				return b->ref;
 		}
@@ -362,15 +421,22 @@ static inline const struct snap_frag *zone_snap_frag_at(const struct zone_snap *
 	return (const struct snap_frag *)(const void *)(s->arena + off);
 }
 
-/* The prepared answer for qtype at a name (exact type, else the qtype-0 entry), or NULL. */
+/*
+ * The prepared answer for qtype at a name (exact type, else the qtype-0
+ * entry), or NULL.  An entry with frag 0 (where no fragment can start: the
+ * block's header is there) says "NODATA": the zone-wide fragment answers,
+ * as for a type the name does not have (a delegation's DS when it has
+ * none: no per-name copy of the SOA, which changes with every serial).
+ */
 static inline const struct snap_frag *zone_snap_frag(const struct snap_hot *h, uint16_t qtype)
 {
 	const struct snap_ans *a = snap_hot_ans(h);
 	unsigned dflt = 0;
 	for (unsigned i = 0; i < h->nans; i++) {
 		if (a[i].qtype == qtype)
-			return (const struct snap_frag *)(const void *)((const uint8_t *)h +
-									  a[i].frag * 4u);
+			return a[i].frag ? (const struct snap_frag *)(const void *)(
+						   (const uint8_t *)h + a[i].frag * 4u)
+					 : NULL;
 		if (a[i].qtype == 0)
 			dflt = a[i].frag;
 	}
