@@ -607,6 +607,20 @@ static int build_index(struct builder *b)
  */
 enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
 
+/*
+ * The relocation value of a compression pointer aimed at offset target of
+ * the question name q (at offset 12): the label count of the suffix that
+ * starts there (q->labels when it starts nowhere else: the whole name).
+ */
+static unsigned suffix_labels(const struct resolve_name *q, uint16_t target)
+{
+	unsigned k = q->labels;
+	for (unsigned l = 0; l < q->labels; l++)
+		if (DNS_HDR_LEN + q->loff[l] == target)
+			k = q->labels - l;
+	return k;
+}
+
 static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *assumed,
 			  uint16_t qtype, bool rel, bool wild, enum frag_mode mode, uint32_t cut,
 			  int *err)
@@ -666,11 +680,7 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 		} else if (wild && target == DNS_HDR_LEN) {
 			val = SNAP_RELOC_QNAME;
 		} else {
-			unsigned k = q.labels;
-			for (unsigned l = 0; l < q.labels; l++)
-				if (DNS_HDR_LEN + q.loff[l] == target)
-					k = q.labels - l;
-			val = (uint16_t)k;
+			val = (uint16_t)suffix_labels(&q, target);
 		}
 		r[i] = (struct snap_reloc){ (uint16_t)(site - body), val };
 	}
@@ -1058,11 +1068,7 @@ static uint32_t make_piece(struct builder *b, struct bytes *out, uint32_t ci, in
 		} else if (target >= body) {
 			val = (uint16_t)(ZONE_PIECE_HEAD | (target - body));
 		} else {
-			unsigned k = q.labels;
-			for (unsigned l = 0; l < q.labels; l++)
-				if (DNS_HDR_LEN + q.loff[l] == target)
-					k = q.labels - l;
-			val = (uint16_t)k;
+			val = (uint16_t)suffix_labels(&q, target);
 		}
 		r[i] = (struct snap_reloc){ (uint16_t)(site - head_end), val };
 	}
