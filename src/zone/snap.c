@@ -597,17 +597,6 @@ static int build_index(struct builder *b)
 /* ---- fragments ---- */
 
 /*
- * Runs the resolver for qtype with the assumed query name at offset 12 and
- * appends the result as a fragment to out (4-aligned).  rel: the fragment
- * will serve other names, so every compression pointer gets a relocation;
- * wild: a pointer to the whole assumed name means the whole query name.
- * Returns the fragment's offset in out, SNAP_NONE when it cannot be
- * prepared (too big, too many pointers, additional data left out), or
- * SNAP_NONE with *err set (DP_ENOMEM, DP_ERANGE: the shared arena is full).
- */
-enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
-
-/*
  * The relocation value of a compression pointer aimed at offset target of
  * the question name q (at offset 12): the label count of the suffix that
  * starts there (q->labels when it starts nowhere else: the whole name).
@@ -620,6 +609,17 @@ static unsigned suffix_labels(const struct resolve_name *q, uint16_t target)
 			k = q->labels - l;
 	return k;
 }
+
+/*
+ * Runs the resolver for qtype with the assumed query name at offset 12 and
+ * appends the result as a fragment to out (4-aligned).  rel: the fragment
+ * will serve other names, so every compression pointer gets a relocation;
+ * wild: a pointer to the whole assumed name means the whole query name.
+ * Returns the fragment's offset in out, SNAP_NONE when it cannot be
+ * prepared (too big, too many pointers, additional data left out), or
+ * SNAP_NONE with *err set (DP_ENOMEM, DP_ERANGE: the shared arena is full).
+ */
+enum frag_mode { FRAG_QUERY, FRAG_NXDOMAIN, FRAG_NODATA, FRAG_REFERRAL };
 
 static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *assumed,
 			  uint16_t qtype, bool rel, bool wild, enum frag_mode mode, uint32_t cut,
