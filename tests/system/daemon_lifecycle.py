@@ -205,9 +205,16 @@ def body(env):
 	d.send_signal(signal.SIGHUP)
 	C.check(d.wait_for(r'dpdnsd: reloaded', 10, since=since, fatal=False) is not None,
 		'SIGHUP with the fixed file: "dpdnsd: reloaded"', d.tail(20))
+	# The line goes to stderr and to the file one after the other: give the file a moment.
+	deadline = time.monotonic() + 3
+	new = ''
+	while time.monotonic() < deadline:
+		new = open(flog).read() if os.path.exists(flog) else ''
+		if 'reloaded' in new:
+			break
+		time.sleep(0.05)
 	with open(flog + '.1') as f:
 		old = f.read()
-	new = open(flog).read() if os.path.exists(flog) else ''
 	C.check('reloaded' in new and 'reloaded' not in old and 'life.test.zone:6' in old,
 		'SIGHUP reopened the moved log file: the reload line is in the new file, the earlier ones in the old',
 		'new: %r' % new[-300:])
