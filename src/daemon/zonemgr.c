@@ -151,9 +151,10 @@ static int64_t now_s(void)
 }
 
 /*
- * The current second rounded up: the base of the next refresh or retry, so
- * that at least the whole interval passes (timers fire at the start of the
- * second they name; from a truncated now a 3 s retry could come after 2 s).
+ * The current second rounded up: the base of the next retry, so that at
+ * least the whole interval passes (timers fire at the start of the second
+ * they name; from a truncated now a 3 s retry could come after 2 s).  Not
+ * for the time of a successful refresh, which zone-status shows as an age.
  */
 static int64_t now_s_up(void)
 {
@@ -565,7 +566,7 @@ static void refresh_succeeded(struct dd_zone *z, const char *primary)
 		refresh_failed(z, "no SOA in the data served");
 		return;
 	}
-	if (xfr_timers_refresh_ok(&z->t, &z->lim, &soa, now_s_up(), rnd32()) < 0) {
+	if (xfr_timers_refresh_ok(&z->t, &z->lim, &soa, now_s(), rnd32()) < 0) {
 		refresh_failed(z, "serial %u is behind ours", soa.serial);
 		return;
 	}
