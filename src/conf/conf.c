@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -764,14 +765,51 @@ static int cf_h_zone_domain(struct cf_parser *p, const struct cf_field *f,
 	return cf_set_string(p, &z->domain, text);
 }
 
+/*
+ * The ids listed in v (a scalar or a list), each resolved to its item in
+ * the section table[0..count) of items stride octets apart whose id string
+ * pointer is at id_off: idx[k] is the index of the k-th id (idx has room for
+ * cf_list_count(v)).  what names the section in messages ("remote", "acl").
+ * An unknown id or one listed twice is an error at its line.
+ */
+static int cf_ref_list(struct cf_parser *p, const struct conf_node *v, const void *table,
+		       unsigned count, size_t stride, size_t id_off, const char *what,
+		       unsigned *idx)
+{
+	size_t n = cf_list_count(v);
+	char q[QBUF];
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
+		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
+		int rc = cf_list_scalar(p, v, i, &it);
+		if (rc < 0)
+			return rc;
+		unsigned j = 0;
+		for (; j < count; j++) {
+			const char *id;
+			memcpy(&id, (const char *)table + j * stride + id_off, sizeof(id));
+			if (!strcmp(id, it->str))
+				break;
+		}
+		if (j == count)
+			return cf_fail(p, it->line, "no %s with id '%s' (the %s section defines it)",
+				       what, Q(it, q), what);
+		for (size_t k = 0; k < i; k++)
+			if (idx[k] == j)
+				return cf_fail(p, it->line, "%s '%s' is listed twice", what,
+					       Q(it, q));
+		idx[i] = j;
+		cf_path_pop(p, mark);
+	}
+	return 0;
+}
+
 /* zone[i].primary: remote ids, a scalar or a list. */
 int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f, const struct conf_node *v,
 			void *obj)
 {
 	struct conf_zone *z = obj;
 	size_t n = cf_list_count(v);
-	char q[QBUF];
-	int rc;
 
 	(void)f;
 	/* Written on the zone: replaces what its template gave. */
@@ -780,31 +818,18 @@ int cf_h_zone_primaries(struct cf_parser *p, const struct cf_field *f, const str
 	z->nprimaries = 0;
 	if (n == 0)
 		return 0;
+	unsigned *idx = calloc(n, sizeof(*idx));
 	z->primaries = calloc(n, sizeof(*z->primaries));
-	if (!z->primaries)
+	if (!idx || !z->primaries) {
+		free(idx);
 		return cf_nomem(p);
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_remote *found = NULL;
-		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
-		rc = cf_list_scalar(p, v, i, &it);
-		if (rc < 0)
-			return rc;
-		for (unsigned j = 0; j < p->conf->nremotes && !found; j++)
-			if (!strcmp(p->conf->remotes[j].id, it->str))
-				found = &p->conf->remotes[j];
-		if (!found)
-			return cf_fail(p, it->line,
-				       "no remote with id '%s' (the remote section defines it)",
-				       Q(it, q));
-		for (unsigned j = 0; j < z->nprimaries; j++)
-			if (z->primaries[j] == found)
-				return cf_fail(p, it->line, "remote '%s' is listed twice",
-					       Q(it, q));
-		z->primaries[z->nprimaries++] = found;
-		cf_path_pop(p, mark);
 	}
-	return 0;
+	int rc = cf_ref_list(p, v, p->conf->remotes, p->conf->nremotes, sizeof(*p->conf->remotes),
+			     offsetof(struct conf_remote, id), "remote", idx);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		z->primaries[z->nprimaries++] = &p->conf->remotes[idx[i]];
+	free(idx);
+	return rc;
 }
 
 /* zone[i].acl, template[i].acl: acl ids, a scalar or a list. */
@@ -813,8 +838,6 @@ int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct c
 {
 	struct conf_zone *z = obj;
 	size_t n = cf_list_count(v);
-	char q[QBUF];
-	int rc;
 
 	(void)f;
 	free(z->acls);
@@ -822,30 +845,18 @@ int cf_h_zone_acls(struct cf_parser *p, const struct cf_field *f, const struct c
 	z->nacls = 0;
 	if (n == 0)
 		return 0;
+	unsigned *idx = calloc(n, sizeof(*idx));
 	z->acls = calloc(n, sizeof(*z->acls));
-	if (!z->acls)
+	if (!idx || !z->acls) {
+		free(idx);
 		return cf_nomem(p);
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_acl *found = NULL;
-		const struct conf_node *it = NULL; /* cf_list_scalar sets it when it returns 0 */
-		size_t mark = v->kind == CONF_NODE_SEQ ? cf_path_push_index(p, i) : p->pathlen;
-		rc = cf_list_scalar(p, v, i, &it);
-		if (rc < 0)
-			return rc;
-		for (unsigned j = 0; j < p->conf->nacls && !found; j++)
-			if (!strcmp(p->conf->acls[j].id, it->str))
-				found = &p->conf->acls[j];
-		if (!found)
-			return cf_fail(p, it->line,
-				       "no acl with id '%s' (the acl section defines it)",
-				       Q(it, q));
-		for (unsigned j = 0; j < z->nacls; j++)
-			if (z->acls[j] == found)
-				return cf_fail(p, it->line, "acl '%s' is listed twice", Q(it, q));
-		z->acls[z->nacls++] = found;
-		cf_path_pop(p, mark);
 	}
-	return 0;
+	int rc = cf_ref_list(p, v, p->conf->acls, p->conf->nacls, sizeof(*p->conf->acls),
+			     offsetof(struct conf_acl, id), "acl", idx);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		z->acls[z->nacls++] = &p->conf->acls[idx[i]];
+	free(idx);
+	return rc;
 }
 
 /* zone[i].template: read by zone_prepare before the other keys; nothing left to do. */
