@@ -628,3 +628,61 @@ Test(incr, stale_base_builds_afresh)
 	free(a.r);
 	free(b.r);
 }
+
+/*
+ * A signed zone (an RRSIG at the apex) is not updated in place: its DNSSEC
+ * structures are built whole, so zone_snap_update refuses (DP_ERANGE) and
+ * the caller builds afresh.  Without that check the update would share the
+ * old version's DNSSEC state.
+ */
+Test(incr, signed_zone_builds_afresh)
+{
+	struct zone a = { 0 }, b = { 0 };
+	a.serial = 1;
+	base_records(&a);
+	uint8_t apex[DNS_NAME_MAXLEN];
+	cr_assert_gt(dns_name_from_text(ORIGIN, NULL, apex), 0);
+	struct rec sig = mk(apex, DNS_T_RRSIG);
+	uint8_t *p = sig.rd;
+	p[0] = 0, p[1] = DNS_T_NS; /* type covered */
+	p[2] = 13;		   /* ECDSA P-256 */
+	p[3] = 1;		   /* labels */
+	static const uint8_t times[12] = {
+		0, 0, 0x0e, 0x10,       /* original TTL 3600 */
+		0xee, 0x6b, 0x28, 0x00, /* expiration 4000000000 */
+		0x65, 0x53, 0xf1, 0x00, /* inception 1700000000 */
+	};
+	memcpy(p + 4, times, sizeof(times));
+	p[16] = 0x12, p[17] = 0x34;	  /* key tag */
+	size_t n = 18 + put_name(p + 18, apex);
+	memset(p + n, 0xab, 64); /* signature */
+	sig.rdlen = (uint16_t)(n + 64);
+	zone_put(&a, &sig);
+	struct zone_contents *za = build(&a);
+	cr_assert_not_null(za);
+	struct zone_snap *s0 = zone_snap_build(za);
+	cr_assert_not_null(s0);
+	cr_assert_not_null(s0->dnssec, "an apex RRSIG makes the zone signed");
+
+	zone_copy(&b, &a);
+	b.serial++;
+	struct xfr_changeset *cs = diff(&a, &b);
+	struct zone_diag d;
+	zone_diag_init(&d, drop_diag, NULL);
+	struct zone_contents *z1 = NULL;
+	struct zone_changes chg;
+	cr_assert_eq(xfr_apply_changes(s0->z, cs, "t", &d, &z1, &chg), 0);
+	xfr_changeset_list_free(cs);
+	int err = 0;
+	cr_assert_null(zone_snap_update(s0, z1, &chg, &err));
+	cr_assert_eq(err, DP_ERANGE);
+	struct zone_snap *s1 = zone_snap_build(z1); /* still ours: not taken */
+	cr_assert_not_null(s1);
+	cr_assert_not_null(s1->dnssec);
+	cr_assert_eq(s1->serial, 2);
+	zone_changes_free(&chg);
+	zone_snap_free(s0);
+	zone_snap_free(s1);
+	free(a.r);
+	free(b.r);
+}
