@@ -227,10 +227,11 @@ def reload_ok(d, what, since=None, timeout=15):
 	ok = p.returncode == 0 and first.startswith('reloaded: ')
 	C.check(ok, '%s: dpdnsctl reload exit 0, "reloaded: ..."' % what,
 		'exit %d: %s%s' % (p.returncode, p.stdout, p.stderr))
-	# The log line is written before the reply; give the log pipe a moment.
-	i = d.wait_for(r'dpdnsd: reloaded: ', 5, since=since, fatal=False)
-	C.check(i is not None and ok and first in d.lines[i], '%s: the log says "%s" too' % (what, first),
-		d.tail(20))
+	# The log line is written before the reply; give the log pipe a moment. Look for this reply's own
+	# line: an earlier reload's line can still be on its way through the pipe when `since` is taken.
+	pat = re.escape('dpdnsd: ' + first) if ok else r'dpdnsd: reloaded: '
+	i = d.wait_for(pat, 5, since=since, fatal=False)
+	C.check(i is not None and ok, '%s: the log says "%s" too' % (what, first), d.tail(20))
 	return p.stdout, first if ok else None
 
 

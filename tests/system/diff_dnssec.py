@@ -73,7 +73,7 @@ def sign_zones(tmp):
 		ksk = run(['dnssec-keygen', '-q', '-K', kdir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', origin])
 		run(['dnssec-keygen', '-q', '-K', kdir, '-a', 'ECDSAP256SHA256', origin])
 		signed = os.path.join(tmp, origin + 'zone')
-		run(['dnssec-signzone', '-q', '-S', '-K', kdir, '-o', origin, '-f', signed] + opts + [unsigned])
+		run(['dnssec-signzone', '-q', '-S', '-K', kdir, '-d', kdir, '-o', origin, '-f', signed] + opts + [unsigned])
 		with open(os.path.join(kdir, ksk.stdout.decode().strip() + '.key')) as f:
 			key = [ln for ln in f if not ln.startswith(';') and 'DNSKEY' in ln][0].split()
 		# owner [ttl] IN DNSKEY flags proto alg key...
