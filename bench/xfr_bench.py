@@ -747,6 +747,19 @@ def start_secondary(a, index, name, d, prober, last_name, last, dirs, primary):
 		t_ready = dpdnsd_log_times(text, 'ready')
 		if t_ready:
 			r['ready_s'] = round(t_ready[0] - d.t_start_wall, 3)
+		# A large zone is served first from its index (the reference resolver answers), then with
+		# prepared answers: when the second stage is published, and its CPU time.
+		if '(index; answers being prepared)' in m.group(0) + text[m.end():m.end() + 40]:
+			if d.wait_log(r'serial 1: answers prepared in', a.timeout) is None:
+				raise BenchError('dpdnsd: no "answers prepared" after the first stage:\n' +
+						 d.log_text()[-2000:])
+			r['cpu_prepared_s'] = round(d.cpu_s(), 2)
+			text = d.log_text()
+			mp = re.search(r'serial 1: answers prepared in ([\d.]+) ms', text)
+			r['prepare_ms'] = float(mp.group(1))
+			t_prep = dpdnsd_log_times(text, r'zone bench\.test\.: serial 1: answers prepared')
+			if t_prep:
+				r['prepared_s'] = round(t_prep[0] - d.t_start_wall, 3)
 		# Written to rundir after it is served: wait for it (its memory counts in the peak).
 		timers = os.path.join(dirs['dpdnsd'], 'run', 'bench.test.timers')
 		end = time.monotonic() + a.timeout
@@ -1109,6 +1122,8 @@ def summary(path):
 			print('| %s | %s |' % (label, ' | '.join(vals)))
 	row('start -> zone served (s)', 'served_s', '.2f')
 	row('CPU time until served (s)', 'cpu_s', '.1f')
+	row('start -> prepared answers served (s; dpdnsd\'s log)', 'prepared_s', '.2f')
+	row('CPU time until prepared answers (s)', 'cpu_prepared_s', '.1f')
 	row('peak RSS after the AXFR (MB)', 'peak_mb', '.0f')
 	row('RSS after the AXFR (MB)', 'rss_mb', '.0f')
 	row('RSS before any zone (MB)', 'rss_at_ready_mb', '.0f')
@@ -1121,9 +1136,11 @@ def summary(path):
 	print()
 	if 'dpdnsd' in cols:
 		d = [r['dpdnsd'] for r in runs if 'dpdnsd' in r]
-		print('dpdnsd: ready %s s after start; AXFR transfer %s ms + build %s ms; %s bytes' % (
+		print('dpdnsd: ready %s s after start; AXFR transfer %s ms + build %s ms (+ prepared answers %s ms); '
+		      '%s bytes' % (
 			fmt(med(x.get('ready_s') for x in d), '.2f'),
 			fmt(med(x.get('transfer_ms') for x in d), '.0f'), fmt(med(x.get('build_ms') for x in d), '.0f'),
+			fmt(med(x.get('prepare_ms') for x in d), '.0f'),
 			fmt(med(x.get('bytes') for x in d), ',.0f')))
 		print('dpdnsd: IXFR transfer %s ms + build %s ms; its log: NOTIFY -> published %s ms (medians)' % (
 			fmt(med(x.get('change_transfer_ms') for x in d), '.0f'),

@@ -77,6 +77,7 @@ struct dd_zone {
 	struct dd_peers *run_peers; /* what the running refresh borrows */
 	struct xfr_remote *run_remotes;
 	bool working;		    /* a job (apply, build) is in the thread pool */
+	bool preparing;		    /* the version served waits for its prepared answers */
 	bool want_axfr;		    /* the next transfer is an AXFR (an IXFR did not apply) */
 	char last_error[512];	    /* the last failure logged (repeats are not) */
 	struct xfr_persist_state pst; /* what rundir holds for the zone, when pst_valid */
@@ -607,12 +608,23 @@ struct job {
 	int rc;
 	bool ixfr_inconsistent;
 	bool incremental;		/* the IXFR's version was derived, not built afresh */
+	bool staged;			/* out is a first stage: its answers are prepared next */
+	struct zone_snap *prepared;	/* the second stage of out (zone_snap_prepare_copy) */
 	char err[512];
 	char persist_err[512];
 	struct xfr_persist_state st; /* what was persisted (persisted) */
 	bool persisted;
-	struct timespec t0, t1;
+	struct timespec t0, t1, t2;
 };
+
+/*
+ * A full build of a zone this large is served in two stages: the name index
+ * first (about a fifth of the build), answered by the reference resolver,
+ * then the version with prepared answers, made in the thread pool while the
+ * first is served (see zone_snap_build_index).  A smaller zone is built
+ * whole: its build takes a few tens of milliseconds at most.
+ */
+#define STAGED_MIN_RECORDS 20000u
 
 static void job_diag(void *ctx, enum zone_diag_level level, const char *line)
 {
@@ -655,8 +667,17 @@ static void job_work(uv_work_t *req)
 		zone_changes_free(&chg);
 		j->incremental = j->out != NULL;
 	}
-	if (!j->out)
+	if (!j->out && nz && nz->record_count >= STAGED_MIN_RECORDS) {
+		j->out = zone_snap_build_index(nz);
+		/* A signed zone's DO answers write its DNSSEC state: prepared before it is served. */
+		if (j->out && j->out->dnssec && zone_snap_prepare(j->out) < 0) {
+			zone_snap_free(j->out);
+			j->out = NULL;
+		}
+		j->staged = j->out && !j->out->hot_ready;
+	} else if (!j->out) {
 		j->out = zone_snap_build(nz);
+	}
 	if (!j->out) {
 		j->rc = DP_ENOMEM;
 		snprintf(j->err, sizeof(j->err), "out of memory building the snapshot");
@@ -711,6 +732,23 @@ static void persist_done(uv_work_t *req, int status)
 	free(j);
 	zone_release(z);
 }
+
+/* Writes the version j made to rundir in the thread pool; frees j when it cannot. */
+static void persist_queue(struct job *j)
+{
+	struct dd_zone *z = j->z;
+	if (uv_queue_work(z->m->loop, &j->req, persist_work, persist_done) < 0) {
+		dd_log(DD_LOG_WARN, "zone %s: not persisted (cannot queue)", z->domain);
+		zone_snap_free(j->out);
+		free(j);
+		return;
+	}
+	z->m->jobs++;
+	z->refs++;
+}
+
+static void prepare_work(uv_work_t *req);
+static void prepare_done(uv_work_t *req, int status);
 
 static void job_done(uv_work_t *req, int status)
 {
@@ -771,20 +809,76 @@ static void job_done(uv_work_t *req, int status)
 		snprintf(from, sizeof(from), "%u -> ", old);
 	dd_log(DD_LOG_INFO,
 	       "zone %s: serial %s%u by %s from %s: %zu records, %zu bytes, transfer %llu ms, "
-	       "build %.1f ms%s",
+	       "build %.1f ms%s%s",
 	       z->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
 	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3,
-	       j->kind != XFR_KIND_IXFR ? "" : j->incremental ? " (incremental)" : " (afresh)");
+	       j->kind != XFR_KIND_IXFR ? "" : j->incremental ? " (incremental)" : " (afresh)",
+	       j->staged ? " (index; answers being prepared)" : "");
+	if (j->staged) {
+		/* Served by the reference resolver until the second stage is published. */
+		if (uv_queue_work(m->loop, &j->req, prepare_work, prepare_done) == 0) {
+			z->working = true;
+			z->preparing = true;
+			m->jobs++;
+			z->refs++;
+			refresh_succeeded(z, j->primary);
+			arm(m);
+			return;
+		}
+		dd_log(DD_LOG_WARN,
+		       "zone %s: answers not prepared (cannot queue); the reference resolver answers",
+		       z->domain);
+	}
 	refresh_succeeded(z, j->primary);
 	arm(m);
-	if (uv_queue_work(m->loop, &j->req, persist_work, persist_done) < 0) {
-		dd_log(DD_LOG_WARN, "zone %s: not persisted (cannot queue)", z->domain);
+	persist_queue(j);
+}
+
+/* The second stage of a staged build (job_done queued it): prepared answers. */
+static void prepare_work(uv_work_t *req)
+{
+	struct job *j = req->data;
+	j->prepared = zone_snap_prepare_copy(j->out);
+	clock_gettime(CLOCK_MONOTONIC, &j->t2);
+}
+
+static void prepare_done(uv_work_t *req, int status)
+{
+	struct job *j = req->data;
+	struct dd_zone *z = j->z;
+	struct dd_zonemgr *m = z->m;
+	m->jobs--;
+	z->refs--;
+	z->working = false;
+	z->preparing = false;
+	if (status < 0 || m->stopping || z->removed) {
+		zone_snap_free(j->prepared);
 		zone_snap_free(j->out);
 		free(j);
+		zone_release(z);
 		return;
 	}
-	m->jobs++;
-	z->refs++;
+	double ms = (double)(j->t2.tv_sec - j->t1.tv_sec) * 1e3 +
+		    (double)(j->t2.tv_nsec - j->t1.tv_nsec) / 1e6;
+	if (!j->prepared) {
+		dd_log(DD_LOG_WARN,
+		       "zone %s: serial %u: answers not prepared (out of memory); the reference "
+		       "resolver keeps answering",
+		       z->domain, j->out->serial);
+	} else {
+		if (z->snap == j->out) {
+			zone_snap_free(z->snap);
+			z->snap = zone_snap_ref(j->prepared);
+			publish(m);
+			dd_log(DD_LOG_INFO, "zone %s: serial %u: answers prepared in %.1f ms",
+			       z->domain, z->snap->serial, ms);
+		}
+		zone_snap_free(j->out);
+		j->out = j->prepared;
+		j->prepared = NULL;
+	}
+	arm(m);
+	persist_queue(j);
 }
 
 static void on_xfr_done(void *arg, struct xfr_uv_result *res)
@@ -1622,7 +1716,10 @@ static void status_text(struct sp_buf *b, const struct dd_zone *z, int64_t now)
 		sp_buf_puts(b, "  last refresh: never\n");
 	if (z->last_attempt)
 		sp_buf_printf(b, "  last result: %s\n", z->last_rc == 0 ? "ok" : z->last_error);
-	if (z->xfr || z->working)
+	if (z->preparing)
+		sp_buf_puts(b, "  next refresh: after the answers are prepared (the reference "
+			       "resolver answers meanwhile)\n");
+	else if (z->xfr || z->working)
 		sp_buf_puts(b, "  next refresh: running\n");
 	else
 		sp_buf_printf(b, "  next refresh: in %lld s\n",
@@ -1659,7 +1756,8 @@ static void status_json(struct sp_json *j, const struct dd_zone *z, int64_t now)
 		sp_json_kstr(j, "last_result",
 			     !z->last_attempt ? NULL : z->last_rc == 0 ? "ok" : "failed");
 		sp_json_kstr(j, "last_error", z->last_error[0] ? z->last_error : NULL);
-		sp_json_kbool(j, "refreshing", z->xfr || z->working);
+		sp_json_kbool(j, "refreshing", (z->xfr || z->working) && !z->preparing);
+		sp_json_kbool(j, "preparing", z->preparing);
 		sp_json_kint(j, "next_refresh", z->t.next_refresh);
 		sp_json_kint(j, "expires_in", z->snap ? z->t.expire_at - now : 0);
 		sp_json_kuint(j, "transfers", z->transfers);

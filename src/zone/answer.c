@@ -924,7 +924,8 @@ static void plan_do(struct answer_ctx *c, const bool *more, unsigned n)
 		const struct zone_dnssec *d;
 		const struct snap_hot *a, *cut, *h;
 		int k;
-		if (!more[i] || !want_dnssec(c[i].s, &c[i].q) || !(d = c[i].s->dnssec)->do_block ||
+		if (!more[i] || !c[i].s->hot_ready || !want_dnssec(c[i].s, &c[i].q) ||
+		    !(d = c[i].s->dnssec)->do_block ||
 		    c[i].q.qtype == DNS_T_ANY)
 			continue;
 		h = zone_snap_find_hot(c[i].s, c[i].q.lname, c[i].q.qn.len - c[i].s->origin_len,
@@ -1173,11 +1174,14 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		struct answer_info *info)
 {
 	const struct query *q = &c->q;
+	/* A version served before its answers are prepared (zone_snap_build_index). */
+	if (__builtin_expect(cfg->reference_only || !c->s->hot_ready, 0))
+		return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 	if (want_dnssec(c->s, q)) {
-		size_t n = cfg->reference_only ? 0 : answer_do(cfg, pkt, c, info);
+		size_t n = answer_do(cfg, pkt, c, info);
 		return n ? n : answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 	}
-	const struct snap_frag *f = cfg->reference_only ? NULL : find_frag(c->s, q);
+	const struct snap_frag *f = find_frag(c->s, q);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
@@ -1268,18 +1272,22 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		n = ANSWER_BURST_MAX;
 	bool hot = !cfg->reference_only;
 
+	/* fetch[i]: query i needs its zone's prepared answers (a version served
+	 * before they are prepared is answered by the reference resolver). */
+	bool fetch[ANSWER_BURST_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
+		fetch[i] = more[i] && hot && c[i].s->hot_ready;
 		if (!more[i])
 			lens[i] = (uint16_t)out;
-		else if (hot)
+		else if (fetch[i])
 			prefetch_first(&c[i]);
-		if (hot && i >= PREFETCH_LAG && more[i - PREFETCH_LAG])
+		if (i >= PREFETCH_LAG && fetch[i - PREFETCH_LAG])
 			prefetch_hot(&c[i - PREFETCH_LAG]);
 	}
-	for (unsigned i = n > PREFETCH_LAG ? n - PREFETCH_LAG : 0; hot && i < n; i++)
-		if (more[i])
+	for (unsigned i = n > PREFETCH_LAG ? n - PREFETCH_LAG : 0; i < n; i++)
+		if (fetch[i])
 			prefetch_hot(&c[i]);
 	if (hot)
 		plan_do(c, more, n);

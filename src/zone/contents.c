@@ -60,6 +60,7 @@ struct zone_contents *zone_contents_alloc(size_t node_count, size_t rrset_count,
 	struct zone_arena *a = arena_new(off_bytes + bytes);
 	if (z == NULL || a == NULL || npages > UINT32_MAX || node_count > UINT32_MAX)
 		goto fail;
+	z->refs = 1;
 	z->arenas = malloc(sizeof(*z->arenas));
 	z->pages = malloc((npages ? npages : 1) * sizeof(*z->pages));
 	z->page_first = malloc((npages ? npages : 1) * sizeof(*z->page_first));
@@ -111,7 +112,7 @@ int zone_contents_attach(struct zone_contents *z, struct zone_arena *a)
 
 void zone_contents_free(struct zone_contents *z)
 {
-	if (z == NULL)
+	if (z == NULL || __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	for (unsigned i = 0; i < z->arena_count; i++)
 		arena_unref(z->arenas[i]);
@@ -119,6 +120,12 @@ void zone_contents_free(struct zone_contents *z)
 	free(z->pages);
 	free(z->page_first);
 	free(z);
+}
+
+struct zone_contents *zone_contents_ref(struct zone_contents *z)
+{
+	__atomic_add_fetch(&z->refs, 1, __ATOMIC_RELAXED);
+	return z;
 }
 
 /* The page holding node i. */
@@ -462,6 +469,7 @@ int zone_contents_patch(const struct zone_contents *old, const struct zone_conte
 	*out = NULL;
 	if (ed == NULL || z == NULL)
 		goto fail;
+	z->refs = 1;
 	for (size_t i = 0; i < delta->node_count; i++) {
 		const struct zone_node *n = zone_contents_node(delta, i);
 		ed[i] = (struct edit){ n->owner, n };

@@ -32,6 +32,8 @@
  * Threads: once returned by zone_builder_finish, a contents is never
  * modified; any number of threads may read it concurrently.  Whoever holds
  * the pointer owns it until zone_contents_free.  Lookups are fastpath-safe.
+ * It is reference counted (zone_contents_ref), so that two snapshots of one
+ * version (zone_snap_prepare_copy) can share it; the count is atomic.
  */
 
 #include <stdbool.h>
@@ -102,6 +104,7 @@ struct zone_contents {
 	size_t dead_bytes;	    /* of those, bytes only older versions use */
 	struct zone_arena **arenas; /* arenas referenced (private) */
 	unsigned arena_count;
+	uint32_t refs;		    /* references (zone_contents_ref); atomic */
 };
 
 /* Node i (0 <= i < node_count) in canonical order.  O(log pages). */
@@ -147,8 +150,11 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t typ
 /* The node's RRSIGs covering type, or NULL. */
 const struct zone_rrset *zone_node_rrsig(const struct zone_node *n, uint16_t covered);
 
-/* Releases z and its arena references; NULL is a no-op. */
+/* Drops a reference to z; the last one releases z and its arena references.  NULL is a no-op. */
 void zone_contents_free(struct zone_contents *z);
+
+/* Another reference to z (released with zone_contents_free); returns z.  Any thread. */
+struct zone_contents *zone_contents_ref(struct zone_contents *z);
 
 /*
  * For producers (builder, transfer apply).  Allocates a contents whose single

@@ -1207,12 +1207,15 @@ bool snap_set_soa(struct zone_snap *s, struct zone_contents *z)
 	return true;
 }
 
-struct zone_snap *zone_snap_build(struct zone_contents *z)
+struct zone_snap *zone_snap_build_index(struct zone_contents *z)
 {
 	struct zone_snap *s = calloc(1, sizeof(*s));
 	if (s) {
 		s->refs = 1;
 		s->stat_id = ZONE_STAT_ID_NONE;
+		s->frag_nxdomain = SNAP_NONE;
+		s->frag_nodata = SNAP_NONE;
+		s->apex_hot = SNAP_NONE;
 		s->shared = calloc(1, sizeof(*s->shared));
 	}
 	struct builder b = { .s = s };
@@ -1221,22 +1224,11 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	s->shared->refs = 1;
 	if (!snap_set_soa(s, z))
 		goto fail;
-
-	b.scratch = malloc(65536);
-	if (!b.scratch || build_index(&b) < 0 || zone_dnssec_build(s) < 0 || build_frags(&b) < 0 ||
-	    build_do(&b) < 0 || finish(&b) < 0)
+	if (build_index(&b) < 0 || zone_dnssec_build(s) < 0)
 		goto fail;
-	if (s->nhpages && s->hpage_ref[0]->bytes == HUGE_ALIGN)
-		spare_fill(3); /* a 1-record IXFR copies two or three pages of buckets */
-	free(b.scratch);
-	free(b.arena.buf);
-	free(b.tmp.buf);
 	snap_set_mem(s);
 	return s;
 fail:
-	free(b.scratch);
-	free(b.arena.buf);
-	free(b.tmp.buf);
 	if (s) {
 		s->z = z;
 		zone_snap_free(s);
@@ -1244,6 +1236,80 @@ fail:
 		zone_contents_free(z);
 	}
 	return NULL;
+}
+
+/* The second stage on s (not published yet): prepared answers, then hot_ready. */
+static int prepare(struct zone_snap *s)
+{
+	struct builder b = { .s = s };
+	int rc = DP_ENOMEM;
+	b.scratch = malloc(65536);
+	if (b.scratch && (rc = build_frags(&b)) >= 0 && (rc = build_do(&b)) >= 0 &&
+	    (rc = finish(&b)) >= 0) {
+		if (s->nhpages && s->hpage_ref[0]->bytes == HUGE_ALIGN)
+			spare_fill(3); /* a 1-record IXFR copies two or three pages of buckets */
+		snap_set_mem(s);
+		rc = 0;
+	}
+	free(b.scratch);
+	free(b.arena.buf);
+	free(b.tmp.buf);
+	return rc;
+}
+
+int zone_snap_prepare(struct zone_snap *s)
+{
+	return s->hot_ready ? 0 : prepare(s);
+}
+
+struct zone_snap *zone_snap_build(struct zone_contents *z)
+{
+	struct zone_snap *s = zone_snap_build_index(z);
+	if (s && zone_snap_prepare(s) < 0) {
+		zone_snap_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Private copies of n pages (refs/mem arrays of n entries); false on ENOMEM (partly filled). */
+static bool pages_copy(struct snap_page **ref, void **mem, struct snap_page *const *from,
+		       uint32_t n)
+{
+	for (uint32_t p = 0; p < n; p++) {
+		ref[p] = page_copy(from[p]);
+		if (!ref[p])
+			return false;
+		mem[p] = ref[p]->mem;
+	}
+	return true;
+}
+
+struct zone_snap *zone_snap_prepare_copy(const struct zone_snap *old)
+{
+	if (old->hot_ready || old->dnssec || !old->z)
+		return NULL;
+	struct zone_snap *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = *old;
+	s->refs = 1;
+	s->z = zone_contents_ref(old->z);
+	s->npage_ref = calloc(old->nnpages ? old->nnpages : 1, sizeof(*s->npage_ref));
+	s->npages = calloc(old->nnpages ? old->nnpages : 1, sizeof(*s->npages));
+	s->hpage_ref = calloc(old->nhpages ? old->nhpages : 1, sizeof(*s->hpage_ref));
+	s->hpages = calloc(old->nhpages ? old->nhpages : 1, sizeof(*s->hpages));
+	s->shared = calloc(1, sizeof(*s->shared));
+	if (s->shared)
+		s->shared->refs = 1;
+	if (!s->npage_ref || !s->npages || !s->hpage_ref || !s->hpages || !s->shared ||
+	    !pages_copy(s->npage_ref, (void **)s->npages, old->npage_ref, old->nnpages) ||
+	    !pages_copy(s->hpage_ref, (void **)s->hpages, old->hpage_ref, old->nhpages) ||
+	    prepare(s) < 0) {
+		zone_snap_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 struct zone_snap *zone_snap_placeholder(const uint8_t *origin)

@@ -286,6 +286,30 @@ static inline uint32_t zone_name_hash_final(uint64_t h)
 struct zone_snap *zone_snap_build(struct zone_contents *z) __attribute__((warn_unused_result));
 
 /*
+ * zone_snap_build in two stages, so that a new version can be served before
+ * its answers are prepared.  zone_snap_build_index: the first stage, the
+ * name index (and, for a signed zone, its NSEC3 chain): a snapshot the
+ * engine answers entirely with the reference resolver (hot_ready false),
+ * correct but slower; about a fifth of the whole build.  Takes ownership of
+ * z as zone_snap_build does; NULL on allocation failure.
+ * zone_snap_prepare: the second stage in place, on a snapshot nobody reads
+ * yet (0, DP_ENOMEM, DP_ERANGE; on failure free s).  A no-op when prepared.
+ */
+struct zone_snap *zone_snap_build_index(struct zone_contents *z) __attribute__((warn_unused_result));
+int zone_snap_prepare(struct zone_snap *s) __attribute__((warn_unused_result));
+
+/*
+ * The second stage for a first-stage snapshot that is already published: a
+ * new snapshot of the same contents (shared, reference counted) with its
+ * own copies of the index pages, prepared; old stays untouched and may be
+ * read by other threads meanwhile.  Unsigned zones only (a signed zone is
+ * prepared before it is published: its DO answers write its DNSSEC state).
+ * NULL when old is prepared already, signed, or on allocation failure.
+ */
+struct zone_snap *zone_snap_prepare_copy(const struct zone_snap *old)
+	__attribute__((warn_unused_result));
+
+/*
  * The snapshot of z, a version made from old's contents by
  * zone_contents_patch (an IXFR), sharing with old what the change does not
  * touch: the pages of buckets and nodes it does not write, and the hot-block
