@@ -142,7 +142,7 @@ static uint32_t page_of(const struct zone_contents *z, size_t i)
 	return lo;
 }
 
-const struct zone_node *zone_contents_node(const struct zone_contents *z, size_t i)
+const struct zone_node *zone_contents_node_paged(const struct zone_contents *z, size_t i)
 {
 	uint32_t p = page_of(z, i);
 	return z->pages[p]->node[i - z->page_first[p]];

@@ -107,8 +107,17 @@ struct zone_contents {
 	uint32_t refs;		    /* references (zone_contents_ref); atomic */
 };
 
-/* Node i (0 <= i < node_count) in canonical order.  O(log pages). */
-const struct zone_node *zone_contents_node(const struct zone_contents *z, size_t i);
+/* Node i of a version made by zone_contents_patch (through its pages).  O(log pages). */
+const struct zone_node *zone_contents_node_paged(const struct zone_contents *z, size_t i);
+
+/*
+ * Node i (0 <= i < node_count) in canonical order: O(1) in a version with
+ * the producer's flat array (an AXFR, a zone file), O(log pages) otherwise.
+ */
+static inline const struct zone_node *zone_contents_node(const struct zone_contents *z, size_t i)
+{
+	return z->nodes ? &z->nodes[i] : zone_contents_node_paged(z, i);
+}
 
 /* Iterating the RRs of an RRset:
  *	const uint8_t *rr = rs->rdata;

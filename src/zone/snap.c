@@ -471,8 +471,13 @@ uint32_t snap_append_node(struct zone_snap *s, const uint8_t *owner,
 	return idx;
 }
 
-/* Appends a node and indexes it (while building); returns its index or SNAP_NONE on ENOMEM. */
-static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct zone_node *zn)
+/*
+ * Appends a node and indexes it (while building) under hash h (of owner,
+ * computed by the caller: ~0u to compute it here); returns its index or
+ * SNAP_NONE on ENOMEM.
+ */
+static uint32_t add_node_h(struct builder *b, const uint8_t *owner, const struct zone_node *zn,
+			   uint32_t h)
 {
 	struct zone_snap *s = b->s;
 	uint32_t idx = snap_append_node(s, owner, zn);
@@ -485,13 +490,18 @@ static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct z
 	b->indexed++;
 	if ((uint64_t)b->indexed * 16 > ((uint64_t)s->hmask + 1) * 5)
 		return htab_resize(s, b->indexed * 2) < 0 ? SNAP_NONE : idx;
-	size_t len = dns_name_len(owner);
-	uint32_t h = zone_name_hash(owner, len);
+	if (h == ~0u)
+		h = zone_name_hash(owner, dns_name_len(owner));
 	uint32_t i = h & s->hmask;
 	while (zone_snap_bucket(s, i)->ref != SNAP_NONE)
 		i = (i + 1) & s->hmask;
 	*zone_snap_bucket(s, i) = (struct snap_bucket){ h, idx };
 	return idx;
+}
+
+static uint32_t add_node(struct builder *b, const uint8_t *owner, const struct zone_node *zn)
+{
+	return add_node_h(b, owner, zn, ~0u);
 }
 
 uint32_t snap_find_name(const struct zone_snap *s, const uint8_t *name)
@@ -555,10 +565,23 @@ static int build_index(struct builder *b)
 		names += !zone_dnssec_is_nsec3_node(zone_contents_node(z, i));
 	if (htab_resize(s, (uint32_t)names + 16) < 0)
 		return DP_ENOMEM;
-	for (size_t i = 0; i < z->node_count; i++) {
-		const struct zone_node *zn = zone_contents_node(z, i);
-		if (add_node(b, zn->owner, zn) == SNAP_NONE)
-			return DP_ENOMEM;
+	/* In batches: every name's bucket line is fetched before the first is
+	 * written, so that the cache misses of a batch overlap (random lines of a
+	 * table far larger than the cache). */
+	enum { BATCH = 16 };
+	for (size_t i = 0; i < z->node_count; i += BATCH) {
+		size_t n = z->node_count - i < BATCH ? z->node_count - i : BATCH;
+		uint32_t h[BATCH];
+		for (size_t k = 0; k < n; k++) {
+			const uint8_t *o = zone_contents_node(z, i + k)->owner;
+			h[k] = zone_name_hash(o, dns_name_len(o));
+			__builtin_prefetch(zone_snap_bucket(s, h[k] & s->hmask), 1);
+		}
+		for (size_t k = 0; k < n; k++) {
+			const struct zone_node *zn = zone_contents_node(z, i + k);
+			if (add_node_h(b, zn->owner, zn, h[k]) == SNAP_NONE)
+				return DP_ENOMEM;
+		}
 	}
 
 	/* Empty non-terminals: every missing ancestor up to the origin.  An
