@@ -22,6 +22,8 @@
  * packet buffer before it is answered, as the fastpath answers in place in
  * the received buffer.
  * Output is "key: value" lines that scripts/bench-answer.sh collects.
+ * ANSWER_BENCH_THREADS=N in the environment builds the snapshot on N threads
+ * (zone_snap_set_build_threads; default: automatic).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -242,6 +244,10 @@ int main(int argc, char **argv)
 		runs = 7;
 	bool burst_only = argc > 5 && strcmp(argv[5], "burst") == 0;
 	bool digest_only = argc > 5 && strcmp(argv[5], "digest") == 0;
+
+	const char *threads = getenv("ANSWER_BENCH_THREADS");
+	if (threads)
+		zone_snap_set_build_threads((unsigned)strtoul(threads, NULL, 10));
 
 	size_t rss0 = rss_bytes();
 	double t0 = now_s();

@@ -2,10 +2,13 @@
 #include "zone/snap.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dns/msg.h"
 #include "dns/rrtype.h"
@@ -182,6 +185,26 @@ static void huge_free(void *p, size_t len)
 		(void)munmap(p, huge_round(len));
 }
 
+/*
+ * A fresh 2 MiB-aligned mapping of len octets (a multiple of HUGE_ALIGN),
+ * advised for huge pages, whose start holds the old_len (a multiple of the
+ * page size) octets at old: their pages are moved there (mremap), not
+ * copied, and old is gone.  NULL when out of memory (old then stays).
+ */
+static uint8_t *huge_grow(uint8_t *old, size_t old_len, size_t len)
+{
+	uint8_t *p = huge_map(len);
+	if (!p)
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE); /* advice only: fine if refused */
+	if (old_len &&
+	    mremap(old, old_len, old_len, MREMAP_MAYMOVE | MREMAP_FIXED, p) == MAP_FAILED) {
+		(void)munmap(p, len);
+		return NULL;
+	}
+	return p;
+}
+
 /* ---- pages and the shared arena ---- */
 
 
@@ -288,15 +311,35 @@ static int bytes_reserve(struct bytes *b, size_t more)
 		return 0;
 	if (b->fixed)
 		return DP_ERANGE;
-	size_t cap = b->cap ? b->cap : 4096;
+	size_t cap = b->cap ? b->cap : b->mapped ? HUGE_ALIGN : 4096;
 	while (cap < b->len + more)
 		cap *= 2;
+	if (b->mapped) {
+		uint8_t *m = huge_grow(b->buf, b->cap, cap);
+		if (!m)
+			return DP_ENOMEM;
+		b->buf = m;
+		b->cap = cap;
+		return 0;
+	}
 	uint8_t *n = realloc(b->buf, cap);
 	if (!n)
 		return DP_ENOMEM;
 	b->buf = n;
 	b->cap = cap;
 	return 0;
+}
+
+/* Frees b's buffer (a mapped one: exactly its mapping) and empties b. */
+static void bytes_release(struct bytes *b)
+{
+	if (b->mapped) {
+		if (b->cap)
+			(void)munmap(b->buf, b->cap);
+	} else if (!b->fixed) {
+		free(b->buf);
+	}
+	*b = (struct bytes){ .mapped = b->mapped };
 }
 
 /* Pads to a multiple of align with zeroes; returns 0 or the error. */
@@ -712,13 +755,18 @@ static uint32_t make_frag(struct builder *b, struct bytes *out, const uint8_t *a
 }
 
 
-/* Marks node's answers (or, while preparing DO answers, its DO answers) as the resolver's. */
-static void go_slow(struct builder *b, uint32_t node)
+/*
+ * Marks the answers of the node being prepared (or, while preparing DO
+ * answers, its DO answers) as the resolver's.  Not written into the node's
+ * flags yet: in a parallel build other threads read them (snap_emit_hot
+ * applies it, or collects it).
+ */
+static void go_slow(struct builder *b)
 {
 	if (b->dnssec)
 		b->do_slow = true;
 	else
-		zone_snap_node(b->s, node)->flags |= SNAP_N_SLOW;
+		b->node_slow = true;
 }
 
 /* Prepares one answer into b->tmp; a name whose answer cannot be prepared goes slow. */
@@ -728,14 +776,14 @@ static int prep(struct builder *b, struct pending *p, uint32_t node, uint16_t qt
 	int err = 0;
 	struct snap_node *n = zone_snap_node(b->s, node);
 	if (p->n == sizeof(p->ans) / sizeof(p->ans[0])) {
-		go_slow(b, node);
+		go_slow(b);
 		return 0;
 	}
 	uint32_t f = make_frag(b, &b->tmp, n->owner, qtype, rel, wild, mode, node, &err);
 	if (err)
 		return err;
 	if (f == SNAP_NONE) {
-		go_slow(b, node);
+		go_slow(b);
 		return 0;
 	}
 	p->ans[p->n].qtype = qtype;
@@ -821,7 +869,7 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 		bool out;
 		const struct zone_node *end = chain_end(s, i, &out);
 		if (!end && !out) {
-			go_slow(b, i);
+			go_slow(b);
 			return 0;
 		}
 		if ((rc = prep(b, p, i, DNS_T_CNAME, wild, wild, FRAG_QUERY)) < 0)
@@ -858,16 +906,33 @@ static int prep_node(struct builder *b, uint32_t i, struct pending *p)
 
 struct depcol {
 	struct snap_shared *sh;
+	struct snap_collect *col; /* non-NULL: collect the pairs instead (parallel build) */
 	uint32_t node;
 	int err;
 };
+
+static int collect_dep(struct snap_collect *col, uint32_t h, uint32_t node)
+{
+	if (col->ndeps == col->deps_cap) {
+		size_t cap = col->deps_cap ? col->deps_cap * 2 : 4096;
+		struct snap_dep *d = realloc(col->deps, cap * sizeof(*d));
+		if (!d)
+			return DP_ENOMEM;
+		col->deps = d;
+		col->deps_cap = cap;
+	}
+	col->deps[col->ndeps++] = (struct snap_dep){ h, node };
+	return 0;
+}
 
 static void dep_name(struct depcol *c, const uint8_t *name)
 {
 	uint8_t low[DNS_NAME_MAXLEN];
 	size_t len = dns_name_copy_lower(low, name);
-	if (!c->err)
-		c->err = deps_add(c->sh, zone_name_hash(low, len), c->node);
+	if (c->err)
+		return;
+	uint32_t h = zone_name_hash(low, len);
+	c->err = c->col ? collect_dep(c->col, h, c->node) : deps_add(c->sh, h, c->node);
 }
 
 static void dep_cb(void *ctx, unsigned flags, const uint8_t *name)
@@ -887,7 +952,7 @@ static int record_deps(struct builder *b, uint32_t i)
 {
 	struct zone_snap *s = b->s;
 	const struct snap_node *n = zone_snap_node(s, i);
-	struct depcol c = { s->shared, i, 0 };
+	struct depcol c = { s->shared, b->col, i, 0 };
 	if (b->soa_used)
 		dep_name(&c, s->origin);
 	const struct zone_node *zn = n->zn;
@@ -933,8 +998,11 @@ int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	unsigned nans = p->n;
 	size_t size = frags + b->tmp.len;
 	int rc;
+	if (size > SNAP_HOT_MAX)
+		b->node_slow = true;
+	uint16_t flags = (uint16_t)(n->flags | (b->node_slow ? SNAP_N_SLOW : 0));
+	b->node_slow = false;
 	if (size > SNAP_HOT_MAX) {
-		n->flags |= SNAP_N_SLOW;
 		nans = 0;
 		frags = table;
 		size = table;
@@ -957,7 +1025,7 @@ int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	uint8_t *base = b->arena.buf + hot_off;
 	memset(base, 0, frags);
 	struct snap_hot *h = (struct snap_hot *)(void *)base;
-	*h = (struct snap_hot){ .node = i, .link = SNAP_NONE, .flags = n->flags,
+	*h = (struct snap_hot){ .node = i, .link = SNAP_NONE, .flags = flags,
 				.plen = (uint8_t)plen, .nans = (uint8_t)nans };
 	memcpy(h->owner, n->owner, plen);
 	struct snap_ans *a = (struct snap_ans *)(void *)(base + table);
@@ -972,6 +1040,22 @@ int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	n->hot = (uint32_t)(hot_off / 8);
 	lines = (hot_off % 64 + size + 63) / 64;
 	n->hot_lines = (uint8_t)(lines < 4 ? lines : 4);
+	if (!(flags & SNAP_N_SLOW) || (n->flags & SNAP_N_SLOW))
+		return 0;
+	if (!b->col) {
+		n->flags = flags;
+		return 0;
+	}
+	struct snap_collect *col = b->col;
+	if (col->nslow == col->slow_cap) {
+		size_t cap = col->slow_cap ? col->slow_cap * 2 : 1024;
+		uint32_t *l = realloc(col->slow, cap * sizeof(*l));
+		if (!l)
+			return DP_ENOMEM;
+		col->slow = l;
+		col->slow_cap = cap;
+	}
+	col->slow[col->nslow++] = i;
 	return 0;
 }
 
@@ -981,7 +1065,9 @@ int snap_build_hot(struct builder *b, uint32_t i)
 	struct pending p = { .n = 0 };
 	b->tmp.len = 0;
 	b->soa_used = false;
-	zone_snap_node(b->s, i)->flags &= (uint16_t)~SNAP_N_SLOW;
+	b->node_slow = false;
+	if (!b->col)
+		zone_snap_node(b->s, i)->flags &= (uint16_t)~SNAP_N_SLOW;
 	int rc = prep_node(b, i, &p);
 	if (rc < 0 || (rc = snap_emit_hot(b, i, &p)) < 0 || (rc = record_deps(b, i)) < 0)
 		return rc;
@@ -1015,15 +1101,233 @@ int snap_zone_frags(struct builder *b)
 	return err;
 }
 
+/* ---- preparing the answers on several threads ---- */
+
+/* Room for appending later versions: the shared arena reserves this much address space. */
+static size_t arena_reserve(size_t len)
+{
+	return huge_round(len * 2 + ((size_t)4 << 20));
+}
+
+/*
+ * The hot blocks of a full build are prepared by up to SNAP_THREADS_MAX
+ * threads, each over a contiguous range of nodes of equal size, into its
+ * own arena chunk; the chunks are then joined by moving their pages into
+ * one mapping.  Zones under SNAP_PAR_MIN_NODES names are not worth a thread.
+ */
+#define SNAP_THREADS_MAX 8u
+#define SNAP_PAR_MIN_NODES 16384u
+
+static unsigned build_threads; /* zone_snap_set_build_threads; 0: automatic */
+
+void zone_snap_set_build_threads(unsigned n)
+{
+	__atomic_store_n(&build_threads, n, __ATOMIC_RELAXED);
+}
+
+/* Threads for preparing the answers of nnodes nodes. */
+static unsigned frag_threads(uint32_t nnodes)
+{
+	unsigned n = __atomic_load_n(&build_threads, __ATOMIC_RELAXED);
+	if (n == 0) {
+		cpu_set_t set;
+		if (nnodes < SNAP_PAR_MIN_NODES || sched_getaffinity(0, sizeof(set), &set) != 0)
+			return 1;
+		int c = CPU_COUNT(&set);
+		n = c > 0 ? (unsigned)c : 1;
+	}
+	if (n > SNAP_THREADS_MAX)
+		n = SNAP_THREADS_MAX;
+	if (n > nnodes)
+		n = nnodes;
+	return n ? n : 1;
+}
+
+/* One thread's share: nodes [from, to) into its own builder (arena chunk, scratch). */
+struct worker {
+	struct builder b;
+	struct snap_collect col;
+	uint32_t from, to;
+	int rc;
+	bool started;
+	pthread_t tid;
+};
+
+static int build_range(struct builder *b, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++) {
+		if (zone_snap_node(b->s, i)->flags & SNAP_N_NSEC3)
+			continue;
+		int rc = snap_build_hot(b, i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	w->rc = build_range(&w->b, w->from, w->to);
+	return NULL;
+}
+
+/*
+ * Chunk k of the joined arena starts at pos[k]: the previous chunk's end
+ * rounded up to align (a multiple of the page size and of 64, so that
+ * blocks keep their cache-line placement and pages can move).  Returns the
+ * joined length; *gap: the octets between chunks, which hold no block.
+ */
+static size_t chunk_layout(const struct worker *w, unsigned n, size_t align, size_t *pos,
+			   size_t *gap)
+{
+	size_t at = 0;
+	*gap = 0;
+	for (unsigned k = 0; k < n; k++) {
+		pos[k] = at;
+		size_t len = w[k].b.arena.len;
+		at += len;
+		if (k + 1 < n) {
+			size_t r = (at + align - 1) & ~(align - 1);
+			*gap += r - at;
+			at = r;
+		}
+	}
+	return at;
+}
+
+/*
+ * Joins the chunks into b->arena (chunk 0 is b's own): one mapping of the
+ * final reservation's size, each chunk's pages moved to its place
+ * (mremap), their blocks' refs rebased; then the nodes the threads left
+ * SLOW get the flag and the dependency pairs go into the shared index, in
+ * node order (the index comes out as a one-thread build makes it).
+ * Chunks start 2 MiB-aligned (their huge pages move whole) unless the gaps
+ * that leaves would be a noticeable share of a small arena; the gaps count
+ * as dead octets (sh->dead).
+ */
+static int join_chunks(struct builder *b, struct worker *w, unsigned n)
+{
+	struct zone_snap *s = b->s;
+	struct snap_shared *sh = s->shared;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pos[SNAP_THREADS_MAX], gap;
+	size_t align = HUGE_ALIGN, used = chunk_layout(w, n, align, pos, &gap);
+	if (gap * 16 > used) {
+		align = page > 64 ? page : 64;
+		used = chunk_layout(w, n, align, pos, &gap);
+	}
+	if (used > (size_t)UINT32_MAX * 8)
+		return DP_ERANGE; /* beyond what 32-bit refs address */
+	for (unsigned k = 0; k < n; k++)
+		for (size_t c = 0; c < w[k].col.nslow; c++)
+			zone_snap_node(s, w[k].col.slow[c])->flags |= SNAP_N_SLOW;
+	for (unsigned k = 0; k < n; k++)
+		for (size_t c = 0; c < w[k].col.ndeps; c++)
+			if (deps_add(sh, w[k].col.deps[c].hash, w[k].col.deps[c].node) < 0)
+				return DP_ENOMEM;
+
+	size_t cap = arena_reserve(used);
+	uint8_t *m = huge_grow(NULL, 0, cap);
+	if (!m)
+		return DP_ENOMEM;
+	for (unsigned k = 0; k < n; k++) {
+		struct bytes *a = &w[k].b.arena;
+		size_t mv = (a->len + align - 1) & ~(align - 1);
+		if (mv > a->cap)
+			mv = a->cap; /* (cannot happen: cap is a multiple of 2 MiB) */
+		if (mv && mremap(a->buf, mv, mv, MREMAP_MAYMOVE | MREMAP_FIXED, m + pos[k]) ==
+				  MAP_FAILED) {
+			(void)munmap(m, cap); /* what moved already goes with it */
+			return DP_ENOMEM;
+		}
+		if (a->cap > mv)
+			(void)munmap(a->buf + mv, a->cap - mv);
+		*a = (struct bytes){ .mapped = true };
+	}
+	for (unsigned k = 1; k < n; k++) {
+		uint32_t shift = (uint32_t)(pos[k] / 8);
+		for (uint32_t i = w[k].from; i < w[k].to; i++) {
+			struct snap_node *nd = zone_snap_node(s, i);
+			if (!(nd->flags & SNAP_N_NSEC3))
+				nd->hot += shift;
+		}
+	}
+	b->arena = (struct bytes){ .buf = m, .len = used, .cap = cap, .mapped = true };
+	sh->dead += gap;
+	return 0;
+}
+
+/*
+ * Prepares every name's hot block on n threads (the calling one included)
+ * and joins their chunks into b->arena.  A thread that cannot be created
+ * leaves its range to the calling thread.
+ */
+static int build_parallel(struct builder *b, unsigned n)
+{
+	struct zone_snap *s = b->s;
+	struct worker w[SNAP_THREADS_MAX];
+	int rc = 0;
+	memset(w, 0, sizeof(w));
+	for (unsigned k = 0; k < n; k++) {
+		w[k].from = (uint32_t)((uint64_t)s->nnodes * k / n);
+		w[k].to = (uint32_t)((uint64_t)s->nnodes * (k + 1) / n);
+		w[k].b = (struct builder){ .s = s, .arena = { .mapped = true } };
+		w[k].b.col = &w[k].col;
+		if (k > 0 && !(w[k].b.scratch = malloc(65536)))
+			rc = DP_ENOMEM;
+	}
+	/* Chunk 0 is b's arena, which already holds the zone-wide fragments. */
+	w[0].b.arena = b->arena;
+	w[0].b.scratch = b->scratch;
+	w[0].b.tmp = b->tmp;
+	/* The threads take no signals: those are the daemon's threads' business. */
+	sigset_t all, old;
+	sigfillset(&all);
+	bool masked = pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
+	for (unsigned k = 1; rc == 0 && k < n; k++)
+		w[k].started = pthread_create(&w[k].tid, NULL, worker_main, &w[k]) == 0;
+	if (masked)
+		(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		worker_main(&w[0]);
+	for (unsigned k = 1; rc == 0 && k < n; k++)
+		if (!w[k].started)
+			worker_main(&w[k]); /* no thread for it: fall back, do not fail */
+	for (unsigned k = 1; k < n; k++)
+		if (w[k].started)
+			(void)pthread_join(w[k].tid, NULL);
+	for (unsigned k = 0; rc == 0 && k < n; k++)
+		rc = w[k].rc;
+	b->tmp = w[0].b.tmp;
+	if (rc == 0)
+		rc = join_chunks(b, w, n); /* moves the chunks out of w[] */
+	if (rc < 0)
+		b->arena = w[0].b.arena; /* what is left of chunk 0: the caller frees it */
+	for (unsigned k = 0; k < n; k++) {
+		if (k > 0) {
+			bytes_release(&w[k].b.arena);
+			bytes_release(&w[k].b.tmp);
+			free(w[k].b.scratch);
+		}
+		free(w[k].col.slow);
+		free(w[k].col.deps);
+	}
+	return rc;
+}
+
 static int build_frags(struct builder *b)
 {
 	struct zone_snap *s = b->s;
 	int rc = snap_zone_frags(b);
 	if (rc < 0)
 		return rc;
-	for (uint32_t i = 0; i < s->nnodes; i++)
-		if (!(zone_snap_node(s, i)->flags & SNAP_N_NSEC3) && (rc = snap_build_hot(b, i)) < 0)
-			return rc;
+	unsigned n = frag_threads(s->nnodes);
+	if (n > 1)
+		rc = build_parallel(b, n);
+	else
+		rc = build_range(b, 0, s->nnodes);
+	if (rc < 0)
+		return rc;
 	for (uint32_t i = 0; i < s->nnodes; i++)
 		snap_link_one(b, i);
 	uint32_t apex = snap_find_name(s, s->origin);
@@ -1171,24 +1475,30 @@ static int build_do(struct builder *b)
 	return 0;
 }
 
-/* Room for appending later versions: the shared arena reserves this much address space. */
-static size_t arena_reserve(size_t len)
-{
-	return huge_round(len * 2 + ((size_t)4 << 20));
-}
-
-/* Moves the arena into its shared (huge-page) reservation and points the
- * buckets at the hot blocks. */
+/*
+ * Makes the arena (already in its huge-page mapping) the shared
+ * reservation, grown to arena_reserve by moving its pages, not copying
+ * them, and points the buckets at the hot blocks.
+ */
 static int finish(struct builder *b)
 {
 	struct zone_snap *s = b->s;
 	struct snap_shared *sh = s->shared;
-	sh->reserved = arena_reserve(b->arena.len);
-	sh->base = huge_alloc(sh->reserved);
-	if (!sh->base)
-		return DP_ENOMEM;
-	memcpy(sh->base, b->arena.buf, b->arena.len);
-	sh->used = b->arena.len;
+	struct bytes *a = &b->arena;
+	size_t want = arena_reserve(a->len);
+	if (!a->mapped)
+		return DP_EINVAL; /* cannot happen: zone_snap_build maps it */
+	if (a->cap < want) {
+		uint8_t *m = huge_grow(a->buf, a->cap, want);
+		if (!m)
+			return DP_ENOMEM;
+		a->buf = m;
+		a->cap = want;
+	}
+	sh->base = a->buf;
+	sh->reserved = a->cap; /* exactly the mapping: huge_free unmaps it whole */
+	sh->used = a->len;
+	*a = (struct bytes){ .mapped = true };
 	s->arena = sh->base;
 	s->arena_len = sh->used;
 	for (uint32_t i = 0; i <= s->hmask; i++) {
@@ -1264,7 +1574,7 @@ fail:
 /* The second stage on s (not published yet): prepared answers, then hot_ready. */
 static int prepare(struct zone_snap *s)
 {
-	struct builder b = { .s = s };
+	struct builder b = { .s = s, .arena = { .mapped = true } };
 	int rc = DP_ENOMEM;
 	b.scratch = malloc(65536);
 	if (b.scratch && (rc = build_frags(&b)) >= 0 && (rc = build_do(&b)) >= 0 &&
@@ -1275,7 +1585,7 @@ static int prepare(struct zone_snap *s)
 		rc = 0;
 	}
 	free(b.scratch);
-	free(b.arena.buf);
+	bytes_release(&b.arena);
 	free(b.tmp.buf);
 	return rc;
 }

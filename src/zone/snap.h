@@ -310,6 +310,19 @@ struct zone_snap *zone_snap_prepare_copy(const struct zone_snap *old)
 	__attribute__((warn_unused_result));
 
 /*
+ * Threads the second stage (zone_snap_build, zone_snap_prepare,
+ * zone_snap_prepare_copy) prepares the answers on (the calling thread is
+ * one of them; the others are created and joined within the call).  0, the
+ * default: automatic, as many as CPUs in the calling thread's affinity
+ * mask, at most 8, and one for zones under 16384 names.  n > 0: n threads
+ * (at most 8, at most one per name) whatever the zone's size, for tests
+ * and measurements.  The answers are byte for byte the same for any count.
+ * A thread that cannot be created leaves its share to the calling thread.
+ * Any thread; affects builds that start after it.
+ */
+void zone_snap_set_build_threads(unsigned n);
+
+/*
  * The snapshot of z, a version made from old's contents by
  * zone_contents_patch (an IXFR), sharing with old what the change does not
  * touch: the pages of buckets and nodes it does not write, and the hot-block

@@ -49,11 +49,32 @@ struct snap_shared {
 	uint32_t dcount;
 };
 
-/* A growable byte buffer (fragments and hot blocks while building). */
+/*
+ * A growable byte buffer (fragments and hot blocks while building).  A
+ * mapped one (a full build's hot-block arena) lives in a 2 MiB-aligned
+ * anonymous mapping of exactly cap octets advised for huge pages, and grows
+ * by moving its pages into a bigger mapping (mremap), never by copying;
+ * release it with bytes_release.
+ */
 struct bytes {
 	uint8_t *buf;
 	size_t len, cap;
-	bool fixed; /* the shared arena: cannot move, full is DP_ERANGE */
+	bool fixed;  /* the shared arena: cannot move, full is DP_ERANGE */
+	bool mapped; /* buf is a mapping of cap octets (cap a multiple of 2 MiB, or 0) */
+};
+
+/*
+ * What a builder that runs beside others (a thread of a parallel full
+ * build) keeps instead of writing state the others read: the nodes that go
+ * to the reference resolver (SNAP_N_SLOW: other threads read node flags)
+ * and the (name hash, node) pairs of the dependency index.  Applied, in
+ * node order, once every thread has been joined.
+ */
+struct snap_collect {
+	uint32_t *slow;
+	size_t nslow, slow_cap;
+	struct snap_dep *deps;
+	size_t ndeps, deps_cap;
 };
 
 /* One build (zone_snap_build) or update (zone_snap_update) in progress. */
@@ -67,6 +88,9 @@ struct builder {
 	uint32_t indexed;            /* nodes in the hash index (NSEC3 chain nodes are not) */
 	bool dnssec;                 /* preparing answers for DO queries (signed zones) */
 	bool do_slow;                /* the name's DO answers go to the reference resolver */
+	bool node_slow;              /* the name being built goes to the reference resolver
+				      * (set while preparing it, taken by snap_emit_hot) */
+	struct snap_collect *col;    /* NULL: write SLOW flags and dependencies directly */
 };
 
 /* One name's prepared answers while its hot block is assembled. */
@@ -104,11 +128,20 @@ uint16_t snap_base_flags(const struct snap_node *n);
 void snap_find_cut(const struct zone_snap *s, const uint8_t *owner, uint16_t *flags,
 		   uint32_t *cut);
 
-/* Lays out node i's hot block (answers in p, fragments in b->tmp) at the arena's end. */
+/*
+ * Lays out node i's hot block (answers in p, fragments in b->tmp) at the
+ * arena's end, with SNAP_N_SLOW in its flags when b->node_slow is set or the
+ * block is too large; the node's SLOW flag is then set (b->col NULL) or the
+ * node collected in b->col.  Clears b->node_slow.
+ */
 int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 	__attribute__((warn_unused_result));
 
-/* Node i's hot block prepared afresh and appended, its dependencies recorded. */
+/*
+ * Node i's hot block prepared afresh and appended, its dependencies recorded
+ * (into the shared index, or into b->col: then node i's flags are not
+ * written, and must not hold SNAP_N_SLOW, which a full build never set yet).
+ */
 int snap_build_hot(struct builder *b, uint32_t i) __attribute__((warn_unused_result));
 
 /* Fills node i's hot block link: the cut above it, or its wildcard child. */
