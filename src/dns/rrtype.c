@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dns/rrtype.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -68,8 +69,30 @@ static const struct dns_rrtype_desc rrtypes[] = {
 
 static const struct dns_rrtype_desc generic = { 0, NULL, { REST, END } };
 
+/*
+ * Types below 256 (nearly every record) by a direct index, built once: the
+ * binary search below costs several mispredicted branches per record, a
+ * measurable share of receiving a large zone transfer.  small_idx[t] is
+ * 1 + the table index of type t, 0 when the table does not have it.
+ */
+static uint8_t small_idx[256];
+static pthread_once_t small_once = PTHREAD_ONCE_INIT;
+
+static void small_build(void)
+{
+	_Static_assert(sizeof(rrtypes) / sizeof(rrtypes[0]) < 255, "index fits in a uint8_t");
+	for (size_t i = 0; i < sizeof(rrtypes) / sizeof(rrtypes[0]); i++)
+		if (rrtypes[i].type < 256)
+			small_idx[rrtypes[i].type] = (uint8_t)(i + 1);
+}
+
 const struct dns_rrtype_desc *dns_rrtype_get(uint16_t type)
 {
+	if (type < 256) {
+		pthread_once(&small_once, small_build);
+		unsigned k = small_idx[type];
+		return k ? &rrtypes[k - 1] : &generic;
+	}
 	/* The table is sorted by type: binary search. */
 	size_t lo = 0, hi = sizeof(rrtypes) / sizeof(rrtypes[0]);
 	while (lo < hi) {

@@ -130,6 +130,27 @@ Test(rrtype_table, known_and_meta)
 	cr_assert(dns_rrtype_is_meta(249));
 }
 
+/* Every type number: a known type gets its own entry, any other the generic one (direct index below 256). */
+Test(rrtype_table, every_type_number)
+{
+	const struct dns_rrtype_desc *generic = dns_rrtype_get(65000);
+	unsigned known = 0;
+	for (uint32_t t = 0; t <= 65535; t++) {
+		const struct dns_rrtype_desc *d = dns_rrtype_get((uint16_t)t);
+		bool listed = false;
+		for (size_t i = 0; i < N_MNEM; i++)
+			listed |= mnemonics[i].type == t;
+		if (d != generic) {
+			known++;
+			cr_assert_eq(d->type, t, "type %u", t);
+			cr_assert_not_null(d->name, "type %u", t);
+		} else {
+			cr_assert_not(listed && dns_rrtype_known((uint16_t)t), "type %u", t);
+		}
+	}
+	cr_assert_geq(known, N_MNEM - 5, "%u known types", known); /* the table less the meta types */
+}
+
 /* ------------------------------------------------------------- round trip */
 
 struct rt_case {
