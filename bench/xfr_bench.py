@@ -1102,8 +1102,12 @@ def summary(path):
 		return 1
 	cols = [s for s in SECONDARIES if any(s in r for r in runs)]
 	r0 = runs[0]
+	orders = []
+	for r in runs:
+		if ','.join(r['order']) not in orders:
+			orders.append(','.join(r['order']))
 	print('%d run(s) of %s, %d names, %d records, started in the order %s' % (
-		len(runs), r0['date'][:10], r0['names'], r0['records'], ','.join(r0['order'])))
+		len(runs), r0['date'][:10], r0['names'], r0['records'], ' / '.join(orders)))
 	print('load average at start/end of each run: %s; CPU stolen by the host: %s%%' % (
 		' '.join('%.1f/%.1f' % (r['load_start'], r['load_end']) for r in runs),
 		' '.join('%.1f' % r['steal_pct'] for r in runs)))

@@ -17,7 +17,9 @@
 # SIGINT/SIGTERM.
 # Usage: scripts/bench-xfr.sh [NAMES] [RUNS] [options of bench/xfr_bench.py...]
 #   e.g. scripts/bench-xfr.sh 1000000 3 --order dpdnsd   (dpdnsd alone)
-# XFR_BENCH_OUT=FILE keeps the per-run JSON lines.
+# XFR_BENCH_OUT=FILE keeps the per-run JSON lines (appended, so that runs of several
+# invocations, e.g. with different --order, can be summarised together:
+# python3 bench/xfr_bench.py --summary FILE).
 set -euo pipefail
 
 names=${1:-1000000}
@@ -61,7 +63,7 @@ timeout --kill-after=30 $((runs * 1200 + 120)) \
 	"$py" bench/xfr_bench.py --dpdnsd build-rel/src/daemon/dpdnsd --zone "$work/bench.test.zone" \
 	--names "$names" --runs "$runs" --out "$work/runs.jsonl" "$@"
 if [ -n "${XFR_BENCH_OUT:-}" ]; then
-	cp "$work/runs.jsonl" "$XFR_BENCH_OUT"
+	cat "$work/runs.jsonl" >> "$XFR_BENCH_OUT"
 fi
 
 echo
