@@ -626,6 +626,14 @@ struct job {
  */
 #define STAGED_MIN_RECORDS 20000u
 
+/*
+ * An IXFR of at most this many records (in the stream) is applied on the
+ * slow-path loop itself instead of the thread pool: a 1-record change to the
+ * 1M-name zone takes about 0.6 ms of apply and snapshot work (BENCHMARKS.md),
+ * less than the two thread wake-ups it saves on a busy machine.
+ */
+#define IXFR_INLINE_RECORDS 1000u
+
 static void job_diag(void *ctx, enum zone_diag_level level, const char *line)
 {
 	struct job *j = ctx;
@@ -633,41 +641,52 @@ static void job_diag(void *ctx, enum zone_diag_level level, const char *line)
 		snprintf(j->err, sizeof(j->err), "%s", line);
 }
 
+/*
+ * An IXFR's apply: the new version shares with the one served all that the
+ * difference does not touch; only the changed names are checked, and only
+ * their hot blocks (and those of the names whose answers read them) are
+ * built again.  Sets j->out (derived) or *nz (a new contents to build
+ * afresh: the line of versions holds too much garbage, or the change needs
+ * it), or j->rc < 0.  Any thread.
+ */
+static void job_ixfr(struct job *j, struct zone_contents **nz)
+{
+	struct zone_diag d;
+	struct zone_changes chg;
+	zone_diag_init(&d, job_diag, j);
+	char name[300];
+	snprintf(name, sizeof(name), "zone %s from %s", j->z->domain, j->primary);
+	j->rc = xfr_apply_changes(j->base->z, j->cs, name, &d, nz, &chg);
+	if (j->rc < 0) {
+		j->ixfr_inconsistent = true;
+		if (!j->err[0])
+			snprintf(j->err, sizeof(j->err), "IXFR does not apply: %s",
+				 dp_strerror(j->rc));
+		return;
+	}
+	int err = 0;
+	if (!chg.full)
+		j->out = zone_snap_update(j->base, *nz, &chg, &err);
+	zone_changes_free(&chg);
+	j->incremental = j->out != NULL;
+	if (j->out) {
+		*nz = NULL; /* the new version's now */
+		clock_gettime(CLOCK_MONOTONIC, &j->t1);
+	}
+}
+
 static void job_work(uv_work_t *req)
 {
 	struct job *j = req->data;
-	struct dd_zone *z = j->z;
 	struct zone_contents *nz = j->axfr;
 	j->axfr = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	if (j->cs) {
-		/*
-		 * IXFR: the new version shares with the one served all that the
-		 * difference does not touch; only the changed names are checked,
-		 * and only their hot blocks (and those of the names whose
-		 * answers read them) are built again.  When the line of versions
-		 * holds too much garbage, either step builds afresh.
-		 */
-		struct zone_diag d;
-		struct zone_changes chg;
-		zone_diag_init(&d, job_diag, j);
-		char name[300];
-		snprintf(name, sizeof(name), "zone %s from %s", z->domain, j->primary);
-		j->rc = xfr_apply_changes(j->base->z, j->cs, name, &d, &nz, &chg);
-		if (j->rc < 0) {
-			j->ixfr_inconsistent = true;
-			if (!j->err[0])
-				snprintf(j->err, sizeof(j->err), "IXFR does not apply: %s",
-					 dp_strerror(j->rc));
+		job_ixfr(j, &nz);
+		if (j->rc < 0 || j->out)
 			return;
-		}
-		int err = 0;
-		if (!chg.full)
-			j->out = zone_snap_update(j->base, nz, &chg, &err);
-		zone_changes_free(&chg);
-		j->incremental = j->out != NULL;
 	}
-	if (!j->out && nz && nz->record_count >= STAGED_MIN_RECORDS) {
+	if (nz && nz->record_count >= STAGED_MIN_RECORDS) {
 		j->out = zone_snap_build_index(nz);
 		/* A signed zone's DO answers write its DNSSEC state: prepared before it is served. */
 		if (j->out && j->out->dnssec && zone_snap_prepare(j->out) < 0) {
@@ -675,7 +694,7 @@ static void job_work(uv_work_t *req)
 			j->out = NULL;
 		}
 		j->staged = j->out && !j->out->hot_ready;
-	} else if (!j->out) {
+	} else {
 		j->out = zone_snap_build(nz);
 	}
 	if (!j->out) {
@@ -750,21 +769,34 @@ static void persist_queue(struct job *j)
 static void prepare_work(uv_work_t *req);
 static void prepare_done(uv_work_t *req, int status);
 
+/*
+ * A build or prepare job of j's zone returned (status from libuv): the
+ * zone's job bookkeeping undone.  Returns true when its result is nobody's
+ * (cancelled, stopping, or the zone removed by a reload meanwhile).
+ */
+static bool job_returned(struct job *j, int status)
+{
+	struct dd_zone *z = j->z;
+	z->m->jobs--;
+	z->refs--;
+	z->working = false;
+	z->preparing = false;
+	return status < 0 || z->m->stopping || z->removed;
+}
+
 static void job_done(uv_work_t *req, int status)
 {
 	struct job *j = req->data;
 	struct dd_zone *z = j->z;
 	struct dd_zonemgr *m = z->m;
-	m->jobs--;
-	z->refs--;
-	z->working = false;
+	bool gone = job_returned(j, status);
 	zone_snap_free(j->base);
 	zone_contents_free(j->axfr);
 	xfr_changeset_list_free(j->cs);
 	j->base = NULL;
 	j->axfr = NULL;
 	j->cs = NULL;
-	if (status < 0 || m->stopping || z->removed) {
+	if (gone) {
 		/* Removed by a reload while it built: the version is nobody's now. */
 		zone_snap_free(j->out);
 		free(j);
@@ -847,11 +879,7 @@ static void prepare_done(uv_work_t *req, int status)
 	struct job *j = req->data;
 	struct dd_zone *z = j->z;
 	struct dd_zonemgr *m = z->m;
-	m->jobs--;
-	z->refs--;
-	z->working = false;
-	z->preparing = false;
-	if (status < 0 || m->stopping || z->removed) {
+	if (job_returned(j, status)) {
 		zone_snap_free(j->prepared);
 		zone_snap_free(j->out);
 		free(j);
@@ -951,7 +979,27 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 		j->axfr = res->zone;
 		res->zone = NULL;
 	}
+	z->working = true; /* job_done undoes these three */
+	m->jobs++;
+	z->refs++;
+	if (j->cs && j->records <= IXFR_INLINE_RECORDS) {
+		/* A small IXFR is applied here, on the loop: two thread hand-offs fewer between
+		 * the transfer and the new answer.  Only a version built afresh goes to the pool. */
+		struct zone_contents *nz = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &j->t0);
+		job_ixfr(j, &nz);
+		if (j->rc < 0 || j->out) {
+			job_done(&j->req, 0);
+			return;
+		}
+		xfr_changeset_list_free(j->cs);
+		j->cs = NULL;
+		j->axfr = nz;
+	}
 	if (uv_queue_work(m->loop, &j->req, job_work, job_done) < 0) {
+		z->working = false;
+		m->jobs--;
+		z->refs--;
 		zone_snap_free(j->base);
 		zone_contents_free(j->axfr);
 		xfr_changeset_list_free(j->cs);
@@ -960,9 +1008,6 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 		arm(m);
 		return;
 	}
-	z->working = true;
-	m->jobs++;
-	z->refs++;
 }
 
 /* A long transfer says how far it is (xfr_uv calls this every 2 s while it runs). */
