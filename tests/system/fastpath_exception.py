@@ -33,6 +33,24 @@ C = st.CHECKS
 PINGS = 3
 
 
+def handed_total(stats):
+	"""Exception frames the service loop has dealt with: written to the TAP or counted as lost."""
+	return stats.get('kernel_tx', 0) + stats.get('kernel_tx_drop', 0) + stats.get('exc_ring_full', 0)
+
+
+def settled(tel, timeout=3.0):
+	"""The counters once no exception frame is between the worker and the TAP (the worker counts a
+	frame when it queues it, the service loop when it writes it): read again until every frame
+	counted so far is handed (at most `timeout` seconds), so that a delta between two readings
+	holds whole frames."""
+	end = time.monotonic() + timeout
+	stats = tel.stats()
+	while handed_total(stats) != stats.get('exc_total') and time.monotonic() < end:
+		time.sleep(0.05)
+		stats = tel.stats()
+	return stats
+
+
 def addrs_of(ns, ifname):
 	p = st.run(['ip', '-n', ns, '-j', 'addr', 'show', 'dev', ifname])
 	info = json.loads(p.stdout)[0]
@@ -99,7 +117,7 @@ def one_kind(env, kind, zones):
 		'%s: dpdns0 has the configured addresses' % kind)
 	tel = d.telemetry()
 	st.run(['ip', '-n', topo.cli, 'neigh', 'flush', 'dev', topo.cli_if], check=False)
-	before = tel.stats()
+	before = settled(tel)
 
 	for addr in (st.SRV4, st.SRV6):
 		p = ping(topo, addr)
@@ -138,7 +156,7 @@ def one_kind(env, kind, zones):
 		C.equal(r, 'refused', '%s: NOTIFY to [%s]:53 goes to the kernel (ICMP port unreachable)' % (kind, addr))
 
 	time.sleep(0.5)  # let the exception ring and the TAP drain
-	after = tel.stats()
+	after = settled(tel)
 	delta = st.dict_delta(after, before)
 	print('# %s counter deltas: %s' % (kind, ', '.join('%s=%d' % (k, v) for k, v in sorted(delta.items()) if v)))
 	C.equal(delta.get('exc_port'), 2, '%s: exc_port grew by the 2 datagrams to port 5353' % kind)
@@ -153,7 +171,7 @@ def one_kind(env, kind, zones):
 	# ICMP for 5353 and for NOTIFY, ARP reply + NA
 	C.check(delta.get('kernel_rx', 0) >= want_rx, '%s: kernel_rx grew by at least the kernel\'s replies (%d >= %d)'
 		% (kind, delta.get('kernel_rx', 0), want_rx))
-	handed = delta.get('kernel_tx', 0) + delta.get('kernel_tx_drop', 0) + delta.get('exc_ring_full', 0)
+	handed = handed_total(delta)
 	C.equal(handed, delta.get('exc_total'), '%s: every exception frame written to the TAP or counted as lost '
 		'(kernel_tx + kernel_tx_drop + exc_ring_full == exc_total)' % kind)
 	C.equal(delta.get('answered', 0), 0, '%s: nothing here was answered by the fastpath' % kind)
