@@ -13,7 +13,9 @@
  *
  * usage: ixfr_bench ORIGIN ZONEFILE [RUNS] [NAME-PREFIX]
  * (the names changed are NAME-PREFIX<k>.ORIGIN, default "h", k spread over
- * the names that exist: gen_zone.py's hI names)
+ * the names that exist: gen_zone.py's hI names).  IXFR_BENCH_STAGED=1 in the
+ * environment builds the snapshot in two stages as dpdnsd does for a large
+ * AXFR (zone_snap_build_index, then zone_snap_prepare_copy).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +126,17 @@ int main(int argc, char **argv)
 	if (!z)
 		return 1;
 	double t1 = now_ms();
-	struct zone_snap *s = zone_snap_build(z);
+	/* IXFR_BENCH_STAGED=1: built as dpdnsd builds a large AXFR, in two stages (the index, then
+	 * the prepared copy of it), so that the first IXFR applies to what the daemon serves. */
+	const char *staged = getenv("IXFR_BENCH_STAGED");
+	struct zone_snap *s;
+	if (staged && strcmp(staged, "1") == 0) {
+		struct zone_snap *first = zone_snap_build_index(z);
+		s = first ? zone_snap_prepare_copy(first) : NULL;
+		zone_snap_free(first);
+	} else {
+		s = zone_snap_build(z);
+	}
 	if (!s)
 		return 1;
 	double t2 = now_ms();

@@ -929,6 +929,28 @@ def one_run(a, index, zone_path, records):
 				      secs['knotd'].log_text())
 			if m:
 				res['knotd']['change_refresh_ms'] = round(float(m.group(1)) * 1000)
+		# More changes (--changes N): another name each time, each timed the same way, so that a
+		# run gives N samples of NOTIFY -> new answer instead of one.
+		samples = {name: [res[name].get('notify_to_served_ms')] for name in a.order}
+		for k in range(1, a.changes):
+			idx = (changed + 7919 * k) % a.names
+			name_k = 'h%d.%s' % (idx, ORIGIN)
+			for name in a.order:
+				prober.wait_served(ADDR[name], name_k, gen_addr(idx), 1 + k, 10, secs[name])
+			change_zone(zone_path, pzone, 2 + k, name_k, CHANGED_ADDR)
+			sampler.paused.set()
+			x = measure_change(a, prober, nsock, primary, secs, paths['primary'], name_k,
+					   gen_addr(idx))
+			sampler.paused.clear()
+			for name in a.order:
+				samples[name].append(x[name]['notify_to_served_ms'])
+		if a.changes > 1:
+			for name in a.order:
+				res[name]['change_samples_ms'] = samples[name]
+				res[name]['changes_median_ms'] = med(samples[name])
+				log('run %d: %s: NOTIFY -> new answer over %d changes: median %.1f ms (%s)' % (
+					index, name, len(samples[name]), med(samples[name]),
+					' '.join('%.0f' % v for v in samples[name])))
 		time.sleep(a.settle)
 		for name in a.order:
 			peak = max(secs[name].sample(), secs[name].peak_kb)
@@ -1132,6 +1154,8 @@ def summary(path):
 	row('RSS after the AXFR (MB)', 'rss_mb', '.0f')
 	row('RSS before any zone (MB)', 'rss_at_ready_mb', '.0f')
 	row('NOTIFY -> new answer, 1-record IXFR (ms)', 'notify_to_served_ms', '.0f')
+	row('NOTIFY -> new answer, every change of a run (median of the runs\' medians, ms)',
+	    'changes_median_ms', '.0f')
 	row('CPU time from NOTIFY to new answer (s)', 'change_cpu_s', '.2f')
 	row('last old answer -> first new answer (ms)', 'change_gap_ms', '.0f')
 	row('slowest response while it changed (ms)', 'change_slowest_response_ms', '.0f')
@@ -1154,6 +1178,11 @@ def summary(path):
 		print('knotd: its log: IXFR refresh %s ms (median)' % fmt(
 			med(r['knotd'].get('change_refresh_ms') for r in runs if 'knotd' in r), '.0f'))
 	for s in cols:
+		pooled = [v for r in runs if s in r for v in r[s].get('change_samples_ms', [])]
+		if pooled:
+			print('%s: NOTIFY -> new answer over all %d changes: median %.1f ms, range %.0f-%.0f ms' % (
+				s, len(pooled), med(pooled), min(pooled), max(pooled)))
+	for s in cols:
 		rr = [r[s] for r in runs if s in r]
 		print('%s per run: served %s s; NOTIFY -> new %s ms; change by %s' % (
 			s, ' '.join(fmt(x.get('served_s'), '.2f') for x in rr),
@@ -1175,6 +1204,8 @@ def main():
 	ap.add_argument('--order', default='knotd,nsd,dpdnsd',
 			help='the secondaries to run, in start order (a subset measures one without the others)')
 	ap.add_argument('--poll-ms', type=float, default=2.0, help='query interval after the change')
+	ap.add_argument('--changes', type=int, default=1,
+			help='1-record changes per run, each timed NOTIFY -> new answer (default 1)')
 	ap.add_argument('--settle', type=float, default=2.0, help='seconds after a transfer before memory is read')
 	ap.add_argument('--timeout', type=float, default=600.0, help='limit of every wait (seconds)')
 	ap.add_argument('--deadline', type=float, default=0, help='limit of the whole command (seconds; '

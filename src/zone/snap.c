@@ -1605,14 +1605,23 @@ struct zone_snap *zone_snap_build(struct zone_contents *z)
 	return s;
 }
 
-/* Private copies of n pages (refs/mem arrays of n entries); false on ENOMEM (partly filled). */
+/*
+ * Private copies of n pages of entry-octet entries (refs/mem arrays of n
+ * entries); false on ENOMEM (partly filled).  Fresh pages from page_new,
+ * advised for huge pages before they are filled, not page_copy's: the
+ * second stage runs in the background, where huge-page faults cost nothing
+ * that matters, and pages populated small and advised afterwards would keep
+ * khugepaged busy collapsing them (and contending with the next IXFR's
+ * faults) for a while after the zone is served.
+ */
 static bool pages_copy(struct snap_page **ref, void **mem, struct snap_page *const *from,
-		       uint32_t n)
+		       uint32_t n, size_t entry)
 {
 	for (uint32_t p = 0; p < n; p++) {
-		ref[p] = page_copy(from[p]);
+		ref[p] = page_new(from[p]->cap, entry);
 		if (!ref[p])
 			return false;
+		memcpy(ref[p]->mem, from[p]->mem, from[p]->bytes);
 		mem[p] = ref[p]->mem;
 	}
 	return true;
@@ -1636,8 +1645,10 @@ struct zone_snap *zone_snap_prepare_copy(const struct zone_snap *old)
 	if (s->shared)
 		s->shared->refs = 1;
 	if (!s->npage_ref || !s->npages || !s->hpage_ref || !s->hpages || !s->shared ||
-	    !pages_copy(s->npage_ref, (void **)s->npages, old->npage_ref, old->nnpages) ||
-	    !pages_copy(s->hpage_ref, (void **)s->hpages, old->hpage_ref, old->nhpages) ||
+	    !pages_copy(s->npage_ref, (void **)s->npages, old->npage_ref, old->nnpages,
+			sizeof(struct snap_node)) ||
+	    !pages_copy(s->hpage_ref, (void **)s->hpages, old->hpage_ref, old->nhpages,
+			sizeof(struct snap_bucket)) ||
 	    prepare(s) < 0) {
 		zone_snap_free(s);
 		return NULL;
