@@ -769,9 +769,28 @@ static void persist_queue(struct job *j)
 static void prepare_work(uv_work_t *req);
 static void prepare_done(uv_work_t *req, int status);
 
+/* Milliseconds from a to b (CLOCK_MONOTONIC readings). */
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/*
+ * A build (or, preparing, a prepare) job of j's zone is queued or about to
+ * run: the zone is busy until job_returned (no refresh starts meanwhile).
+ */
+static void job_started(struct job *j, bool preparing)
+{
+	struct dd_zone *z = j->z;
+	z->m->jobs++;
+	z->refs++;
+	z->working = true;
+	z->preparing = preparing;
+}
+
 /*
  * A build or prepare job of j's zone returned (status from libuv): the
- * zone's job bookkeeping undone.  Returns true when its result is nobody's
+ * zone's job bookkeeping undone (job_started's).  Returns true when its result is nobody's
  * (cancelled, stopping, or the zone removed by a reload meanwhile).
  */
 static bool job_returned(struct job *j, int status)
@@ -834,8 +853,6 @@ static void job_done(uv_work_t *req, int status)
 	z->last_xfr_records = j->records;
 	z->last_xfr_bytes = j->bytes;
 	publish(m);
-	double build = (double)(j->t1.tv_sec - j->t0.tv_sec) +
-		       (double)(j->t1.tv_nsec - j->t0.tv_nsec) / 1e9;
 	char from[32] = "";
 	if (had)
 		snprintf(from, sizeof(from), "%u -> ", old);
@@ -843,27 +860,23 @@ static void job_done(uv_work_t *req, int status)
 	       "zone %s: serial %s%u by %s from %s: %zu records, %zu bytes, transfer %llu ms, "
 	       "build %.1f ms%s%s",
 	       z->domain, from, z->snap->serial, xfr_kind_str(j->kind), j->primary, j->records,
-	       j->bytes, (unsigned long long)j->xfr_ms, build * 1e3,
+	       j->bytes, (unsigned long long)j->xfr_ms, ms_between(&j->t0, &j->t1),
 	       j->kind != XFR_KIND_IXFR ? "" : j->incremental ? " (incremental)" : " (afresh)",
 	       j->staged ? " (index; answers being prepared)" : "");
-	if (j->staged) {
-		/* Served by the reference resolver until the second stage is published. */
-		if (uv_queue_work(m->loop, &j->req, prepare_work, prepare_done) == 0) {
-			z->working = true;
-			z->preparing = true;
-			m->jobs++;
-			z->refs++;
-			refresh_succeeded(z, j->primary);
-			arm(m);
-			return;
-		}
+	/* Served by the reference resolver until the second stage is published (the zone
+	 * busy meanwhile: marked before the refresh timers are armed again). */
+	bool preparing = j->staged &&
+			 uv_queue_work(m->loop, &j->req, prepare_work, prepare_done) == 0;
+	if (preparing)
+		job_started(j, true);
+	else if (j->staged)
 		dd_log(DD_LOG_WARN,
 		       "zone %s: answers not prepared (cannot queue); the reference resolver answers",
 		       z->domain);
-	}
 	refresh_succeeded(z, j->primary);
 	arm(m);
-	persist_queue(j);
+	if (!preparing)
+		persist_queue(j); /* after the second stage when there is one */
 }
 
 /* The second stage of a staged build (job_done queued it): prepared answers. */
@@ -886,8 +899,6 @@ static void prepare_done(uv_work_t *req, int status)
 		zone_release(z);
 		return;
 	}
-	double ms = (double)(j->t2.tv_sec - j->t1.tv_sec) * 1e3 +
-		    (double)(j->t2.tv_nsec - j->t1.tv_nsec) / 1e6;
 	if (!j->prepared) {
 		dd_log(DD_LOG_WARN,
 		       "zone %s: serial %u: answers not prepared (out of memory); the reference "
@@ -899,7 +910,7 @@ static void prepare_done(uv_work_t *req, int status)
 			z->snap = zone_snap_ref(j->prepared);
 			publish(m);
 			dd_log(DD_LOG_INFO, "zone %s: serial %u: answers prepared in %.1f ms",
-			       z->domain, z->snap->serial, ms);
+			       z->domain, z->snap->serial, ms_between(&j->t1, &j->t2));
 		}
 		zone_snap_free(j->out);
 		j->out = j->prepared;
@@ -979,9 +990,7 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 		j->axfr = res->zone;
 		res->zone = NULL;
 	}
-	z->working = true; /* job_done undoes these three */
-	m->jobs++;
-	z->refs++;
+	job_started(j, false); /* job_done undoes it */
 	if (j->cs && j->records <= IXFR_INLINE_RECORDS) {
 		/* A small IXFR is applied here, on the loop: two thread hand-offs fewer between
 		 * the transfer and the new answer.  Only a version built afresh goes to the pool. */
@@ -997,9 +1006,7 @@ static void on_xfr_done(void *arg, struct xfr_uv_result *res)
 		j->axfr = nz;
 	}
 	if (uv_queue_work(m->loop, &j->req, job_work, job_done) < 0) {
-		z->working = false;
-		m->jobs--;
-		z->refs--;
+		(void)job_returned(j, 0);
 		zone_snap_free(j->base);
 		zone_contents_free(j->axfr);
 		xfr_changeset_list_free(j->cs);
