@@ -911,16 +911,30 @@ struct depcol {
 	int err;
 };
 
+/*
+ * Room for one more of the n entries of elem octets in the array whose
+ * pointer is at arrp (any T **) and has *cap entries: doubled (from first)
+ * when full.  0 or DP_ENOMEM (the array kept).
+ */
+static int array_room(void *arrp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	void *arr;
+	memcpy(&arr, arrp, sizeof(arr));
+	size_t c = *cap ? *cap * 2 : first;
+	void *p = realloc(arr, c * elem);
+	if (!p)
+		return DP_ENOMEM;
+	memcpy(arrp, &p, sizeof(p));
+	*cap = c;
+	return 0;
+}
+
 static int collect_dep(struct snap_collect *col, uint32_t h, uint32_t node)
 {
-	if (col->ndeps == col->deps_cap) {
-		size_t cap = col->deps_cap ? col->deps_cap * 2 : 4096;
-		struct snap_dep *d = realloc(col->deps, cap * sizeof(*d));
-		if (!d)
-			return DP_ENOMEM;
-		col->deps = d;
-		col->deps_cap = cap;
-	}
+	if (array_room(&col->deps, &col->deps_cap, col->ndeps, sizeof(*col->deps), 4096) < 0)
+		return DP_ENOMEM;
 	col->deps[col->ndeps++] = (struct snap_dep){ h, node };
 	return 0;
 }
@@ -1047,14 +1061,8 @@ int snap_emit_hot(struct builder *b, uint32_t i, const struct pending *p)
 		return 0;
 	}
 	struct snap_collect *col = b->col;
-	if (col->nslow == col->slow_cap) {
-		size_t cap = col->slow_cap ? col->slow_cap * 2 : 1024;
-		uint32_t *l = realloc(col->slow, cap * sizeof(*l));
-		if (!l)
-			return DP_ENOMEM;
-		col->slow = l;
-		col->slow_cap = cap;
-	}
+	if (array_room(&col->slow, &col->slow_cap, col->nslow, sizeof(*col->slow), 1024) < 0)
+		return DP_ENOMEM;
 	col->slow[col->nslow++] = i;
 	return 0;
 }
