@@ -19,20 +19,14 @@
 #include "zone/check.h"
 #include "zone/dnssec.h"
 #include "zone/load.h"
+#include "zonetest.h"
 
 static struct zone_table *table;
 static struct answer_cfg cfg;
 
 static struct zone_snap *load(const char *origin, const char *file)
 {
-	char path[512];
-	const char *dir = getenv("DPDNS_TESTDATA");
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/unit/data", file);
-	struct zone_diag d;
-	zone_diag_init(&d, NULL, NULL);
-	struct zone_contents *z = zone_load_file(path, origin, &d);
-	cr_assert_not_null(z, "cannot load %s", path);
-	struct zone_snap *s = zone_snap_build(z);
+	struct zone_snap *s = zone_snap_build(load_data_zone(origin, file));
 	cr_assert_not_null(s);
 	return s;
 }

@@ -31,6 +31,7 @@
 #include "zone/contents.h"
 #include "zone/load.h"
 #include "zone/snap.h"
+#include "zonetest.h"
 
 #define ORIGIN "par.test."
 
@@ -167,22 +168,6 @@ static const uint16_t qtypes[] = { DNS_T_A,	DNS_T_AAAA,  DNS_T_NS,	DNS_T_SOA, DN
 				   DNS_T_TXT,	DNS_T_CNAME, DNS_T_SRV, DNS_T_DS,  DNS_T_ANY,
 				   DNS_T_DNAME, 65280,	     65301,	DNS_T_NSEC };
 
-/* A query for name (wire) and type; edns 0: none, 1: EDNS, 2: EDNS with DO. */
-static size_t query(const uint8_t *name, uint16_t type, int edns, uint8_t *buf, size_t cap)
-{
-	struct dns_wr w;
-	dns_wr_init(&w, buf, cap);
-	struct dns_hdr h = { 0x4321, DNS_F_RD, 1, 0, 0, edns ? 1 : 0 };
-	dns_hdr_write(&w, &h);
-	dns_wr_bytes(&w, name, dns_name_len(name));
-	dns_wr_u16(&w, type);
-	dns_wr_u16(&w, DNS_C_IN);
-	if (edns)
-		dns_edns_write(&w, 1232, 0, edns == 2 ? DNS_EDNS_DO : 0, NULL, 0);
-	cr_assert_eq(w.err, 0);
-	return w.pos;
-}
-
 static struct answer_cfg cfg;
 
 /*
@@ -214,7 +199,7 @@ static unsigned compare_tables(struct zone_table **t, unsigned nt, const struct 
 			const uint8_t *name = names[k];
 			for (size_t ty = 0; ty < sizeof(qtypes) / sizeof(qtypes[0]); ty++) {
 				int edns = (int)((i + k + ty) % 3);
-				size_t ql = query(name, qtypes[ty], edns, ask, sizeof(ask));
+				size_t ql = wire_query(name, qtypes[ty], edns, ask, sizeof(ask));
 				size_t len[3];
 				struct answer_info info[3];
 				for (unsigned j = 0; j < nt; j++) {
@@ -320,7 +305,7 @@ Test(snap, more_threads_than_names)
 	struct zone_table *t[2] = { zone_table_new(sa, 1), zone_table_new(sb, 1) };
 	cr_assert(t[0] && t[1]);
 	uint8_t qa[512], qb[512];
-	size_t ql = query((const uint8_t *)"\1a\1b\1c\3par\4test", DNS_T_A, 1, qa, sizeof(qa));
+	size_t ql = wire_query((const uint8_t *)"\1a\1b\1c\3par\4test", DNS_T_A, 1, qa, sizeof(qa));
 	memcpy(qb, qa, ql);
 	struct answer_info ia, ib;
 	size_t la = zone_answer(t[0], &cfg, qa, ql, sizeof(qa), false, &ia);
@@ -386,14 +371,7 @@ Test(snap, builds_leave_no_mapping_behind, .timeout = 300)
 static struct zone_contents *make_file(void *arg)
 {
 	const char *const *f = arg;
-	char path[512];
-	const char *dir = getenv("DPDNS_TESTDATA");
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/unit/data", f[1]);
-	struct zone_diag d;
-	zone_diag_init(&d, NULL, NULL);
-	struct zone_contents *z = zone_load_file(path, f[0], &d);
-	cr_assert_not_null(z, "cannot load %s", path);
-	return z;
+	return load_data_zone(f[0], f[1]);
 }
 
 Test(snap, signed_zones_threads_answer_as_one)

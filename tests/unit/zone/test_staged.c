@@ -22,35 +22,14 @@
 #include "zone/answer.h"
 #include "zone/check.h"
 #include "zone/load.h"
+#include "zonetest.h"
 
-static struct zone_contents *load(const char *origin, const char *file)
-{
-	char path[512];
-	const char *dir = getenv("DPDNS_TESTDATA");
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/unit/data", file);
-	struct zone_diag d;
-	zone_diag_init(&d, NULL, NULL);
-	struct zone_contents *z = zone_load_file(path, origin, &d);
-	cr_assert_not_null(z, "cannot load %s", path);
-	return z;
-}
-
+/* A query for name (presentation form); edns 0: none, 1: EDNS, 2: EDNS with DO. */
 static size_t build_query(const char *name, uint16_t type, int edns, uint8_t *buf, size_t cap)
 {
-	struct dns_wr w;
-	dns_wr_init(&w, buf, cap);
-	struct dns_hdr h = { 0x1234, DNS_F_RD, 1, 0, 0, edns ? 1 : 0 };
-	dns_hdr_write(&w, &h);
 	uint8_t wire[DNS_NAME_MAXLEN];
-	int n = dns_name_from_text(name, NULL, wire);
-	cr_assert_gt(n, 0, "bad name %s", name);
-	dns_wr_bytes(&w, wire, (size_t)n);
-	dns_wr_u16(&w, type);
-	dns_wr_u16(&w, DNS_C_IN);
-	if (edns)
-		dns_edns_write(&w, 1232, 0, edns == 2 ? DNS_EDNS_DO : 0, NULL, 0);
-	cr_assert_eq(w.err, 0);
-	return w.pos;
+	cr_assert_gt(dns_name_from_text(name, NULL, wire), 0, "bad name %s", name);
+	return wire_query(wire, type, edns, buf, cap);
 }
 
 /* Queries in wire form. */
@@ -144,7 +123,7 @@ static struct zone_table *table_of(struct zone_snap *s)
 
 static void staged(const char *origin, const char *file, bool signed_zone)
 {
-	struct zone_contents *z1 = load(origin, file), *z2 = load(origin, file);
+	struct zone_contents *z1 = load_data_zone(origin, file), *z2 = load_data_zone(origin, file);
 	memset(&corpus, 0, sizeof(corpus));
 	add_names(&corpus, z1);
 	cr_assert_gt(corpus.n, 150); /* at least two names */
@@ -226,7 +205,7 @@ Test(staged, signed_nsec_zone)
 /* The copy frees its own pages: the first stage may be freed before it, or after. */
 Test(staged, copy_freed_first)
 {
-	struct zone_snap *idx = zone_snap_build_index(load("example.", "engine.example.zone"));
+	struct zone_snap *idx = zone_snap_build_index(load_data_zone("example.", "engine.example.zone"));
 	cr_assert_not_null(idx);
 	struct zone_snap *copy = zone_snap_prepare_copy(idx);
 	cr_assert_not_null(copy);

@@ -3,8 +3,9 @@
 
 /*
  * Helpers shared by the src/zone/ unit tests: a diagnostics sink that keeps
- * the lines it gets, paths into tests/unit/data, names from text, a
- * structural comparison of two contents and a dump into memory.
+ * the lines it gets, paths into tests/unit/data, zones loaded from there,
+ * names from text, queries, a structural comparison of two contents and a
+ * dump into memory.
  */
 
 #include <stdbool.h>
@@ -15,10 +16,13 @@
 
 #include <criterion/criterion.h>
 
+#include "dns/edns.h"
+#include "dns/msg.h"
 #include "dns/name.h"
 #include "zone/check.h"
 #include "zone/contents.h"
 #include "zone/dump.h"
+#include "zone/load.h"
 
 #define CAPTURE_MAX 64
 
@@ -61,6 +65,39 @@ static inline char *data_path(const char *name)
 	cr_assert_not_null(dir, "DPDNS_TESTDATA not set");
 	cr_assert_gt(asprintf(&p, "%s/%s", dir, name), 0);
 	return p;
+}
+
+/*
+ * The zone file tests/unit/data/FILE (DPDNS_TESTDATA, or that path from the
+ * source tree when unset) loaded as origin; asserts that it loads.
+ */
+static inline struct zone_contents *load_data_zone(const char *origin, const char *file)
+{
+	char path[512];
+	const char *dir = getenv("DPDNS_TESTDATA");
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/unit/data", file);
+	struct zone_diag d;
+	zone_diag_init(&d, NULL, NULL);
+	struct zone_contents *z = zone_load_file(path, origin, &d);
+	cr_assert_not_null(z, "cannot load %s", path);
+	return z;
+}
+
+/* A query for name (wire) and type into buf; edns 0: none, 1: EDNS, 2: EDNS with DO. */
+static inline size_t wire_query(const uint8_t *name, uint16_t type, int edns, uint8_t *buf,
+				size_t cap)
+{
+	struct dns_wr w;
+	dns_wr_init(&w, buf, cap);
+	struct dns_hdr h = { 0x4321, DNS_F_RD, 1, 0, 0, edns ? 1 : 0 };
+	dns_hdr_write(&w, &h);
+	dns_wr_bytes(&w, name, dns_name_len(name));
+	dns_wr_u16(&w, type);
+	dns_wr_u16(&w, DNS_C_IN);
+	if (edns)
+		dns_edns_write(&w, 1232, 0, edns == 2 ? DNS_EDNS_DO : 0, NULL, 0);
+	cr_assert_eq(w.err, 0);
+	return w.pos;
 }
 
 /* A message naming file path (as given) with a suffix. */
