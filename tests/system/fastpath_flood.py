@@ -240,6 +240,23 @@ def answers_still_match(env, topo, zones):
 								   da.describe(expected[i])) for i in bad[:10]))
 
 
+def quiet_point(tel, counter, timeout=5.0):
+	"""The daemon's counters and the client's count of frames sent, taken together at a moment when the
+	client sends nothing: the client's count is read, the daemon's counters 0.1 s later (every frame
+	sent before has reached the worker by then), and the client's count again; the pair is kept only
+	if that count has not moved, so that the daemon's reading holds exactly the frames the client's
+	count holds (the client's kernel sends ARP, NDP and MLD frames of its own at any moment)."""
+	end = time.monotonic() + timeout
+	while True:
+		counter.read()
+		sent = counter.total
+		time.sleep(0.1)
+		stats = tel.stats()
+		counter.read()
+		if counter.total == sent or time.monotonic() > end:
+			return stats, sent
+
+
 def one_kind(env, kind, zones):
 	topo = env.topology(kind)
 	d = env.daemon(topo, zones)
@@ -265,15 +282,14 @@ def one_kind(env, kind, zones):
 	raw = st.raw_socket(topo.cli, topo.cli_if)
 	raw.setblocking(False)
 	counter = st.TxCounter(topo.cli, topo.cli_if)
-	before = tel.stats()
+	before, sent_before = quiet_point(tel, counter)
 	port_before = tel.cmd('/ethdev/stats,0').get('/ethdev/stats', {})
-	counter.read()
 	t0 = time.monotonic()
 	n = send_paced(raw, frames, env.args.rate, env.args.send_limit)
 	t1 = time.monotonic()
 	time.sleep(1.0)  # let the workers and the exception path drain
-	out = counter.read()
-	after = tel.stats()
+	after, sent_after = quiet_point(tel, counter)
+	out = sent_after - sent_before
 	port_after = tel.cmd('/ethdev/stats,0').get('/ethdev/stats', {})
 	raw.close()
 	counter.close()
