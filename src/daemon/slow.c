@@ -77,9 +77,16 @@ static size_t tcp_answer(void *ctx, const struct sockaddr *peer, uint8_t *msg, s
 	return engine_answer(ctx, msg, len, cap);
 }
 
+static void on_tel_timer(uv_timer_t *h);
+
 static void publish(void *ctx, struct zone_table *t)
 {
-	fp_dp_publish(ctx, t);
+	struct dd_slow *s = ctx;
+	fp_dp_publish(s->dp, t);
+	/* Telemetry's copy of the zones follows a new version at once (on the next turn of the
+	 * loop, once the zone manager has recorded the refresh), not up to a second later. */
+	if (s->tel_timer_open)
+		uv_timer_start(&s->tel_timer, on_tel_timer, 0, 1000);
 }
 
 /* ---- control commands ---- */
@@ -527,7 +534,7 @@ static void *slow_main(void *arg)
 	}
 	dd_log(DD_LOG_INFO, "DNS over TCP on port 53 of %u addresses, at most %u connections",
 	       s->naddrs, cfg.max_conns);
-	if (dd_zonemgr_start(s->zm, &s->loop, publish, s->dp) < 0) {
+	if (dd_zonemgr_start(s->zm, &s->loop, publish, s) < 0) {
 		signal_started(s, DP_EIO);
 		sp_tcpserver_stop(s->tcp);
 		uv_close((uv_handle_t *)&s->stop, NULL);
