@@ -19,6 +19,7 @@
 #include "dns/msg.h"
 #include "dns/name.h"
 #include "dns/rrtype.h"
+#include "dns/serial.h"
 #include "dns/wire.h"
 #include "xfr/apply.h"
 #include "xfr/persist.h"
@@ -79,6 +80,12 @@ struct dd_zone {
 	bool working;		    /* a job (apply, build) is in the thread pool */
 	bool preparing;		    /* the version served waits for its prepared answers */
 	bool want_axfr;		    /* the next transfer is an AXFR (an IXFR did not apply) */
+	/* A verified NOTIFY announced this serial (its answer's SOA), from remotes[hint_remote]
+	 * (-1: from an acl's address): the next refresh, if the serial is still newer than ours,
+	 * asks that primary first and goes straight to IXFR (no SOA query). */
+	bool hint_valid;
+	uint32_t hint_serial;
+	int hint_remote;
 	char last_error[512];	    /* the last failure logged (repeats are not) */
 	struct xfr_persist_state pst; /* what rundir holds for the zone, when pst_valid */
 	bool pst_valid;
@@ -315,6 +322,7 @@ static int zone_set_peers(struct dd_zone *z, const struct conf *c, struct dd_pee
 	free(z->remotes);
 	z->remotes = r;
 	z->nremotes = cz->nprimaries;
+	z->hint_valid = false; /* its remote index pointed into the old list */
 	peers_unref(z->peers);
 	z->peers = cz->nprimaries ? peers_ref(p) : NULL;
 	return 0;
@@ -1055,8 +1063,21 @@ static void start_refresh(struct dd_zone *z)
 	req.nremotes = z->nremotes;
 	req.have_serial = z->snap != NULL && !z->want_axfr;
 	req.serial = z->snap ? z->snap->serial : 0;
+	/*
+	 * A NOTIFY that announced a newer serial: its sender first, and no SOA query
+	 * (as BIND does). The IXFR's reply tells the same as the SOA query would:
+	 * a lone SOA not newer than ours is "up to date".
+	 */
+	bool hinted = z->hint_valid && req.have_serial &&
+		      dns_serial_cmp(z->hint_serial, req.serial) == DNS_SERIAL_GT;
+	z->hint_valid = false;
+	if (hinted && z->hint_remote > 0 && (unsigned)z->hint_remote < z->nremotes) {
+		struct xfr_remote first = z->run_remotes[z->hint_remote];
+		memmove(z->run_remotes + 1, z->run_remotes, (size_t)z->hint_remote * sizeof(first));
+		z->run_remotes[0] = first;
+	}
 	/* After an IXFR that did not apply: AXFR at once, no SOA check. */
-	req.skip_soa = z->want_axfr;
+	req.skip_soa = z->want_axfr || hinted;
 	/* zone-max-size: a transfer bringing more is dropped (the old version keeps serving). */
 	req.opts.limits.max_bytes = z->cz->max_size;
 	z->attempt = req.have_serial ? DD_XFR_IXFR : DD_XFR_AXFR;
@@ -1175,6 +1196,28 @@ static void notify_refused_log(struct dd_zonemgr *m, const char *peer, const cha
 	}
 }
 
+/*
+ * The serial a NOTIFY announces: its first answer record, when that is the
+ * zone's SOA (RFC 1996 §3.7: a hint; the message is verified by then when the
+ * primary has a key). False when there is none or it does not parse.
+ */
+static bool notify_soa_serial(const uint8_t *msg, size_t len, const struct dns_hdr *h, size_t qend,
+			      const uint8_t *origin, uint32_t *serial)
+{
+	if (h->ancount < 1)
+		return false;
+	struct dns_rd r;
+	struct dns_rr rr;
+	uint8_t rdata[2 * DNS_NAME_MAXLEN + 20]; /* an SOA's; anything longer is not one */
+	dns_rd_init(&r, msg, len);
+	r.pos = qend;
+	if (dns_rr_parse(&r, &rr, rdata, sizeof(rdata)) < 0 || rr.type != DNS_T_SOA ||
+	    rr.rclass != DNS_C_IN || !dns_name_eq(rr.owner, origin) || rr.rdlen < 22)
+		return false;
+	*serial = xfr_soa_serial(rr.rdata, rr.rdlen);
+	return true;
+}
+
 size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint8_t *msg,
 			 size_t len, size_t cap)
 {
@@ -1245,6 +1288,15 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 					: "not from a primary of the zone");
 	goto reply;
 found:;
+	int hint_remote = -1;
+	for (unsigned i = 0; i < z->nremotes && hint_remote < 0; i++)
+		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
+			if (same_ip(peer, &z->remotes[i].addrs[k])) {
+				hint_remote = (int)i;
+				break;
+			}
+	uint32_t hint = 0;
+	bool have_hint = notify_soa_serial(msg, len, &h, qend, z->origin, &hint);
 	struct xfr_tsig_ctx *ctx = NULL;
 	int trc = 0;
 	uint64_t now = (uint64_t)now_s();
@@ -1265,8 +1317,15 @@ found:;
 	}
 	if (trc == 0) {
 		bool due = xfr_timers_notify(&z->t, now_s());
-		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s", z->domain, from,
-		       key ? " (TSIG verified)" : "",
+		char serial_text[32] = "";
+		if (have_hint) {
+			z->hint_valid = true;
+			z->hint_serial = hint;
+			z->hint_remote = hint_remote;
+			snprintf(serial_text, sizeof(serial_text), ", serial %u", hint);
+		}
+		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s%s", z->domain, from,
+		       key ? " (TSIG verified)" : "", serial_text,
 		       due ? ", refreshing" : ", refresh after the running one");
 		if (due && !z->xfr && !z->working)
 			start_refresh(z);

@@ -138,12 +138,16 @@ def tsig_of(wire):
 		return None
 
 
-def notify_message(origin, secret=SECRET, qid=None):
-	"""A NOTIFY for origin (SOA question, AA set), TSIG-signed with secret (None: unsigned).
+def notify_message(origin, secret=SECRET, qid=None, serial=None):
+	"""A NOTIFY for origin (SOA question, AA set), TSIG-signed with secret (None: unsigned), with an
+	SOA of that serial in its answer section when serial is given (RFC 1996 §3.7, as primaries send).
 	Returns the dnspython message (its .mac is the request MAC) and its wire form."""
 	m = dns.message.make_query(origin, 'SOA')
 	m.flags = dns.flags.AA  # (the opcode lives in the flags word: set it after)
 	m.set_opcode(dns.opcode.NOTIFY)
+	if serial is not None:
+		m.answer = [dns.rrset.from_text(origin, 3600, 'IN', 'SOA',
+						'ns.%s hostmaster.%s %d 3600 600 86400 300' % (origin, origin, serial))]
 	if qid is not None:
 		m.id = qid
 	if secret is not None:
@@ -151,13 +155,23 @@ def notify_message(origin, secret=SECRET, qid=None):
 	return m, m.to_wire()
 
 
-def send_notify(topo, src, origin, secret=SECRET, tcp=False, dst=st.SRV4, timeout=1.0, tries=3):
+def ixfr_current(q, serial):
+	"""Whether IXFR request q names a serial (its authority SOA) not behind serial (RFC 1982)."""
+	for rrset in q.authority:
+		if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+			theirs = rrset[0].serial
+			return theirs == serial or 0 < ((theirs - serial) & 0xffffffff) < 0x80000000
+	return False
+
+
+def send_notify(topo, src, origin, secret=SECRET, tcp=False, dst=st.SRV4, timeout=1.0, tries=3, serial=None):
 	"""Sends a NOTIFY for origin from address src of the client namespace to dst:53, over UDP (the same
-	message again after `timeout` s without a response, `tries` times at most, as primaries do) or TCP.
+	message again after `timeout` s without a response, `tries` times at most, as primaries do) or TCP;
+	serial: the SOA serial it announces (None: no SOA in it).
 	Returns (response wire or None, request message); a UDP response with another id is ignored.  A
 	response that needed more than one try is reported on stdout ("# ...")."""
 	fam = socket.AF_INET6 if ':' in src else socket.AF_INET
-	msg, wire = notify_message(origin, secret)
+	msg, wire = notify_message(origin, secret, serial=serial)
 	with st.in_netns(topo.cli):
 		s = socket.socket(fam, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
 	s.settimeout(timeout * tries)
@@ -634,6 +648,9 @@ class FakePrimary:
 					elif mode == 'slow':
 						self._send_slow(conn, q, self.zone(serial))
 						continue
+					elif qt == dns.rdatatype.IXFR and ixfr_current(q, serial):
+						# RFC 1995 §2: the client is current: the SOA alone.
+						resp.answer = [self.zone(serial)[0]]
 					else:
 						rrs = self.zone(serial)
 						resp.answer = rrs + [rrs[0]]

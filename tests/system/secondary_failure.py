@@ -31,6 +31,9 @@ expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.
      the reason is logged, old data served meanwhile, retry again after 3 s; then it behaves: serial 2.
   8. A slow AXFR (11 signed messages 0.35 s apart): a progress line ("AXFR from ... in progress: N records,
      SIZE, T s") about every 2 s while it runs, then the summary line (kind, records, bytes, duration).
+  9. The serial a NOTIFY announces (an SOA in its answer section): newer than ours -> IXFR at once, no SOA
+     query, the log names the serial; equal to ours -> the SOA query only; newer than the primary has ->
+     one IXFR, answered with the lone SOA ("up to date"), no failure.
 
 Skips (77) when knotd is missing, without root, or when DPDK cannot start here.
 """
@@ -452,6 +455,37 @@ def body(env):
 	n = count(d, prx, since)
 	C.check(1 <= n <= 2, 'one progress line per 2 s of transfer (%d lines for ~3.5 s)' % n)
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 3"'], 'fake.test serial 3 served')
+
+	# 9. The serial a NOTIFY announces (its answer's SOA): newer than ours, IXFR at once without an SOA
+	# query; equal to ours, the SOA query as without one; newer than the primary has, the IXFR's lone SOA
+	# says "up to date" and nothing fails.
+	since = d.log_count()
+	fake.set_mode('good', 4)
+	t_mode = time.monotonic()
+	resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1, serial=4)
+	C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0, 'NOTIFY announcing serial 4: NOERROR')
+	C.check(d.wait_for(r'%s: NOTIFY from %s@\d+ \(TSIG verified\), serial 4, refreshing' % (
+		FRX, re.escape(FAKE_ADDR)), 3, since=since, fatal=False) is not None,
+		'the log names the serial the NOTIFY announced', d.tail(5))
+	i = d.wait_for(r'%s: serial 3 -> 4 by ' % FRX, 5, since=since, fatal=False)
+	C.check(i is not None, 'serial 3 -> 4 after the NOTIFY', d.tail(10))
+	C.equal([e[1] for e in fake.events_since(t_mode)], ['ixfr'],
+		'a NOTIFY announcing a newer serial: IXFR at once, no SOA query')
+	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 4"'], 'fake.test serial 4 served')
+	for announced, want, what in ((4, ['soa'], 'our own serial: the SOA query, nothing more'),
+				      (5, ['ixfr'], 'a serial the primary does not have: one IXFR, answered '
+				       '"up to date"')):
+		since = d.log_count()
+		t_mode = time.monotonic()
+		resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1, serial=announced)
+		C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0,
+			'NOTIFY announcing serial %d: NOERROR' % announced)
+		wait_until(lambda: fake.events_since(t_mode), 3, 0.02)
+		time.sleep(0.5)
+		C.equal(squeeze([e[1] for e in fake.events_since(t_mode)]), want,
+			'a NOTIFY announcing %s' % what)
+		C.equal(count(d, r'%s: refresh failed' % FRX, since), 0, '... and no failure logged')
+		C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 4"'], '... and serial 4 still served')
 	rc = d.stop()
 	C.check(rc == 0, 'dpdnsd exits 0 on SIGTERM', d.tail(5))
 
