@@ -15,7 +15,8 @@
  * (the names changed are NAME-PREFIX<k>.ORIGIN, default "h", k spread over
  * the names that exist: gen_zone.py's hI names).  IXFR_BENCH_STAGED=1 in the
  * environment builds the snapshot in two stages as dpdnsd does for a large
- * AXFR (zone_snap_build_index, then zone_snap_prepare_copy).
+ * AXFR (zone_snap_build_index, then zone_snap_prepare_copy).  IXFR_BENCH_COLD=MB
+ * writes MB megabytes of other memory before each run (cold caches, as in the daemon).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,12 @@ int main(int argc, char **argv)
 	long rss_max = 0;
 	if (!ta || !tb || !tt)
 		return 1;
+	/* IXFR_BENCH_COLD=MB: before each run, write MB megabytes elsewhere, so that the run finds
+	 * the caches as the daemon does (its slow-path thread applies a change after the workers
+	 * and other processes have had the CPU caches for seconds). */
+	const char *cold_env = getenv("IXFR_BENCH_COLD");
+	size_t cold_len = cold_env ? (size_t)strtoul(cold_env, NULL, 10) << 20 : 0;
+	uint8_t *cold = cold_len ? malloc(cold_len) : NULL;
 	for (int r = 0; r < runs; r++) {
 		/* The name to change: spread over the zone, one that has an A record. */
 		char text[300];
@@ -192,6 +199,8 @@ int main(int argc, char **argv)
 		if (xfr_changeset_add(cs, 0, &old) < 0 || xfr_changeset_add(cs, 1, &neu) < 0)
 			return 1;
 
+		if (cold)
+			memset(cold, r & 0xff, cold_len); /* evict what the previous run left in the caches */
 		double a0 = now_ms();
 		struct zone_contents *nz = NULL;
 		struct zone_changes chg;
@@ -240,5 +249,6 @@ int main(int argc, char **argv)
 	free(ta);
 	free(tb);
 	free(tt);
+	free(cold);
 	return 0;
 }
