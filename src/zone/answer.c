@@ -194,10 +194,13 @@ static bool read_lean(const uint8_t *pkt, size_t len, struct query *q)
 #endif
 	if (len < DNS_HDR_LEN + 5)
 		return false;
-	/* QR and opcode clear, QDCOUNT 1, ANCOUNT and NSCOUNT 0, ARCOUNT 0 or 1. */
-	uint16_t arcount = dns_get_u16(pkt + 10);
-	if ((pkt[2] & 0xf8) != 0 || dns_get_u16(pkt + 4) != 1 || dns_get_u16(pkt + 6) != 0 ||
-	    dns_get_u16(pkt + 8) != 0 || arcount > 1)
+	/* QR and opcode clear, QDCOUNT 1, ANCOUNT and NSCOUNT 0, ARCOUNT 0 or 1:
+	 * the four counts as one little-endian word are 00 01 00 00 00 00 00 0x,
+	 * x the ARCOUNT's low octet. */
+	uint64_t counts;
+	memcpy(&counts, pkt + 4, 8);
+	unsigned arcount = (unsigned)(counts >> 56);
+	if ((pkt[2] & 0xf8) != 0 || (counts & ~(UINT64_C(1) << 56)) != UINT64_C(0x0100))
 		return false;
 
 	const uint8_t *name = pkt + DNS_HDR_LEN;
@@ -1040,7 +1043,7 @@ static inline bool prepare_zone(const struct zone_table *t, const struct answer_
 	const struct query *q = &c->q;
 	c->nx_stage = 0;
 	c->s = select_zone(t, q);
-	if (c->s && zone_table_is_expired(t, c->s)) {
+	if (c->s && __builtin_expect(t->any_expired, 0) && zone_table_is_expired(t, c->s)) {
 		/* A secondary past its expire deadline has nothing it may answer. */
 		info->zone = c->s;
 		*out = finish_empty(pkt, c->limit, c->hflags, q, cfg, DNS_R_SERVFAIL,
