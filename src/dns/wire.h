@@ -216,8 +216,13 @@ static inline uint16_t dns_get_u16(const uint8_t *p)
 /* Stores a big-endian u16 into a buffer whose bounds the caller has checked. */
 static inline void dns_put_u16(uint8_t *p, uint16_t v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v); /* one 16-bit store (gcc 12 made two byte stores of it) */
+	memcpy(p, &v, 2);
+#else
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+#endif
 }
 
 static inline uint32_t dns_get_u32(const uint8_t *p)

@@ -602,15 +602,16 @@ static int fit_cuts(const struct snap_cut *cuts, unsigned ncut, size_t room, boo
 static void relocate(uint8_t *pkt, size_t body, const struct query *q, const struct snap_frag *f)
 {
 	const struct snap_reloc *r = snap_frag_relocs(f);
+	unsigned labels = q->qn.labels;
 	for (unsigned i = 0; i < f->nreloc; i++) {
-		uint16_t v = r[i].val;
+		unsigned v = r[i].val;
 		size_t target;
+		/* A suffix of v labels starts at label labels - v; the whole name
+		 * (SNAP_RELOC_QNAME, or v >= labels) at offset 12. */
 		if (v & SNAP_RELOC_FRAG)
 			target = body + (v & 0x3fff);
-		else if (v == SNAP_RELOC_QNAME || v >= q->qn.labels)
-			target = DNS_HDR_LEN;
 		else
-			target = DNS_HDR_LEN + q->qn.loff[q->qn.labels - v];
+			target = DNS_HDR_LEN + (v < labels ? q->qn.loff[labels - v] : 0u);
 		dns_put_u16(pkt + body + r[i].site, (uint16_t)(0xc000 | target));
 	}
 }
