@@ -1279,21 +1279,24 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 	/* fetch[i]: query i needs its zone's prepared answers (a version served
 	 * before they are prepared is answered by the reference resolver). */
 	bool fetch[ANSWER_BURST_MAX];
+	bool any_do = false; /* a query that plan_do may have work for */
 	for (unsigned i = 0; i < n; i++) {
 		size_t out;
 		more[i] = answer_prepare(t, cfg, pkts[i], lens[i], cap, tcp, &c[i], &infos[i], &out);
 		fetch[i] = more[i] && hot && c[i].s->hot_ready;
-		if (!more[i])
+		if (!more[i]) {
 			lens[i] = (uint16_t)out;
-		else if (fetch[i])
+		} else if (fetch[i]) {
 			prefetch_first(&c[i]);
+			any_do |= want_dnssec(c[i].s, &c[i].q);
+		}
 		if (i >= PREFETCH_LAG && fetch[i - PREFETCH_LAG])
 			prefetch_hot(&c[i - PREFETCH_LAG]);
 	}
 	for (unsigned i = n > PREFETCH_LAG ? n - PREFETCH_LAG : 0; i < n; i++)
 		if (fetch[i])
 			prefetch_hot(&c[i]);
-	if (hot)
+	if (any_do)
 		plan_do(c, more, n);
 	for (unsigned i = 0; i < n; i++)
 		if (more[i])
