@@ -1196,6 +1196,16 @@ static void notify_refused_log(struct dd_zonemgr *m, const char *peer, const cha
 	}
 }
 
+/* Which of z's primaries has an address of peer's (any port): its index, or -1. */
+static int primary_at(const struct dd_zone *z, const struct sockaddr *peer)
+{
+	for (unsigned i = 0; i < z->nremotes; i++)
+		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
+			if (same_ip(peer, &z->remotes[i].addrs[k]))
+				return (int)i;
+	return -1;
+}
+
 /*
  * The serial a NOTIFY announces: its first answer record, when that is the
  * zone's SOA (RFC 1996 §3.7: a hint; the message is verified by then when the
@@ -1252,6 +1262,7 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 		notify_refused_log(m, from, zone_text, "not a secondary zone here");
 		goto reply;
 	}
+	int sender = primary_at(z, peer); /* -1: no primary's address */
 	/*
 	 * The zone's ACLs first: the first that matches (address, action notify,
 	 * and its key if it names one) allows or, with deny, refuses.
@@ -1276,25 +1287,16 @@ size_t dd_zonemgr_notify(struct dd_zonemgr *m, const struct sockaddr *peer, uint
 		}
 	}
 	/* Else from one of the zone's primaries' addresses (any port), as Knot and NSD require. */
-	for (unsigned i = 0; i < z->nremotes && !key; i++)
-		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
-			if (same_ip(peer, &z->remotes[i].addrs[k])) {
-				key = z->remotes[i].key;
-				goto found;
-			}
+	if (sender >= 0) {
+		key = z->remotes[sender].key;
+		goto found;
+	}
 	rcode = DNS_R_REFUSED;
 	notify_refused_log(m, from, zone_text,
 			   z->cz->nacls ? "not from a primary of the zone, and no acl allows it"
 					: "not from a primary of the zone");
 	goto reply;
 found:;
-	int hint_remote = -1;
-	for (unsigned i = 0; i < z->nremotes && hint_remote < 0; i++)
-		for (unsigned k = 0; k < z->remotes[i].naddrs; k++)
-			if (same_ip(peer, &z->remotes[i].addrs[k])) {
-				hint_remote = (int)i;
-				break;
-			}
 	uint32_t hint = 0;
 	bool have_hint = notify_soa_serial(msg, len, &h, qend, z->origin, &hint);
 	struct xfr_tsig_ctx *ctx = NULL;
@@ -1321,7 +1323,7 @@ found:;
 		if (have_hint) {
 			z->hint_valid = true;
 			z->hint_serial = hint;
-			z->hint_remote = hint_remote;
+			z->hint_remote = sender;
 			snprintf(serial_text, sizeof(serial_text), ", serial %u", hint);
 		}
 		dd_log(DD_LOG_INFO, "zone %s: NOTIFY from %s%s%s%s", z->domain, from,
