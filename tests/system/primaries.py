@@ -138,16 +138,28 @@ def tsig_of(wire):
 		return None
 
 
-def notify_message(origin, secret=SECRET, qid=None, serial=None):
+def answer_rrset(owner, rtype, serial):
+	"""An RRset for a NOTIFY's answer section: an SOA of that serial, or a TXT whose rdata has the
+	serial where an SOA's would be (20 octets from the end), so that only its type tells it apart."""
+	if rtype == 'SOA':
+		rdata = 'ns.%s hostmaster.%s %d 3600 600 86400 300' % (owner, owner, serial)
+	else:
+		rdata = '"abc%s%s"' % (''.join('\\%03d' % b for b in struct.pack('!I', serial)), 'x' * 16)
+	return dns.rrset.from_text(owner, 3600, 'IN', rtype, rdata)
+
+
+def notify_message(origin, secret=SECRET, qid=None, serial=None, answer=None):
 	"""A NOTIFY for origin (SOA question, AA set), TSIG-signed with secret (None: unsigned), with an
-	SOA of that serial in its answer section when serial is given (RFC 1996 §3.7, as primaries send).
+	SOA of that serial in its answer section when serial is given (RFC 1996 §3.7, as primaries send),
+	or the RRset answer (answer_rrset) there instead.
 	Returns the dnspython message (its .mac is the request MAC) and its wire form."""
 	m = dns.message.make_query(origin, 'SOA')
 	m.flags = dns.flags.AA  # (the opcode lives in the flags word: set it after)
 	m.set_opcode(dns.opcode.NOTIFY)
-	if serial is not None:
-		m.answer = [dns.rrset.from_text(origin, 3600, 'IN', 'SOA',
-						'ns.%s hostmaster.%s %d 3600 600 86400 300' % (origin, origin, serial))]
+	if answer is not None:
+		m.answer = [answer]
+	elif serial is not None:
+		m.answer = [answer_rrset(origin, 'SOA', serial)]
 	if qid is not None:
 		m.id = qid
 	if secret is not None:
@@ -164,14 +176,15 @@ def ixfr_current(q, serial):
 	return False
 
 
-def send_notify(topo, src, origin, secret=SECRET, tcp=False, dst=st.SRV4, timeout=1.0, tries=3, serial=None):
+def send_notify(topo, src, origin, secret=SECRET, tcp=False, dst=st.SRV4, timeout=1.0, tries=3, serial=None,
+		answer=None):
 	"""Sends a NOTIFY for origin from address src of the client namespace to dst:53, over UDP (the same
 	message again after `timeout` s without a response, `tries` times at most, as primaries do) or TCP;
-	serial: the SOA serial it announces (None: no SOA in it).
+	serial: the SOA serial it announces (None: no SOA in it); answer: another RRset there instead.
 	Returns (response wire or None, request message); a UDP response with another id is ignored.  A
 	response that needed more than one try is reported on stdout ("# ...")."""
 	fam = socket.AF_INET6 if ':' in src else socket.AF_INET
-	msg, wire = notify_message(origin, secret, serial=serial)
+	msg, wire = notify_message(origin, secret, serial=serial, answer=answer)
 	with st.in_netns(topo.cli):
 		s = socket.socket(fam, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
 	s.settimeout(timeout * tries)

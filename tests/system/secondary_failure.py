@@ -32,8 +32,9 @@ expire-min-interval 3).  A scripted primary (primaries.FakePrimary) on 198.18.0.
   8. A slow AXFR (11 signed messages 0.35 s apart): a progress line ("AXFR from ... in progress: N records,
      SIZE, T s") about every 2 s while it runs, then the summary line (kind, records, bytes, duration).
   9. The serial a NOTIFY announces (an SOA in its answer section): newer than ours -> IXFR at once, no SOA
-     query, the log names the serial; equal to ours -> the SOA query only; newer than the primary has ->
-     one IXFR, answered with the lone SOA ("up to date"), no failure.
+     query, the log names the serial; equal to ours -> the SOA query only; a newer serial in another
+     name's SOA, or an answer record that is no SOA -> no hint, the SOA query; newer than the primary has
+     -> one IXFR, answered with the lone SOA ("up to date"), no failure.
 
 Skips (77) when knotd is missing, without root, or when DPDK cannot start here.
 """
@@ -472,12 +473,17 @@ def body(env):
 	C.equal([e[1] for e in fake.events_since(t_mode)], ['ixfr'],
 		'a NOTIFY announcing a newer serial: IXFR at once, no SOA query')
 	C.equal(answer_text(ask(topo, 'v.fake.test', 16)), ['"fake serial 4"'], 'fake.test serial 4 served')
-	for announced, want, what in ((4, ['soa'], 'our own serial: the SOA query, nothing more'),
-				      (5, ['ixfr'], 'a serial the primary does not have: one IXFR, answered '
-				       '"up to date"')):
+	# Not a hint: a newer serial in another name's SOA, or in a record that is no SOA.
+	for announced, answer, want, what in (
+			(4, None, ['soa'], 'our own serial: the SOA query, nothing more'),
+			(5, pr.answer_rrset('other.test.', 'SOA', 5), ['soa'],
+			 'serial 5 in the SOA of another name: no hint, the SOA query'),
+			(5, pr.answer_rrset(FAKE, 'TXT', 5), ['soa'],
+			 'a TXT record with serial 5 where an SOA has it: no hint, the SOA query'),
+			(5, None, ['ixfr'], 'a serial the primary does not have: one IXFR, answered "up to date"')):
 		since = d.log_count()
 		t_mode = time.monotonic()
-		resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1, serial=announced)
+		resp, _ = pr.send_notify(topo, FAKE_ADDR, FAKE, timeout=3, tries=1, serial=announced, answer=answer)
 		C.check(pr.is_notify_response(resp) and pr.rcode_of(resp) == 0,
 			'NOTIFY announcing serial %d: NOERROR' % announced)
 		wait_until(lambda: fake.events_since(t_mode), 3, 0.02)
