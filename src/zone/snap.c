@@ -55,42 +55,6 @@ static size_t huge_round(size_t len)
 	return (len + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
 }
 
-/*
- * A few freed 2 MiB pages kept for the next copy on write: a page an IXFR
- * copies then costs a memcpy, without faulting in and zeroing fresh memory
- * (the old version's pages come back here once its readers are gone, by
- * the time the next change arrives).  Any thread: the RCU thread frees, a
- * pool thread copies.  At most SPARE_MAX pages (16 MiB) are held.
- */
-#define SPARE_MAX 8
-static struct {
-	pthread_mutex_t lock;
-	void *page[SPARE_MAX];
-	unsigned n;
-} spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void *spare_take(void)
-{
-	void *p = NULL;
-	pthread_mutex_lock(&spare.lock);
-	if (spare.n)
-		p = spare.page[--spare.n];
-	pthread_mutex_unlock(&spare.lock);
-	return p;
-}
-
-static bool spare_keep(void *p)
-{
-	bool kept = false;
-	pthread_mutex_lock(&spare.lock);
-	if (spare.n < SPARE_MAX) {
-		spare.page[spare.n++] = p;
-		kept = true;
-	}
-	pthread_mutex_unlock(&spare.lock);
-	return kept;
-}
-
 /* A 2 MiB-aligned anonymous mapping of len (>= HUGE_ALIGN) octets, not advised yet. */
 static uint8_t *huge_map(size_t len)
 {
@@ -118,71 +82,150 @@ static void *huge_alloc(size_t len)
 	return p;
 }
 
-/*
- * Tops the spare pages up to n, faulted in (as huge pages where the kernel
- * gives them): called at the end of a full build, whose seconds hide the
- * cost, so that the first IXFR after it copies into ready memory.
- */
-static void spare_fill(unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		pthread_mutex_lock(&spare.lock);
-		bool full = spare.n >= n;
-		pthread_mutex_unlock(&spare.lock);
-		if (full)
-			return;
-		uint8_t *p = huge_alloc(HUGE_ALIGN);
-		if (!p)
-			return;
-		memset(p, 0, HUGE_ALIGN);
-		if (!spare_keep(p)) {
-			(void)munmap(p, HUGE_ALIGN);
-			return;
-		}
-	}
-}
-
-/*
- * A copy of len octets at src in memory from huge_alloc(len), for a page an
- * update writes (copy on write).  Not faulted in as huge pages: the first
- * huge-page faults after a full build's large frees took 4-16 ms each here
- * (a 1-record IXFR copies two or three pages), against 0.5 ms.  Instead the
- * small pages are populated in one call, filled, and only then advised, so
- * that khugepaged makes them huge pages later, off the update's path.
- */
-static void *huge_copy(const void *src, size_t len)
-{
-	if (len < HUGE_ALIGN) {
-		void *p = malloc(len ? len : 1);
-		if (p)
-			memcpy(p, src, len);
-		return p;
-	}
-	uint8_t *p = len == HUGE_ALIGN ? spare_take() : NULL;
-	if (p) {
-		memcpy(p, src, len);
-		return p;
-	}
-	p = huge_map(len);
-	if (!p)
-		return NULL;
-#ifdef MADV_POPULATE_WRITE
-	(void)madvise(p, huge_round(len), MADV_POPULATE_WRITE); /* one call, not 512 faults */
-#endif
-	memcpy(p, src, len);
-	(void)madvise(p, huge_round(len), MADV_HUGEPAGE);
-	return p;
-}
-
-/* Frees what huge_alloc(len) or huge_copy(len) returned; NULL is a no-op. */
+/* Frees what huge_alloc(len) returned; NULL is a no-op. */
 static void huge_free(void *p, size_t len)
 {
 	if (!p)
 		return;
 	if (len < HUGE_ALIGN)
 		free(p);
-	else if (len != HUGE_ALIGN || !spare_keep(p))
+	else
 		(void)munmap(p, huge_round(len));
+}
+
+/*
+ * The pool of bucket pages (SNAP_BPAGE_BYTES each, see snap.h).  Pages are
+ * carved from 2 MiB chunks advised for huge pages, so the table keeps the
+ * TLB reach of huge pages however many of its pages updates have copied,
+ * while a change copies only the small pages it writes.  A chunk whose
+ * pages are all free is kept (up to BPOOL_EMPTY_MAX) for the next copies:
+ * a fresh huge page faulted in on an update's path cost 4-16 ms after a
+ * full build's large frees, a kept one a memcpy.  Any thread: builds and
+ * updates take pages, the RCU thread frees old versions' ones.
+ */
+#define BPOOL_CHUNK_PAGES ((unsigned)(HUGE_ALIGN / SNAP_BPAGE_BYTES))
+#define BPOOL_EMPTY_MAX 2u
+_Static_assert(HUGE_ALIGN / SNAP_BPAGE_BYTES == 32, "one bit per page of a chunk");
+
+struct bchunk {
+	uint8_t *mem;      /* HUGE_ALIGN octets, 2 MiB-aligned */
+	uint32_t used;     /* bit k: page k is taken */
+	struct bchunk *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct bchunk *head;
+	unsigned empty;    /* chunks with no page taken */
+} bpool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* A new chunk with no page taken, touched (faulted in) when fill; NULL on ENOMEM. */
+static struct bchunk *bchunk_new(bool fill)
+{
+	struct bchunk *c = malloc(sizeof(*c));
+	uint8_t *m = c ? huge_alloc(HUGE_ALIGN) : NULL;
+	if (!m) {
+		free(c);
+		return NULL;
+	}
+	if (fill)
+		memset(m, 0, HUGE_ALIGN);
+	*c = (struct bchunk){ .mem = m };
+	return c;
+}
+
+/* Takes a free page of c (the caller holds the lock and knows there is one). */
+static void *bchunk_take(struct bchunk *c)
+{
+	if (c->used == 0)
+		bpool.empty--;
+	unsigned k = (unsigned)__builtin_ctz(~c->used);
+	c->used |= 1u << k;
+	return c->mem + (size_t)k * SNAP_BPAGE_BYTES;
+}
+
+/* A bucket page from the pool (*chunk says where it came from), or NULL. */
+static void *bpool_take(struct bchunk **chunk)
+{
+	pthread_mutex_lock(&bpool.lock);
+	struct bchunk *empty = NULL;
+	for (struct bchunk *c = bpool.head; c; c = c->next) {
+		if (c->used == UINT32_MAX)
+			continue;
+		if (c->used == 0) { /* partly used chunks first: empty ones may go back */
+			empty = empty ? empty : c;
+			continue;
+		}
+		*chunk = c;
+		void *p = bchunk_take(c);
+		pthread_mutex_unlock(&bpool.lock);
+		return p;
+	}
+	if (empty) {
+		*chunk = empty;
+		void *p = bchunk_take(empty);
+		pthread_mutex_unlock(&bpool.lock);
+		return p;
+	}
+	pthread_mutex_unlock(&bpool.lock);
+	struct bchunk *c = bchunk_new(false);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&bpool.lock);
+	c->next = bpool.head;
+	bpool.head = c;
+	bpool.empty++;
+	*chunk = c;
+	void *p = bchunk_take(c);
+	pthread_mutex_unlock(&bpool.lock);
+	return p;
+}
+
+/* Returns page p of chunk c to the pool; a chunk left empty beyond BPOOL_EMPTY_MAX is unmapped. */
+static void bpool_give(struct bchunk *c, void *p)
+{
+	unsigned k = (unsigned)(((uint8_t *)p - c->mem) / SNAP_BPAGE_BYTES);
+	struct bchunk *gone = NULL;
+	pthread_mutex_lock(&bpool.lock);
+	c->used &= ~(1u << k);
+	if (c->used == 0) {
+		if (bpool.empty < BPOOL_EMPTY_MAX) {
+			bpool.empty++;
+		} else {
+			struct bchunk **pp = &bpool.head;
+			while (*pp != c)
+				pp = &(*pp)->next;
+			*pp = c->next;
+			gone = c;
+		}
+	}
+	pthread_mutex_unlock(&bpool.lock);
+	if (gone) {
+		(void)munmap(gone->mem, HUGE_ALIGN);
+		free(gone);
+	}
+}
+
+/*
+ * Makes sure an empty, faulted-in chunk waits in the pool: called at the
+ * end of a full build (whose seconds hide the cost), so that the IXFRs
+ * after it copy into ready memory until old versions give pages back.
+ */
+static void bpool_reserve(void)
+{
+	pthread_mutex_lock(&bpool.lock);
+	bool have = bpool.empty > 0;
+	pthread_mutex_unlock(&bpool.lock);
+	if (have)
+		return;
+	struct bchunk *c = bchunk_new(true);
+	if (!c)
+		return;
+	pthread_mutex_lock(&bpool.lock);
+	c->next = bpool.head;
+	bpool.head = c;
+	bpool.empty++;
+	pthread_mutex_unlock(&bpool.lock);
 }
 
 /*
@@ -208,6 +251,15 @@ static uint8_t *huge_grow(uint8_t *old, size_t old_len, size_t len)
 /* ---- pages and the shared arena ---- */
 
 
+/* Memory for a page of bytes octets: bucket-page sized ones from the pool. */
+static void *page_mem(struct snap_page *p)
+{
+	p->chunk = NULL;
+	if (p->bytes == SNAP_BPAGE_BYTES)
+		return bpool_take(&p->chunk);
+	return huge_alloc(p->bytes);
+}
+
 static struct snap_page *page_new(uint32_t cap, size_t entry)
 {
 	struct snap_page *p = malloc(sizeof(*p));
@@ -216,7 +268,7 @@ static struct snap_page *page_new(uint32_t cap, size_t entry)
 	p->refs = 1;
 	p->cap = cap;
 	p->bytes = (size_t)cap * entry;
-	p->mem = huge_alloc(p->bytes);
+	p->mem = page_mem(p);
 	if (!p->mem) {
 		free(p);
 		return NULL;
@@ -232,11 +284,12 @@ static struct snap_page *page_copy(const struct snap_page *p)
 		return NULL;
 	*c = *p;
 	c->refs = 1;
-	c->mem = huge_copy(p->mem, p->bytes);
+	c->mem = page_mem(c);
 	if (!c->mem) {
 		free(c);
 		return NULL;
 	}
+	memcpy(c->mem, p->mem, p->bytes);
 	return c;
 }
 
@@ -244,7 +297,10 @@ static struct snap_page *page_copy(const struct snap_page *p)
 static void page_unref(struct snap_page *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		huge_free(p->mem, p->bytes);
+		if (p->chunk)
+			bpool_give(p->chunk, p->mem);
+		else
+			huge_free(p->mem, p->bytes);
 		free(p);
 	}
 }
@@ -1587,8 +1643,8 @@ static int prepare(struct zone_snap *s)
 	b.scratch = malloc(65536);
 	if (b.scratch && (rc = build_frags(&b)) >= 0 && (rc = build_do(&b)) >= 0 &&
 	    (rc = finish(&b)) >= 0) {
-		if (s->nhpages && s->hpage_ref[0]->bytes == HUGE_ALIGN)
-			spare_fill(3); /* a 1-record IXFR copies two or three pages of buckets */
+		if (s->nhpages && s->hpage_ref[0]->chunk)
+			bpool_reserve(); /* a 1-record IXFR copies two or three pages of buckets */
 		snap_set_mem(s);
 		rc = 0;
 	}

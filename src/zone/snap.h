@@ -196,15 +196,18 @@ static inline const struct snap_reloc *snap_frag_relocs(const struct snap_frag *
 /*
  * The bucket table and the node array are paged, so that a version made by
  * zone_snap_update shares every page it did not change with its
- * predecessor (copy on write per page).  Bucket pages are 2 MiB (the size
- * of a transparent huge page: the table is read at random on the hot path,
- * where a TLB miss per lookup would cost more than copying a page or two
- * per change) once the zone is that large; node pages, read only off the
- * hot path, are 128 KiB.  The page number is a constant shift of the
- * index, so a bucket costs one more load than a flat table, from the small
- * top array (hpages), which stays cached.
+ * predecessor (copy on write per page).  Bucket pages are 64 KiB, carved
+ * from 2 MiB chunks advised for transparent huge pages (snap.c's pool): the
+ * table is read at random on the hot path, where a TLB miss per lookup
+ * would cost more than the lookup, and an update copies only the few small
+ * pages it writes (a 1-record IXFR copied 4-6 MiB with 2 MiB pages).  Node
+ * pages, read only off the hot path, are 128 KiB.  The page number is a
+ * constant shift of the index, so a bucket costs one more load than a flat
+ * table, from the top array (hpages: 512 pointers for the 1M-name zone's
+ * 4M buckets), which stays cached.
  */
-#define SNAP_HPAGE_SHIFT 18u  /* buckets per page: 2^18 x 8 octets = 2 MiB */
+#define SNAP_HPAGE_SHIFT 13u  /* buckets per page: 2^13 x 8 octets = 64 KiB */
+#define SNAP_BPAGE_BYTES ((size_t)8 << SNAP_HPAGE_SHIFT)
 #define SNAP_HPAGE_MASK ((1u << SNAP_HPAGE_SHIFT) - 1)
 #define SNAP_NPAGE_SHIFT 12u  /* nodes per page: 2^12 x 32 octets = 128 KiB */
 #define SNAP_NPAGE_MASK ((1u << SNAP_NPAGE_SHIFT) - 1)

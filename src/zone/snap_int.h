@@ -22,6 +22,7 @@ struct snap_page {
 	uint32_t cap;  /* entries the page holds */
 	size_t bytes;
 	void *mem;
+	struct bchunk *chunk; /* the pool's chunk mem is in (bucket pages), or NULL */
 };
 
 /* name hash -> node index whose prepared answers read that name (writer-side). */
