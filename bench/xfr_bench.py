@@ -40,6 +40,7 @@ Steps:
   4. Everything is stopped and removed (also on errors, SIGINT, SIGTERM and the deadline).
 
 --order runs a subset (e.g. `--order dpdnsd`: one secondary without the others' load);
+--lcores sets dpdnsd's EAL lcore map (default 0@0,1@1: main lcore on CPU 0, worker on CPU 1);
 --perf DIR profiles dpdnsd with perf during both transfers (those runs are slower).
 
 Output: one JSON object per run appended to --out, and a human-readable line per step on stderr.
@@ -591,9 +592,9 @@ zone:
 ''' % dict(pri=PRI_IP, w=w, secret=secret, nsd=NSD_IP, origin=ORIGIN)
 
 
-def dpdnsd_conf(w, secret, prefix, mem_mb, idle_us):
-	eal = ('--lcores=0@0,1@1 --no-huge -m %d --no-pci --file-prefix=%s '
-	       '--vdev=net_af_packet0,iface=veth-srv,framecnt=4096,qpairs=1' % (mem_mb, prefix))
+def dpdnsd_conf(w, secret, prefix, mem_mb, idle_us, lcores):
+	eal = ('--lcores=%s --no-huge -m %d --no-pci --file-prefix=%s '
+	       '--vdev=net_af_packet0,iface=veth-srv,framecnt=4096,qpairs=1' % (lcores, mem_mb, prefix))
 	return '''server:
   rundir: "%(w)s/run"
 dataplane:
@@ -845,7 +846,7 @@ def one_run(a, index, zone_path, records):
 			'primary': knot_primary_conf(dirs['primary'], secret, a.order),
 			'knotd': knot_secondary_conf(dirs['knotd'], secret),
 			'nsd': nsd_conf(dirs['nsd'], secret),
-			'dpdnsd': dpdnsd_conf(dirs['dpdnsd'], secret, prefix, a.eal_mem, a.idle_sleep_us),
+			'dpdnsd': dpdnsd_conf(dirs['dpdnsd'], secret, prefix, a.eal_mem, a.idle_sleep_us, a.lcores),
 		}
 		paths = {}
 		for k, text in confs.items():
@@ -1211,6 +1212,8 @@ def main():
 	ap.add_argument('--deadline', type=float, default=0, help='limit of the whole command (seconds; '
 			'default 1200 per run)')
 	ap.add_argument('--eal-mem', type=int, default=256, help='dpdnsd EAL -m (MB, --no-huge)')
+	ap.add_argument('--lcores', default='0@0,1@1',
+			help="dpdnsd's EAL --lcores (main lcore 0, worker 1); e.g. '0@(0,1),1@(0,1)' lets both float")
 	ap.add_argument('--idle-sleep-us', type=int, default=100, help='dpdnsd idle-sleep-us')
 	ap.add_argument('--tmpdir', default=None)
 	ap.add_argument('--keep', action='store_true', help='keep configurations and logs')
