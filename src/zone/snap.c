@@ -10,6 +10,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
+#ifndef ASAN_POISON_MEMORY_REGION
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 #include "dns/msg.h"
 #include "dns/rrtype.h"
 #include "zone/dnssec.h"
@@ -101,7 +113,9 @@ static void huge_free(void *p, size_t len)
  * pages are all free is kept (up to BPOOL_EMPTY_MAX) for the next copies:
  * a fresh huge page faulted in on an update's path cost 4-16 ms after a
  * full build's large frees, a kept one a memcpy.  Any thread: builds and
- * updates take pages, the RCU thread frees old versions' ones.
+ * updates take pages, the RCU thread frees old versions' ones.  Under
+ * AddressSanitizer a free page is poisoned, so that a reader still using a
+ * freed version's page is reported.
  */
 #define BPOOL_CHUNK_PAGES ((unsigned)(HUGE_ALIGN / SNAP_BPAGE_BYTES))
 #define BPOOL_EMPTY_MAX 2u
@@ -130,6 +144,7 @@ static struct bchunk *bchunk_new(bool fill)
 	}
 	if (fill)
 		memset(m, 0, HUGE_ALIGN);
+	ASAN_POISON_MEMORY_REGION(m, HUGE_ALIGN);
 	*c = (struct bchunk){ .mem = m };
 	return c;
 }
@@ -141,6 +156,7 @@ static void *bchunk_take(struct bchunk *c)
 		bpool.empty--;
 	unsigned k = (unsigned)__builtin_ctz(~c->used);
 	c->used |= 1u << k;
+	ASAN_UNPOISON_MEMORY_REGION(c->mem + (size_t)k * SNAP_BPAGE_BYTES, SNAP_BPAGE_BYTES);
 	return c->mem + (size_t)k * SNAP_BPAGE_BYTES;
 }
 
@@ -187,6 +203,7 @@ static void bpool_give(struct bchunk *c, void *p)
 	unsigned k = (unsigned)(((uint8_t *)p - c->mem) / SNAP_BPAGE_BYTES);
 	struct bchunk *gone = NULL;
 	pthread_mutex_lock(&bpool.lock);
+	ASAN_POISON_MEMORY_REGION(p, SNAP_BPAGE_BYTES);
 	c->used &= ~(1u << k);
 	if (c->used == 0) {
 		if (bpool.empty < BPOOL_EMPTY_MAX) {
@@ -201,6 +218,7 @@ static void bpool_give(struct bchunk *c, void *p)
 	}
 	pthread_mutex_unlock(&bpool.lock);
 	if (gone) {
+		ASAN_UNPOISON_MEMORY_REGION(gone->mem, HUGE_ALIGN);
 		(void)munmap(gone->mem, HUGE_ALIGN);
 		free(gone);
 	}
