@@ -117,7 +117,6 @@ static void huge_free(void *p, size_t len)
  * AddressSanitizer a free page is poisoned, so that a reader still using a
  * freed version's page is reported.
  */
-#define BPOOL_CHUNK_PAGES ((unsigned)(HUGE_ALIGN / SNAP_BPAGE_BYTES))
 #define BPOOL_EMPTY_MAX 2u
 _Static_assert(HUGE_ALIGN / SNAP_BPAGE_BYTES == 32, "one bit per page of a chunk");
 
