@@ -430,31 +430,47 @@ static struct zone_contents *delta_of(const struct zone_contents *a, const struc
 	return delta;
 }
 
+/* The answers of a and b (each in a table of its own) compared over the names of z; the queries asked. */
+static unsigned compare_snaps(struct zone_snap *a, struct zone_snap *b, const struct zone_contents *z,
+			      const char *what)
+{
+	struct zone_snap *sa[1] = { zone_snap_ref(a) }, *sb[1] = { zone_snap_ref(b) };
+	struct zone_table *t[2] = { zone_table_new(sa, 1), zone_table_new(sb, 1) };
+	cr_assert(t[0] && t[1]);
+	unsigned asked = compare_tables(t, 2, z, what);
+	zone_table_free(t[0]);
+	zone_table_free(t[1]);
+	return asked;
+}
+
+/* base updated (zone_snap_update) to the contents of want; *nnames: the names that differ. */
+static struct zone_snap *update_to(struct zone_snap *base, const struct zone_contents *want,
+				   size_t *nnames)
+{
+	const uint8_t **names;
+	struct zone_contents *delta = delta_of(base->z, want, &names, nnames);
+	free(names);
+	struct zone_contents *next = NULL;
+	struct zone_changes chg = { 0 };
+	cr_assert_eq(zone_contents_patch(base->z, delta, NULL, 0, &next, &chg), 0);
+	zone_contents_free(delta);
+	int err = 0;
+	struct zone_snap *upd = zone_snap_update(base, next, &chg, &err);
+	cr_assert_not_null(upd, "the update was refused: %s", dp_strerror(err));
+	zone_changes_free(&chg);
+	return upd;
+}
+
 Test(snap, update_of_threaded_build, .timeout = 300)
 {
 	char *t0 = zone_text(1500, 1, 0), *t1 = zone_text(1500, 2, 1);
 	struct zone_snap *base = build_with(load_text(t0), 3);
 	struct zone_contents *want = load_text(t1);
-	const uint8_t **names;
 	size_t nnames;
-	struct zone_contents *delta = delta_of(base->z, want, &names, &nnames);
+	struct zone_snap *upd = update_to(base, want, &nnames);
 	cr_assert_gt(nnames, 100, "the variant changes %zu names", nnames);
-	struct zone_contents *next = NULL;
-	struct zone_changes chg = { 0 };
-	cr_assert_eq(zone_contents_patch(base->z, delta, NULL, 0, &next, &chg), 0);
-	zone_contents_free(delta);
-	free(names);
-	int err = 0;
-	struct zone_snap *upd = zone_snap_update(base, next, &chg, &err);
-	cr_assert_not_null(upd, "the update was refused: %s", dp_strerror(err));
-	zone_changes_free(&chg);
 	struct zone_snap *full = build_with(want, 1);
-	struct zone_snap *sa[1] = { zone_snap_ref(upd) }, *sb[1] = { zone_snap_ref(full) };
-	struct zone_table *t[2] = { zone_table_new(sa, 1), zone_table_new(sb, 1) };
-	cr_assert(t[0] && t[1]);
-	cr_assert_gt(compare_tables(t, 2, full->z, "update vs full build"), 100000);
-	zone_table_free(t[0]);
-	zone_table_free(t[1]);
+	cr_assert_gt(compare_snaps(upd, full, full->z, "update vs full build"), 100000);
 	zone_snap_free(upd);
 	zone_snap_free(full);
 	zone_snap_free(base);
@@ -479,19 +495,9 @@ Test(snap, update_copies_only_the_pages_it_writes, .timeout = 300)
 	memcpy(at + 1, "h1234 A 198.18.4.211", 20);
 	struct zone_snap *base = build_with(load_text(t0), 1);
 	struct zone_contents *want = load_text(t1);
-	const uint8_t **names;
 	size_t nnames;
-	struct zone_contents *delta = delta_of(base->z, want, &names, &nnames);
+	struct zone_snap *upd = update_to(base, want, &nnames);
 	cr_assert_eq(nnames, 1);
-	free(names);
-	struct zone_contents *next = NULL;
-	struct zone_changes chg = { 0 };
-	cr_assert_eq(zone_contents_patch(base->z, delta, NULL, 0, &next, &chg), 0);
-	zone_contents_free(delta);
-	int err = 0;
-	struct zone_snap *upd = zone_snap_update(base, next, &chg, &err);
-	cr_assert_not_null(upd, "the update was refused: %s", dp_strerror(err));
-	zone_changes_free(&chg);
 
 	uint32_t npages = (base->hmask + 1) >> SNAP_HPAGE_SHIFT, copied = 0;
 	cr_assert_geq(npages, 4, "the table has %u pages", npages);
@@ -509,20 +515,9 @@ Test(snap, update_copies_only_the_pages_it_writes, .timeout = 300)
 	cr_assert(copied >= 1 && copied <= 4, "%u of %u pages copied", copied, npages);
 
 	struct zone_snap *full = build_with(want, 1);
-	struct zone_snap *sa[1] = { zone_snap_ref(upd) }, *sb[1] = { zone_snap_ref(full) };
-	struct zone_table *t[2] = { zone_table_new(sa, 1), zone_table_new(sb, 1) };
-	cr_assert(t[0] && t[1]);
-	cr_assert_gt(compare_tables(t, 2, full->z, "update vs full build"), 10000);
-	zone_table_free(t[0]);
-	zone_table_free(t[1]);
+	cr_assert_gt(compare_snaps(upd, full, full->z, "update vs full build"), 10000);
 	struct zone_snap *old = build_with(load_text(t0), 1);
-	struct zone_snap *sc[1] = { zone_snap_ref(base) }, *sd[1] = { zone_snap_ref(old) };
-	t[0] = zone_table_new(sc, 1);
-	t[1] = zone_table_new(sd, 1);
-	cr_assert(t[0] && t[1]);
-	cr_assert_gt(compare_tables(t, 2, old->z, "old version vs its full build"), 10000);
-	zone_table_free(t[0]);
-	zone_table_free(t[1]);
+	cr_assert_gt(compare_snaps(base, old, old->z, "old version vs its full build"), 10000);
 	zone_snap_free(upd);
 	zone_snap_free(full);
 	zone_snap_free(old);
