@@ -37,6 +37,8 @@ Steps:
      secondary.  Also recorded: the CPU time the secondary used in between, the last old answer
      before the new one (a gap far above POLL means it stopped answering), the slowest response,
      any answer that was neither old nor new, and which transfer the primary served (its log).
+     After the changes, dpdnsd's exception-path drop counters (`dpdnsctl stats`: a frame lost
+     there would cost the transfer a TCP retransmission).
   4. Everything is stopped and removed (also on errors, SIGINT, SIGTERM and the deadline).
 
 --order runs a subset (e.g. `--order dpdnsd`: one secondary without the others' load);
@@ -817,6 +819,28 @@ def check_paths(a, net, primary, res):
 				 'peer-srv rx %d for %d' % (dp_rx, want_dp, peer_rx, want_peer))
 
 
+EXC_DROPS = ('exc_ring_full', 'kernel_tx_drop', 'kernel_rx_ring_full', 'kernel_rx_tx_drop')
+
+
+def exception_path_drops(a, sock):
+	"""dpdnsd's exception-path drop counters after the changes (`dpdnsctl stats`), logged; {} when
+	dpdnsctl is not beside the binary.  A frame lost there costs a TCP retransmission (200 ms or more)."""
+	ctl = a.dpdnsctl or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+		os.path.abspath(a.dpdnsd)))), 'tools', 'dpdnsctl')
+	if not os.access(ctl, os.X_OK):
+		return {}
+	p = subprocess.run([ctl, '-s', sock, '-j', 'stats'], capture_output=True, text=True, timeout=30)
+	try:
+		st = json.loads(p.stdout)
+	except ValueError:
+		log('dpdnsctl stats: %s' % (p.stdout + p.stderr).strip()[:200])
+		return {}
+	drops = {k: st.get(k) for k in EXC_DROPS}
+	log('dpdnsd: exception path: %d frames to the kernel, %d from it; dropped: %s' % (
+		st.get('kernel_tx', 0), st.get('tap_rx', 0), ', '.join('%s %s' % kv for kv in drops.items())))
+	return {'exception_drops': drops}
+
+
 def one_run(a, index, zone_path, records):
 	tag = 'xbench-%d' % os.getpid()
 	work = tempfile.mkdtemp(prefix='dpdns-xfr-bench.', dir=a.tmpdir)
@@ -952,6 +976,8 @@ def one_run(a, index, zone_path, records):
 				log('run %d: %s: NOTIFY -> new answer over %d changes: median %.1f ms (%s)' % (
 					index, name, len(samples[name]), med(samples[name]),
 					' '.join('%.0f' % v for v in samples[name])))
+		if 'dpdnsd' in secs:
+			res['dpdnsd'].update(exception_path_drops(a, os.path.join(dirs['dpdnsd'], 'run', 'dpdnsd.sock')))
 		time.sleep(a.settle)
 		for name in a.order:
 			peak = max(secs[name].sample(), secs[name].peak_kb)
@@ -1198,6 +1224,7 @@ def main():
 	ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 	ap.add_argument('--summary', metavar='FILE', help='print the median table of the runs in FILE and exit')
 	ap.add_argument('--dpdnsd', help='dpdnsd binary')
+	ap.add_argument('--dpdnsctl', help='dpdnsctl binary (default: tools/dpdnsctl of the build dpdnsd is in)')
 	ap.add_argument('--zone', help='the zone file from bench/gen_zone.py (origin bench.test.)')
 	ap.add_argument('--names', type=int, help='NAMES given to gen_zone.py')
 	ap.add_argument('--runs', type=int, default=1)

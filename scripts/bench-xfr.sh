@@ -42,7 +42,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 if [ ! -d build-rel ]; then
 	meson setup build-rel --buildtype=release -Db_ndebug=true >/dev/null
 fi
-ninja -C build-rel -j2 src/daemon/dpdnsd >/dev/null
+ninja -C build-rel -j2 src/daemon/dpdnsd tools/dpdnsctl >/dev/null
 
 # The interpreter itself, not a wrapper (a pyenv shim would stay behind when the timeout signals
 # it, leaving the benchmark without its signal); Debian's, which has python3-dnspython, if it can.

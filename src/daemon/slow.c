@@ -123,43 +123,6 @@ static int cmd_status(void *ctx, struct sp_ctl_req *req)
 	return sp_buf_error(req->out);
 }
 
-/* The counters, flat: the same names as DPDK telemetry's /dpdns/stats. */
-static void stats_each(const struct fp_stats *st, void (*put)(void *, const char *, uint64_t),
-		       void *arg)
-{
-	char key[96];
-	put(arg, "rx", st->rx);
-	put(arg, "tx", st->tx);
-	put(arg, "tx_drop", st->tx_drop);
-	put(arg, "answered", st->answered);
-	for (unsigned i = 0; i < FP_RC__COUNT; i++) {
-		snprintf(key, sizeof(key), "rcode_%s", fp_rcode_class_name(i));
-		put(arg, key, st->rcode[i]);
-	}
-	for (unsigned i = 0; i < FP_QT__COUNT; i++) {
-		snprintf(key, sizeof(key), "qtype_%s", fp_qtype_slot_name(i));
-		put(arg, key, st->qtype[i]);
-	}
-	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
-		snprintf(key, sizeof(key), "drop_%s", fp_drop_reason_name(i));
-		put(arg, key, st->drop[i]);
-	}
-	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
-		snprintf(key, sizeof(key), "drop_engine_%s", fp_engine_drop_name(i));
-		put(arg, key, st->drop_dns[i]);
-	}
-	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {
-		snprintf(key, sizeof(key), "drop_%s", fp_dropx_name(i));
-		put(arg, key, st->dropx[i]);
-	}
-	for (unsigned i = 1; i < FP_EXC__COUNT; i++) {
-		snprintf(key, sizeof(key), "exc_%s", fp_exc_reason_name(i));
-		put(arg, key, st->exc[i]);
-	}
-	put(arg, "exc_ring_full", st->exc_ring_full);
-	put(arg, "kernel_rx", st->kernel_rx);
-}
-
 static void put_text(void *arg, const char *k, uint64_t v)
 {
 	sp_buf_printf(arg, "%s: %llu\n", k, (unsigned long long)v);
@@ -179,11 +142,11 @@ static int cmd_stats(void *ctx, struct sp_ctl_req *req)
 		struct sp_json j;
 		sp_json_init(&j, req->out);
 		sp_json_obj_begin(&j);
-		stats_each(&st, put_json, &j);
+		fp_stats_each(s->dp, &st, put_json, &j);
 		sp_json_obj_end(&j);
 		return sp_json_finish(&j);
 	}
-	stats_each(&st, put_text, req->out);
+	fp_stats_each(s->dp, &st, put_text, req->out);
 	return sp_buf_error(req->out);
 }
 

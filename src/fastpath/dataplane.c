@@ -466,54 +466,69 @@ const char *fp_engine_drop_name(unsigned r)
 
 static struct fp_dp *tel_dp;
 
-static void tel_add(struct rte_tel_data *d, const char *prefix, const char *name, uint64_t v)
+/* put(arg, prefix + name, v) */
+static void put_named(void (*put)(void *, const char *, uint64_t), void *arg, const char *prefix,
+		      const char *name, uint64_t v)
 {
 	char key[RTE_TEL_MAX_STRING_LEN];
 	snprintf(key, sizeof(key), "%s%s", prefix, name);
-	rte_tel_data_add_dict_u64(d, key, v);
+	put(arg, key, v);
+}
+
+void fp_stats_each(const struct fp_dp *dp, const struct fp_stats *s,
+		   void (*put)(void *arg, const char *name, uint64_t v), void *arg)
+{
+	put(arg, "rx", s->rx);
+	put(arg, "tx", s->tx);
+	put(arg, "tx_drop", s->tx_drop);
+	put(arg, "answered", s->answered);
+	for (unsigned i = 0; i < FP_RC__COUNT; i++)
+		put_named(put, arg, "rcode_", fp_rcode_class_name(i), s->rcode[i]);
+	for (unsigned i = 0; i < FP_QT__COUNT; i++)
+		put_named(put, arg, "qtype_", fp_qtype_slot_name(i), s->qtype[i]);
+	uint64_t dt = 0, et = 0;
+	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
+		put_named(put, arg, "drop_", fp_drop_reason_name(i), s->drop[i]);
+		dt += s->drop[i];
+	}
+	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
+		put_named(put, arg, "drop_engine_", fp_engine_drop_name(i), s->drop_dns[i]);
+		dt += s->drop_dns[i];
+	}
+	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {
+		put_named(put, arg, "drop_", fp_dropx_name(i), s->dropx[i]);
+		dt += s->dropx[i];
+	}
+	put(arg, "drop_total", dt);
+	for (unsigned i = 1; i < FP_EXC__COUNT; i++) {
+		put_named(put, arg, "exc_", fp_exc_reason_name(i), s->exc[i]);
+		et += s->exc[i];
+	}
+	put(arg, "exc_total", et);
+	put(arg, "exc_ring_full", s->exc_ring_full);
+	put(arg, "kernel_rx", s->kernel_rx);
+	put(arg, "kernel_rx_tx_drop", s->kernel_tx_drop);
+	if (dp) {
+		const struct fp_svc_stats *v = &dp->svc;
+		put(arg, "kernel_tx", v->kernel_tx);
+		put(arg, "kernel_tx_drop", v->kernel_tx_drop);
+		put(arg, "kernel_rx_ring_full", v->kernel_rx_drop);
+		put(arg, "tap_rx", v->kernel_rx);
+		put(arg, "workers", dp->nworkers);
+	}
+}
+
+static struct fp_dp *tel_dp;
+
+static void tel_put(void *arg, const char *name, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(arg, name, v);
 }
 
 static void tel_fill(struct rte_tel_data *d, const struct fp_stats *s, bool totals)
 {
 	rte_tel_data_start_dict(d);
-	tel_add(d, "", "rx", s->rx);
-	tel_add(d, "", "tx", s->tx);
-	tel_add(d, "", "tx_drop", s->tx_drop);
-	tel_add(d, "", "answered", s->answered);
-	for (unsigned i = 0; i < FP_RC__COUNT; i++)
-		tel_add(d, "rcode_", fp_rcode_class_name(i), s->rcode[i]);
-	for (unsigned i = 0; i < FP_QT__COUNT; i++)
-		tel_add(d, "qtype_", fp_qtype_slot_name(i), s->qtype[i]);
-	uint64_t dt = 0, et = 0;
-	for (unsigned i = 1; i < FP_DROP__COUNT; i++) {
-		tel_add(d, "drop_", fp_drop_reason_name(i), s->drop[i]);
-		dt += s->drop[i];
-	}
-	for (unsigned i = 1; i < ANSWER_DROP__COUNT; i++) {
-		tel_add(d, "drop_engine_", fp_engine_drop_name(i), s->drop_dns[i]);
-		dt += s->drop_dns[i];
-	}
-	for (unsigned i = 0; i < FP_DROPX__COUNT; i++) {
-		tel_add(d, "drop_", fp_dropx_name(i), s->dropx[i]);
-		dt += s->dropx[i];
-	}
-	tel_add(d, "", "drop_total", dt);
-	for (unsigned i = 1; i < FP_EXC__COUNT; i++) {
-		tel_add(d, "exc_", fp_exc_reason_name(i), s->exc[i]);
-		et += s->exc[i];
-	}
-	tel_add(d, "", "exc_total", et);
-	tel_add(d, "", "exc_ring_full", s->exc_ring_full);
-	tel_add(d, "", "kernel_rx", s->kernel_rx);
-	tel_add(d, "", "kernel_rx_tx_drop", s->kernel_tx_drop);
-	if (totals && tel_dp) {
-		const struct fp_svc_stats *v = &tel_dp->svc;
-		tel_add(d, "", "kernel_tx", v->kernel_tx);
-		tel_add(d, "", "kernel_tx_drop", v->kernel_tx_drop);
-		tel_add(d, "", "kernel_rx_ring_full", v->kernel_rx_drop);
-		tel_add(d, "", "tap_rx", v->kernel_rx);
-		tel_add(d, "", "workers", tel_dp->nworkers);
-	}
+	fp_stats_each(totals ? tel_dp : NULL, s, tel_put, d);
 }
 
 static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)

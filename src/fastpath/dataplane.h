@@ -266,6 +266,15 @@ uint64_t fp_dp_zone_queries(const struct fp_dp *dp, uint32_t id);
 const char *fp_rcode_class_name(unsigned c);
 const char *fp_qtype_slot_name(unsigned slot); /* "A", ..., "other" */
 const char *fp_dropx_name(unsigned r);
+/*
+ * Calls put once per counter of s, by the names of DPDK telemetry's
+ * /dpdns/stats (doc/fastpath.md "Counters"): the workers' counters and
+ * their totals, then, with dp, the exception path's service loop and the
+ * worker count (for the sums over all workers; NULL for one worker's).
+ */
+void fp_stats_each(const struct fp_dp *dp, const struct fp_stats *s,
+		   void (*put)(void *arg, const char *name, uint64_t v), void *arg);
+
 const char *fp_engine_drop_name(unsigned r); /* enum answer_drop */
 
 /*

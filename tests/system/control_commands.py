@@ -7,6 +7,8 @@ nobody listens on: each refresh fails at once).  Checked:
   * status, stats, zone-status (all zones, one zone), zone-refresh, zone-retransfer, zone-show, reload and
     help: exit 0 and the expected content as text; with --json the body parses as JSON with the expected
     fields; refresh and retransfer show up as failed transfers in zone-status and in /metrics;
+  * stats names exactly the counters DPDK telemetry's /dpdns/stats names (doc/control.md), the exception
+    path's drops included;
   * unknown zone, unknown command, missing and extra arguments, a command that does not apply
     (zone-refresh of a static zone, zone-show of a zone without data): exit 1 with a clear message (and
     a JSON error under --json); dpdnsctl usage errors: exit 2;
@@ -108,6 +110,20 @@ def check_text_commands(ctl):
 	C.check(p.returncode == 0 and p.stdout == 'reloaded: 0 zones added, 0 removed, 0 changed, 2 unchanged\n',
 		'reload: exit 0 once done, "reloaded: 0 zones added, 0 removed, 0 changed, 2 unchanged"',
 		p.stdout + p.stderr)
+
+
+def check_stats_names(ctl, d):
+	rc, j = ctl.json('stats')
+	tel = d.telemetry()
+	try:
+		names = set(tel.stats())
+	finally:
+		tel.close()
+	want = ('exc_ring_full', 'kernel_tx_drop', 'kernel_rx_ring_full', 'kernel_rx_tx_drop', 'drop_total')
+	C.check(rc == 0 and isinstance(j, dict) and set(j) == names and all(k in names for k in want),
+		'stats --json names the counters of telemetry /dpdns/stats (%d), %s among them' % (
+			len(names), ', '.join(want)),
+		'only in stats: %s; only in telemetry: %s' % (sorted(set(j or {}) - names), sorted(names - set(j or {}))))
 
 
 def check_json_commands(ctl):
@@ -255,6 +271,7 @@ def body(env):
 	check_socket_file(d.control_socket)
 	check_text_commands(ctl)
 	check_json_commands(ctl)
+	check_stats_names(ctl, d)
 	check_refresh(ctl, d)
 	check_errors(ctl)
 	check_raw(ctl, d)
