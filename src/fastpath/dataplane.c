@@ -518,8 +518,6 @@ void fp_stats_each(const struct fp_dp *dp, const struct fp_stats *s,
 	}
 }
 
-static struct fp_dp *tel_dp;
-
 static void tel_put(void *arg, const char *name, uint64_t v)
 {
 	rte_tel_data_add_dict_u64(arg, name, v);

@@ -159,39 +159,39 @@ static void *bchunk_take(struct bchunk *c)
 	return c->mem + (size_t)k * SNAP_BPAGE_BYTES;
 }
 
+/* Adds c, a chunk with no page taken, to the pool (the caller holds the lock). */
+static void bpool_add(struct bchunk *c)
+{
+	c->next = bpool.head;
+	bpool.head = c;
+	bpool.empty++;
+}
+
 /* A bucket page from the pool (*chunk says where it came from), or NULL. */
 static void *bpool_take(struct bchunk **chunk)
 {
 	pthread_mutex_lock(&bpool.lock);
-	struct bchunk *empty = NULL;
+	/* A partly used chunk first (empty ones may go back), else an empty one. */
+	struct bchunk *pick = NULL;
 	for (struct bchunk *c = bpool.head; c; c = c->next) {
 		if (c->used == UINT32_MAX)
 			continue;
-		if (c->used == 0) { /* partly used chunks first: empty ones may go back */
-			empty = empty ? empty : c;
-			continue;
+		if (c->used) {
+			pick = c;
+			break;
 		}
-		*chunk = c;
-		void *p = bchunk_take(c);
-		pthread_mutex_unlock(&bpool.lock);
-		return p;
+		pick = pick ? pick : c;
 	}
-	if (empty) {
-		*chunk = empty;
-		void *p = bchunk_take(empty);
+	if (!pick) {
 		pthread_mutex_unlock(&bpool.lock);
-		return p;
+		pick = bchunk_new(false);
+		if (!pick)
+			return NULL;
+		pthread_mutex_lock(&bpool.lock);
+		bpool_add(pick);
 	}
-	pthread_mutex_unlock(&bpool.lock);
-	struct bchunk *c = bchunk_new(false);
-	if (!c)
-		return NULL;
-	pthread_mutex_lock(&bpool.lock);
-	c->next = bpool.head;
-	bpool.head = c;
-	bpool.empty++;
-	*chunk = c;
-	void *p = bchunk_take(c);
+	*chunk = pick;
+	void *p = bchunk_take(pick);
 	pthread_mutex_unlock(&bpool.lock);
 	return p;
 }
@@ -239,9 +239,7 @@ static void bpool_reserve(void)
 	if (!c)
 		return;
 	pthread_mutex_lock(&bpool.lock);
-	c->next = bpool.head;
-	bpool.head = c;
-	bpool.empty++;
+	bpool_add(c);
 	pthread_mutex_unlock(&bpool.lock);
 }
 
