@@ -37,13 +37,26 @@ void zone_resolve_out_init(struct resolve_out *o, uint8_t *buf, size_t cap, size
 	o->c.icase_end = (uint16_t)(DNS_HDR_LEN + qname_len);
 	o->c.sites = sites;
 	o->c.max_sites = max_sites;
-	/* Seed every suffix of the question name, shortest last so that it is
-	 * found first only when nothing longer matches (dns_wr_name tries the
-	 * longest suffix first anyway). */
-	size_t pos = DNS_HDR_LEN;
-	while (pos < DNS_HDR_LEN + qname_len && buf[pos] != 0 && o->c.n < DNS_COMPR_MAX / 2) {
-		dns_compr_add(&o->c, &o->w, pos);
-		pos += 1 + (size_t)buf[pos];
+	/* Seed the suffixes of the question name, at most half the table (the
+	 * rest is for the names the response writes).  A name of more labels
+	 * than that seeds the whole name (the owner of the answers) and its
+	 * shortest suffixes: those are the ones the zone's names share (the
+	 * origin, a cut, a wildcard's parent), and the prepared answers, Knot
+	 * and NSD all point into the question for them (a 43-label name under a
+	 * delegation otherwise wrote the cut's name out and, at 512 octets, lost
+	 * a glue record the others kept).  The labels in between only name what
+	 * lies below the question itself. */
+	const size_t qend = DNS_HDR_LEN + qname_len;
+	unsigned labels = 0;
+	for (size_t pos = DNS_HDR_LEN; pos < qend && buf[pos] != 0; pos += 1 + (size_t)buf[pos])
+		labels++;
+	/* Suffixes left out after the whole name. */
+	unsigned skip = labels > DNS_COMPR_MAX / 2 ? labels - DNS_COMPR_MAX / 2 : 0;
+	for (size_t pos = DNS_HDR_LEN; pos < qend && buf[pos] != 0; pos += 1 + (size_t)buf[pos]) {
+		if (pos == DNS_HDR_LEN || skip == 0)
+			dns_compr_add(&o->c, &o->w, pos);
+		else
+			skip--;
 	}
 	o->flags = 0;
 	o->an = o->ns = o->ar = 0;
