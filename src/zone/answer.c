@@ -569,14 +569,28 @@ find_encloser(const struct zone_snap *s, const struct query *q)
  * reads the bucket and the name's hot block, nothing else; the cut above a
  * name and the wildcard below one are linked from its hot block.
  */
-static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q)
+/* What a burst's block fetch learned of a name's lookup (prefetch_block). */
+enum probe {
+	PROBE_UNKNOWN, /* nothing: look it up */
+	PROBE_FOUND,   /* the first bucket with its hash: cand, owner not yet compared */
+	PROBE_ABSENT,  /* an empty bucket came before any with its hash: not in the index */
+};
+
+static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q,
+					       enum probe probe, const struct snap_hot *cand)
 {
 	/* ANY and RRSIG: the resolver answers (rare queries; an RRSIG fragment
 	 * would make every signed name's hot block longer). */
 	if (q->qtype == DNS_T_ANY || q->qtype == DNS_T_RRSIG)
 		return NULL;
-	const struct snap_hot *h =
-		zone_snap_find_hot(s, q->lname, q->qn.len - s->origin_len, q->qn.hash);
+	size_t plen = q->qn.len - s->origin_len;
+	const struct snap_hot *h;
+	if (probe == PROBE_FOUND && cand->plen == plen && zone_bytes_eq(cand->owner, q->lname, plen))
+		h = cand;
+	else if (probe == PROBE_ABSENT)
+		h = NULL;
+	else /* unknown, or the hash matched another name: the whole probe */
+		h = zone_snap_find_hot(s, q->lname, plen, q->qn.hash);
 	if (!h)
 		return find_encloser(s, q);
 	if (h->flags & (SNAP_N_BELOW | SNAP_N_SLOW))
@@ -711,6 +725,9 @@ struct answer_ctx {
 	uint16_t hflags;
 	uint16_t optlen;        /* octets the OPT will take */
 	uint32_t phash;         /* hash of the parent name, when it is below the apex */
+	const struct snap_bucket *hb, *phb; /* first buckets of the name and the parent */
+	uint8_t probe;          /* enum probe: what the burst's block fetch found */
+	const struct snap_hot *cand; /* with PROBE_FOUND */
 	/* A DO query planned ahead in a burst (see plan_do): 0 not planned;
 	 * NXDOMAIN of an NSEC3 zone: 1 hashed, 2 slot read, 3 nx_ci found;
 	 * 4: a name with a DO block, whose block was fetched. */
@@ -1199,7 +1216,7 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		size_t n = answer_do(cfg, pkt, c, info);
 		return n ? n : answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 	}
-	const struct snap_frag *f = find_frag(c->s, q);
+	const struct snap_frag *f = find_frag(c->s, q, (enum probe)c->probe, c->cand);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
@@ -1212,35 +1229,44 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 	size_t out;
 	if (!answer_prepare(t, cfg, pkt, len, cap, tcp, &c, info, &out))
 		return out;
+	c.probe = PROBE_UNKNOWN;
 	return answer_complete(cfg, pkt, &c, info);
 }
 
-/* Starts fetching the bucket line of the name with hash h. */
-static inline void prefetch_bucket(const struct zone_snap *s, uint32_t h)
+/* Starts fetching the bucket line of the name with hash h; returns its first bucket. */
+static inline const struct snap_bucket *prefetch_bucket(const struct zone_snap *s, uint32_t h)
 {
-	prefetch_line(zone_snap_bucket(s, h & s->hmask));
+	const struct snap_bucket *b = zone_snap_bucket(s, h & s->hmask);
+	prefetch_line(b);
+	return b;
 }
 
 /*
- * The bucket line of hash h is in cache by now: start fetching the hot
- * block of the entry with that hash, all the lines the block spans.
+ * The bucket line of hash h (first bucket b) is in cache by now: start
+ * fetching the hot block of the first entry with that hash, all the lines
+ * the block spans.  Says what it found, and the block in *cand, so that the
+ * answer need not walk the buckets again.
  */
-static inline void prefetch_block(const struct zone_snap *s, uint32_t h)
+static inline enum probe prefetch_block(const struct zone_snap *s, const struct snap_bucket *b,
+					uint32_t h, const struct snap_hot **cand)
 {
 	uint32_t i = h & s->hmask;
-	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++, i = (i + 1) & s->hmask) {
-		const struct snap_bucket *b = zone_snap_bucket(s, i);
+	for (unsigned k = 0; k < SNAP_BUCKETS_PER_LINE; k++) {
 		if (b->ref == SNAP_NONE)
-			return;
+			return PROBE_ABSENT;
 		if (snap_bucket_match(b, h)) {
 			const uint8_t *p = (const uint8_t *)zone_snap_hot(s, b->ref);
 			unsigned lines = snap_bucket_lines(b);
 			prefetch_line(p);
 			for (unsigned l = 1; l < lines; l++)
 				prefetch_line(p + 64 * l);
-			return;
+			*cand = (const struct snap_hot *)(const void *)p;
+			return PROBE_FOUND;
 		}
+		i = (i + 1) & s->hmask;
+		b = (i & SNAP_HPAGE_MASK) ? b + 1 : zone_snap_bucket(s, i); /* next page, or wrap */
 	}
+	return PROBE_UNKNOWN;
 }
 
 /*
@@ -1257,18 +1283,20 @@ static inline bool deep(const struct answer_ctx *c)
 
 static inline void prefetch_first(struct answer_ctx *c)
 {
-	prefetch_bucket(c->s, c->q.qn.hash);
+	c->hb = prefetch_bucket(c->s, c->q.qn.hash);
 	if (deep(c)) {
 		c->phash = zone_resolve_suffix_hash(&c->q.qn, c->q.qn.labels - 1u);
-		prefetch_bucket(c->s, c->phash);
+		c->phb = prefetch_bucket(c->s, c->phash);
 	}
 }
 
-static inline void prefetch_hot(const struct answer_ctx *c)
+static inline void prefetch_hot(struct answer_ctx *c)
 {
-	prefetch_block(c->s, c->q.qn.hash);
-	if (deep(c))
-		prefetch_block(c->s, c->phash);
+	c->probe = (uint8_t)prefetch_block(c->s, c->hb, c->q.qn.hash, &c->cand);
+	if (deep(c)) {
+		const struct snap_hot *unused;
+		(void)prefetch_block(c->s, c->phb, c->phash, &unused);
+	}
 }
 
 /*
@@ -1305,6 +1333,8 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		} else if (fetch[i]) {
 			prefetch_first(&c[i]);
 			any_do |= want_dnssec(c[i].s, &c[i].q);
+		} else {
+			c[i].probe = PROBE_UNKNOWN; /* the reference resolver answers */
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
