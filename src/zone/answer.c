@@ -563,12 +563,6 @@ find_encloser(const struct zone_snap *s, const struct query *q)
 	return s->frag_nxdomain == SNAP_NONE ? NULL : zone_snap_frag_at(s, s->frag_nxdomain);
 }
 
-/*
- * Finds the prepared answer for the query in s; NULL means "ask the
- * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
- * reads the bucket and the name's hot block, nothing else; the cut above a
- * name and the wildcard below one are linked from its hot block.
- */
 /* What a burst's block fetch learned of a name's lookup (prefetch_block). */
 enum probe {
 	PROBE_UNKNOWN, /* nothing: look it up */
@@ -576,6 +570,13 @@ enum probe {
 	PROBE_ABSENT,  /* an empty bucket came before any with its hash: not in the index */
 };
 
+/*
+ * Finds the prepared answer for the query in s; NULL means "ask the
+ * reference resolver".  Mirrors zone_resolve's first step exactly.  A hit
+ * reads the bucket and the name's hot block, nothing else; the cut above a
+ * name and the wildcard below one are linked from its hot block.  probe and
+ * cand: what a burst's block fetch already found (PROBE_UNKNOWN otherwise).
+ */
 static inline const struct snap_frag *find_frag(const struct zone_snap *s, const struct query *q,
 					       enum probe probe, const struct snap_hot *cand)
 {
@@ -1307,7 +1308,7 @@ static inline void prefetch_hot(struct answer_ctx *c)
  * work and with each other instead of adding up.  (Fetching each block a
  * fixed number of queries after its bucket, 8 until now, stalled more on
  * buckets that had not yet arrived: 1M-name mix, lag 8, 12, 16, 24 and the
- * separate pass, alternated, BENCHMARKS.md "Session 7".)
+ * separate pass, alternated: BENCHMARKS.md, "Latest (session 7)".)
  */
 
 void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
