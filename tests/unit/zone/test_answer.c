@@ -731,6 +731,24 @@ static void render(uint8_t *wire, size_t len, char *out, size_t cap)
 		 r.sec[1], r.sec[2]);
 }
 
+/* One query answered twice: with the prepared answers (a) and by the reference resolver alone (b). */
+struct both {
+	uint8_t a[4096], b[4096];
+	size_t la, lb;
+	struct answer_info ia, ib;
+};
+
+static void answer_both(const uint8_t *q, size_t n, struct both *r)
+{
+	memcpy(r->a, q, n);
+	memcpy(r->b, q, n);
+	cfg.reference_only = false;
+	r->la = zone_answer(table, &cfg, r->a, n, sizeof(r->a), false, &r->ia);
+	cfg.reference_only = true;
+	r->lb = zone_answer(table, &cfg, r->b, n, sizeof(r->b), false, &r->ib);
+	cfg.reference_only = false;
+}
+
 Test(answer, fast_path_equals_reference)
 {
 	static const char *names[] = {
@@ -752,18 +770,13 @@ Test(answer, fast_path_equals_reference)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 			for (size_t e = 0; e < 3; e++) {
-				uint8_t q[300], a[4096], b[4096];
+				uint8_t q[300];
+				static struct both r;
 				size_t n = build(&(struct q){ names[i], types[t], edns[e] }, q,
 						 sizeof(q));
-				struct answer_info ia, ib;
-				memcpy(a, q, n);
-				memcpy(b, q, n);
-				cfg.reference_only = false;
-				size_t la = zone_answer(table, &cfg, a, n, sizeof(a), false, &ia);
-				cfg.reference_only = true;
-				size_t lb = zone_answer(table, &cfg, b, n, sizeof(b), false, &ib);
-				render(a, la, ta, sizeof(ta));
-				render(b, lb, tb, sizeof(tb));
+				answer_both(q, n, &r);
+				render(r.a, r.la, ta, sizeof(ta));
+				render(r.b, r.lb, tb, sizeof(tb));
 				cr_expect_str_eq(ta, tb, "%s type %u edns %u: prepared answer differs "
 					       "from reference", names[i], types[t], edns[e]);
 				compared++;
@@ -799,22 +812,16 @@ Test(answer, long_question_names_compress_like_prepared_answers)
 						       'a' + l % 26);
 			snprintf(name + at, sizeof(name) - at, "%s", under[u]);
 			for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-				uint8_t q[300], a[4096], b[4096];
+				uint8_t q[300];
+				static struct both r;
 				size_t n = build(&(struct q){ name, types[t], 1232 }, q, sizeof(q));
 				cr_assert_gt(n, 0, "%s", name);
-				struct answer_info ia, ib;
-				memcpy(a, q, n);
-				memcpy(b, q, n);
-				cfg.reference_only = false;
-				size_t la = zone_answer(table, &cfg, a, n, sizeof(a), false, &ia);
-				cfg.reference_only = true;
-				size_t lb = zone_answer(table, &cfg, b, n, sizeof(b), false, &ib);
-				cfg.reference_only = false;
-				cr_expect(ia.slow == 0, "%s type %u: no prepared answer", name,
+				answer_both(q, n, &r);
+				cr_expect(r.ia.slow == 0, "%s type %u: no prepared answer", name,
 					  types[t]);
-				cr_expect(la == lb && memcmp(a, b, la) == 0,
+				cr_expect(r.la == r.lb && memcmp(r.a, r.b, r.la) == 0,
 					  "%s type %u: %zu octets prepared, %zu from the reference",
-					  name, types[t], la, lb);
+					  name, types[t], r.la, r.lb);
 			}
 		}
 	}
@@ -1220,25 +1227,20 @@ Test(dnssec, engine_equals_reference)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 			for (int d = 0; d < 3; d++) {
-				uint8_t q[300], a[4096], b[4096];
+				uint8_t q[300];
+				static struct both r;
 				size_t n = build(&(struct q){ names[i], types[t], d ? 1232 : 0,
 							      d == 2 },
 						 q, sizeof(q));
-				struct answer_info ia, ib;
-				memcpy(a, q, n);
-				memcpy(b, q, n);
-				cfg.reference_only = false;
-				size_t la = zone_answer(table, &cfg, a, n, sizeof(a), false, &ia);
-				cfg.reference_only = true;
-				size_t lb = zone_answer(table, &cfg, b, n, sizeof(b), false, &ib);
-				render(a, la, ta, sizeof(ta));
-				render(b, lb, tb, sizeof(tb));
+				answer_both(q, n, &r);
+				render(r.a, r.la, ta, sizeof(ta));
+				render(r.b, r.lb, tb, sizeof(tb));
 				cr_expect_str_eq(ta, tb, "%s type %u mode %d: engine differs from "
 					       "reference", names[i], types[t], d);
 				/* DO answers are the resolver's bytes, compression included
 				 * (so the same answers fit the same size limits). */
 				if (d == 2)
-					cr_expect(la == lb && memcmp(a, b, la) == 0,
+					cr_expect(r.la == r.lb && memcmp(r.a, r.b, r.la) == 0,
 						  "%s type %u: DO answer bytes differ", names[i],
 						  types[t]);
 			}
