@@ -727,7 +727,7 @@ struct answer_ctx {
 	uint16_t optlen;        /* octets the OPT will take */
 	uint32_t phash;         /* hash of the parent name, when it is below the apex */
 	const struct snap_bucket *hb, *phb; /* first buckets of the name and the parent */
-	uint8_t probe;          /* enum probe: what the burst's block fetch found */
+	enum probe probe;       /* what the burst's block fetch found */
 	const struct snap_hot *cand; /* with PROBE_FOUND */
 	/* A DO query planned ahead in a burst (see plan_do): 0 not planned;
 	 * NXDOMAIN of an NSEC3 zone: 1 hashed, 2 slot read, 3 nx_ci found;
@@ -1075,6 +1075,7 @@ static inline bool prepare_zone(const struct zone_table *t, const struct answer_
 {
 	const struct query *q = &c->q;
 	c->nx_stage = 0;
+	c->probe = PROBE_UNKNOWN; /* until a burst's block fetch says more */
 	c->s = select_zone(t, q);
 	if (c->s && __builtin_expect(t->any_expired, 0) && zone_table_is_expired(t, c->s)) {
 		/* A secondary past its expire deadline has nothing it may answer. */
@@ -1217,7 +1218,7 @@ answer_complete(const struct answer_cfg *cfg, uint8_t *pkt, const struct answer_
 		size_t n = answer_do(cfg, pkt, c, info);
 		return n ? n : answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
 	}
-	const struct snap_frag *f = find_frag(c->s, q, (enum probe)c->probe, c->cand);
+	const struct snap_frag *f = find_frag(c->s, q, c->probe, c->cand);
 	if (f && q->qend + f->len + c->optlen <= c->limit)
 		return answer_frag(pkt, c->limit, c->hflags, q, cfg, f, info);
 	return answer_slow(c->s, pkt, c->limit, c->hflags, q, cfg, info);
@@ -1230,7 +1231,6 @@ size_t zone_answer(const struct zone_table *t, const struct answer_cfg *cfg, uin
 	size_t out;
 	if (!answer_prepare(t, cfg, pkt, len, cap, tcp, &c, info, &out))
 		return out;
-	c.probe = PROBE_UNKNOWN;
 	return answer_complete(cfg, pkt, &c, info);
 }
 
@@ -1293,7 +1293,7 @@ static inline void prefetch_first(struct answer_ctx *c)
 
 static inline void prefetch_hot(struct answer_ctx *c)
 {
-	c->probe = (uint8_t)prefetch_block(c->s, c->hb, c->q.qn.hash, &c->cand);
+	c->probe = prefetch_block(c->s, c->hb, c->q.qn.hash, &c->cand);
 	if (deep(c)) {
 		const struct snap_hot *unused;
 		(void)prefetch_block(c->s, c->phb, c->phash, &unused);
@@ -1334,8 +1334,6 @@ void zone_answer_burst(const struct zone_table *t, const struct answer_cfg *cfg,
 		} else if (fetch[i]) {
 			prefetch_first(&c[i]);
 			any_do |= want_dnssec(c[i].s, &c[i].q);
-		} else {
-			c[i].probe = PROBE_UNKNOWN; /* the reference resolver answers */
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
